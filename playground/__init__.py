@@ -1,0 +1,1 @@
+"""Latent Space Playground: pretrained generative models you can explore in the browser."""

