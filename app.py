@@ -1,0 +1,8 @@
+"""Latent Space Playground: `python app.py` serves every model under pretrained/ on localhost.
+Hugging Face Spaces runs this file too (it sets GRADIO_SERVER_NAME itself)."""
+from playground.ui import build_demo, launch_kwargs
+
+demo = build_demo()
+
+if __name__ == "__main__":
+    demo.launch(**launch_kwargs())
