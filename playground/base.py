@@ -57,6 +57,7 @@ class Recipe:
     summary: str = ""              # one line shown in the model picker
     limits: str = ""               # honest list of what the model does badly, for its card
     tiny: dict = field(default_factory=dict)  # config overrides that make --dry-run fast
+    notes: str = ""                # how training/sampling departs from the default loop, for its card
 
 
 class GenerativeModel(nn.Module):
@@ -66,6 +67,9 @@ class GenerativeModel(nn.Module):
     family: ClassVar[str]
     capabilities: ClassVar[frozenset[str]] = frozenset()
     config_class: ClassVar[type]
+    # False for helper models that share the format but generate nothing (the judge classifier):
+    # the UI's model picker and the sampling tests skip them.
+    is_generative: ClassVar[bool] = True
 
     def __init__(self, config):
         super().__init__()
@@ -124,6 +128,11 @@ class GenerativeModel(nn.Module):
                     return
             sched.step()
             log({"epoch": epoch, "loss": total / count})
+
+    def after_fit(self, x: Tensor, y: Tensor) -> None:
+        """Called by the trainer once `fit` returns, in eval mode and under no_grad, with the
+        training split: fit what the weights imply but gradient descent does not learn (a latent
+        prior for a plain autoencoder, principal directions of a GAN's latent). Default: nothing."""
 
     # ---- helpers shared by latent-variable families -----------------------------------------
     def prior(self, n: int, temperature: float, generator: torch.Generator | None) -> Tensor:

@@ -90,6 +90,28 @@ def census_names(kind: str) -> tuple[str, ...]:
     return tuple(line.split()[0].lower() for line in path.read_text().splitlines() if line.strip())
 
 
+NAME_CHARS = "abcdefghijklmnopqrstuvwxyz"  # census names are plain a-z; id 0 ends a name
+NAME_WIDTH = 16     # longest census name is 13 letters; +1 for the end id, rounded up
+NAME_VAL = 0.1      # fraction of each kind held out, by SPLIT_SEED
+
+
+def names(split: str = "train") -> tuple[torch.Tensor, torch.Tensor]:
+    """All census names as ((N, NAME_WIDTH) int64 char ids, 1-26 = a-z then 0s; (N,) kind index in
+    NAME_KINDS order), split per kind by SPLIT_SEED."""
+    if split not in ("train", "val", "all"):
+        raise ValueError(f"split must be 'train', 'val' or 'all', got {split!r}")
+    rows, kinds = [], []
+    for k, kind in enumerate(NAME_KINDS):
+        all_names = census_names(kind)
+        keep = np.random.default_rng(SPLIT_SEED).random(len(all_names)) >= NAME_VAL
+        rows += [s for s, t in zip(all_names, keep) if split == "all" or t == (split == "train")]
+        kinds += [k] * (len(rows) - len(kinds))
+    x = np.zeros((len(rows), NAME_WIDTH), dtype=np.int64)
+    for i, s in enumerate(rows):
+        x[i, :len(s)] = [NAME_CHARS.index(c) + 1 for c in s]
+    return torch.from_numpy(x), torch.tensor(kinds, dtype=torch.int64)
+
+
 # Loaders a recipe can name; each returns the (x, y) training split and the validation split.
 DATASETS = {
     "mnist": lambda split: mnist(split),
@@ -97,4 +119,5 @@ DATASETS = {
     # Independent draws for train and validation: a flow's held-out likelihood is then honest.
     "moons": lambda split: toy2d("moons", 4000 if split == "train" else 1000,
                                  seed=0 if split == "train" else 1),
+    "names": lambda split: names(split),
 }
