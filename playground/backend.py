@@ -6,10 +6,12 @@ before it could touch the file system. Weights load through safetensors only (ba
 """
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import re
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,19 +19,33 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from playground import projection as proj
 from playground.base import FAMILIES, GenerativeModel
 
 log = logging.getLogger(__name__)
+
+try:  # Hugging Face ZeroGPU: a GPU is attached only while a function decorated like this runs
+    from spaces import GPU as on_gpu
+except ImportError:  # everywhere else (the package is not a dependency)
+    def on_gpu(fn):
+        return fn
 
 PRETRAINED = Path(__file__).resolve().parent.parent / "pretrained"
 
 MAX_SAMPLES = 64         # a grid of 8x8; more costs memory and page weight, not insight
 MAX_POINTS = 5000        # point clouds of 2-D models
+MAX_TEXTS = 50           # generated names at once
+MAX_STEP_IMAGES = 16     # digits sampled step by step (PixelCNN: 16 in ~5 s on 2 cores)
+MAX_CHAIN_STEPS = 5000   # Gibbs steps; an RBM mixes visibly within ~1,000
 MAX_TEMPERATURE = 5.0    # beyond this every model produces noise
 MAX_LATENT_ABS = 10.0    # sliders span ±3; the API accepts a little more, never absurd values
 MAX_SEED = 2**31 - 1
 SLIDERS = 12             # latents with more dims show the first 12 plus "randomise the rest"
 SLIDER_MODES = ("axes", "principal")
+MAP_DATASETS = ("mnist", "digits")  # image data sets a latent map can show (validation split)
+MAP_POINTS = 1000        # prior samples drawn for a model with a decoder but no encoder
+MAX_IMAGE_SIDE = 2048    # drawings/uploads; larger ones are refused, not resized
+JUDGE = "classifier-mnist"  # colours a decoder-only model's samples by predicted class
 _ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 
 
@@ -48,6 +64,15 @@ class ModelInfo:
     summary: str
     ui: dict = field(hash=False, compare=False)
     metrics: dict = field(hash=False, compare=False)
+    dataset: str = ""    # the data it was trained on (config.json "data.name")
+
+    @property
+    def mappable(self) -> bool:
+        """Whether the latent map applies: image data, a latent, and an encoder (maps encoded
+        validation digits) or a decoder (maps prior samples)."""
+        return (self.latent_dim > 0 and self.dataset in MAP_DATASETS
+                and not (self.has("points") or self.has("text"))
+                and (self.has("encode") or self.has("decode")))
 
     def has(self, capability: str) -> bool:
         return capability in self.capabilities
@@ -59,6 +84,11 @@ class ModelInfo:
     @property
     def slider_range(self) -> float:
         return float(self.ui.get("slider_range", 3.0))
+
+    @property
+    def slider_min(self) -> float:
+        """Lower end of the sliders: -range, unless the latent is one-sided (RBM probabilities)."""
+        return float(self.ui.get("slider_min", -self.slider_range))
 
     def as_dict(self) -> dict:
         return {"id": self.id, "family": self.family, "capabilities": sorted(self.capabilities),
@@ -135,8 +165,14 @@ class Backend:
     """Discovers models under `root`, loads them lazily into a bounded LRU cache, and serves
     validated decode/sample requests. Safe to call from many threads."""
 
-    def __init__(self, root: str | Path = PRETRAINED, cache_size: int = 8, device: str | None = None):
+    def __init__(self, root: str | Path = PRETRAINED, cache_size: int = 8, device: str | None = None,
+                 torch_threads: int | None = 1):
         import playground.models  # noqa: F401  (registers every family)
+        if torch_threads:
+            # Measured on 2 busy cores: one 16-D decode takes 1.2 ms with 1 intra-op thread and 92 ms
+            # with 2 (the threads wait on each other for a time slice). Requests already run in
+            # parallel in Gradio's thread pool, so each one gets a single thread.
+            torch.set_num_threads(torch_threads)
         self.root = Path(root)
         self.cache_size = cache_size
         self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
@@ -144,6 +180,12 @@ class Backend:
         self._lock = threading.Lock()
         self._load_locks: dict[str, threading.Lock] = {}
         self._infos = self._discover()
+        self._maps: OrderedDict[str, proj.Projection] = OrderedDict()  # latent maps, by cache key
+        self._map_data: dict[str, tuple[np.ndarray, np.ndarray]] = {}    # id → (codes, labels)
+        self._map_lock = threading.Lock()
+        self._fit_lock = threading.Lock()  # one projection fit at a time: the CPU is shared
+        self._sha: dict[str, str] = {}
+        self._web_specs: dict[str, dict | None] = {}  # in-page decoders, by model id
 
     def _discover(self) -> dict[str, ModelInfo]:
         infos = {}
@@ -163,7 +205,7 @@ class Backend:
                 id=folder.name, family=meta["family"], capabilities=family.capabilities,
                 latent_dim=int(cfg.get("latent_dim", 0)), n_classes=n_classes,
                 class_names=tuple(names), summary=ui.get("summary", ""), ui=ui,
-                metrics=meta.get("metrics", {}))
+                metrics=meta.get("metrics", {}), dataset=str(meta.get("data", {}).get("name", "")))
         return infos
 
     # ---- discovery and cache ----
@@ -208,7 +250,11 @@ class Backend:
         if isinstance(label, str) and label in info.class_names:
             k = info.class_names.index(label)
         else:
-            k = check_int(label, "class", 0, info.n_classes - 1)
+            try:
+                k = check_int(label, "class", 0, info.n_classes - 1)
+            except PlaygroundError:
+                raise PlaygroundError(f"unknown class {str(label)[:40]!r} for {info.id}; choose one "
+                                      f"of {', '.join(info.class_names)}") from None
         return torch.full((n,), k, dtype=torch.long, device=self.device)
 
     def _generator(self, seed) -> torch.Generator:
@@ -254,14 +300,43 @@ class Backend:
             m = self.model(info.id)
             zt = torch.from_numpy(z).to(self.device)
             z = (((zt - m.latent_mean) @ m.latent_components.T) / m.latent_scales).cpu().numpy()
-        r = info.slider_range
-        return [round(float(np.clip(v, -r, r)), 2) for v in z[:info.slider_count]]
+        return [round(float(np.clip(v, info.slider_min, info.slider_range)), 2)
+                for v in z[:info.slider_count]]
+
+    def web_decoder(self, model_id) -> dict | None:
+        """The model's decoder as a spec the page runs itself (playground/webdecoder.py), with
+        what the sliders need (slider_count, class_names); None: this model keeps the server path.
+        Exported and checked against torch once per process and model."""
+        from playground import webdecoder
+        info = self.info(model_id)
+        with self._lock:
+            if info.id in self._web_specs:
+                return self._web_specs[info.id]
+        try:
+            spec = webdecoder.export(self.model(info.id), info.id)
+            spec.update(slider_count=info.slider_count, class_names=list(info.class_names))
+        except webdecoder.NotExportable as err:
+            log.info("%s decodes on the server: %s", info.id, err)
+            spec = None
+        with self._lock:
+            self._web_specs[info.id] = spec
+        return spec
+
+    def rest_noise(self, model_id, rest_seed) -> list[float]:
+        """The N(0, 1) draws latent_from_sliders uses for the dims beyond the sliders with this
+        rest seed (before × temperature); [] for rest_seed -1 or no dims beyond the sliders."""
+        info = self.info(model_id)
+        if not info.latent_dim:
+            return []
+        z = self.latent_from_sliders(info.id, [0.0] * info.slider_count, rest_seed=rest_seed)
+        return z[info.slider_count:].tolist() if int(rest_seed) >= 0 else []
 
     def random_latent(self, model_id, *, seed, temperature=1.0) -> np.ndarray:
         """A latent drawn from the model's prior at `temperature` (deterministic in `seed`)."""
         return self.prior_samples(model_id, 1, temperature=temperature, seed=seed)[0]
 
     # ---- decoding and sampling ----
+    @on_gpu
     def decode(self, model_id, z, label=None) -> np.ndarray:
         """A latent (D,) → (H, W) uint8 image, or latents (N, D) → (N, H, W); point models give
         (N, 2) float32 points."""
@@ -287,6 +362,7 @@ class Backend:
         with torch.inference_mode():
             return self.model(info.id).prior(n, t, self._generator(seed)).cpu().numpy()
 
+    @on_gpu
     def sample(self, model_id, n, *, temperature=1.0, seed=0, label=None) -> np.ndarray:
         """`n` samples: (n, H, W) uint8 images, or (n, 2) float32 points."""
         info = self.info(model_id)
@@ -297,3 +373,392 @@ class Backend:
             out = m.sample(n, temperature=t, condition=self._condition(info, label, n),
                            generator=self._generator(seed))
         return self._images_or_points(info, out)
+
+    # ---- step-by-step sampling ----
+    def sample_steps(self, model_id, n, *, temperature=1.0, seed=0, label=None, steps=None,
+                     start="noise", start_index=0):
+        """Yield (images (n, H, W) uint8, stats {name: (n,) floats}) as a stepwise model samples:
+        pixel rows being written (autoregressive) or the frames of a Markov chain. For chains
+        (ui "chain"), `steps` Gibbs steps run from noise or from validation digits start_index..."""
+        info = self.info(model_id)
+        if not info.has("stepwise"):
+            raise PlaygroundError(f"{info.id} does not sample step by step")
+        n = check_int(n, "count", 1, MAX_STEP_IMAGES)
+        t = check_temperature(temperature, allow_zero=not info.latent_dim)
+        kwargs = {}
+        if info.ui.get("chain"):
+            kwargs["steps"] = check_int(steps if steps is not None else info.ui.get("steps", 1000),
+                                        "steps", 0, MAX_CHAIN_STEPS)
+            if start not in ("noise", "digit"):
+                raise PlaygroundError(f"a chain starts from 'noise' or 'digit', got {str(start)[:20]!r}")
+            if start == "digit":
+                x, _ = _val_split(info.dataset)
+                i = check_int(start_index, "start digit", 0, len(x) - n)
+                kwargs["start"] = x[i:i + n].to(self.device)
+        cond = self._condition(info, label, n)
+        m = self.model(info.id)
+        with torch.inference_mode():
+            for out in m.sample_steps(n, temperature=t, condition=cond,
+                                      generator=self._generator(seed), **kwargs):
+                images, stats = out if isinstance(out, tuple) else (out, {})
+                yield to_uint8(images), {k: v.float().cpu().numpy() for k, v in stats.items()}
+
+    # ---- text ----
+    def sample_text(self, model_id, n, *, temperature=1.0, seed=0, label=None, prompt="",
+                    top_k=0, top_p=1.0) -> list[dict]:
+        """`n` strings from a text model, each {"text", "probs" (per letter, then the end), "novel"}.
+        temperature 0 = greedy; top_k 0 and top_p 1 switch those filters off."""
+        info = self.info(model_id)
+        if not info.has("text"):
+            raise PlaygroundError(f"{info.id} does not generate text")
+        n = check_int(n, "count", 1, MAX_TEXTS)
+        t = check_temperature(temperature, allow_zero=True)
+        k = check_int(top_k, "top-k", 0, 1000)
+        p = check_number(top_p, "top-p", 0.0, 1.0)
+        if p == 0:
+            raise PlaygroundError("top-p must be above 0 (1 keeps every letter)")
+        max_prompt = int(info.ui.get("max_prompt", 12))
+        if prompt is None:
+            prompt = ""
+        if not isinstance(prompt, str) or len(prompt) > max_prompt or not re.fullmatch(r"[A-Za-z]*", prompt):
+            raise PlaygroundError(f"the prefix must be at most {max_prompt} letters a–z")
+        cond = self._condition(info, label, n)
+        m = self.model(info.id)
+        with torch.inference_mode():
+            out = m.sample_with_probs(n, temperature=t, condition=cond, prompt=prompt.lower(),
+                                      generator=self._generator(seed), top_k=k or None,
+                                      top_p=None if p == 1 else p)
+        kind = None if cond is None else int(cond[0])
+        return [{"text": text, "probs": [round(float(q), 4) for q in probs],
+                 "novel": bool(m.is_novel(text, kind))} for text, probs in out]
+
+    # ---- latent maps ----
+    def map_models(self) -> list[ModelInfo]:
+        """Models whose latent space the Latent map tab can show."""
+        return [i for i in self._infos.values() if i.mappable]
+
+    def _map_info(self, model_id) -> ModelInfo:
+        info = self.info(model_id)
+        if not info.mappable:
+            raise PlaygroundError(f"{info.id} has no latent map: it needs a latent space, image data "
+                                  f"and an encoder or a decoder")
+        return info
+
+    def map_methods(self, model_id) -> list[str]:
+        """Projection methods for this model: the raw plane first for a 2-D latent."""
+        info = self._map_info(model_id)
+        return (["latent"] if info.latent_dim == 2 else []) + ["umap", "pca", "tsne"]
+
+    def map_source(self, model_id) -> str:
+        """What the points are, in words."""
+        info = self._map_info(model_id)
+        if info.has("encode"):
+            return "held-out validation digits, encoded (posterior mean), coloured by their label"
+        if info.has("condition"):
+            return f"{MAP_POINTS} prior samples (seed 0), coloured by the class they were asked for"
+        return f"{MAP_POINTS} prior samples (seed 0), coloured by the judge classifier's predicted class"
+
+    def _weights_sha(self, info: ModelInfo) -> str:
+        with self._map_lock:
+            if info.id not in self._sha:
+                self._sha[info.id] = proj.weights_sha256(self.root / info.id / "model.safetensors")
+            return self._sha[info.id]
+
+    @staticmethod
+    def _val_images(dataset: str) -> tuple[torch.Tensor, torch.Tensor]:
+        return _val_split(dataset)
+
+    def preload_map_data(self) -> None:
+        """Load the validation digits the maps show (the originals beside a click), ~7 s cold."""
+        for dataset in {i.dataset for i in self.map_models() if i.has("encode")}:
+            self._val_images(dataset)
+
+    def map_images(self, model_id) -> np.ndarray:
+        """The images (N, H, W) uint8 behind the map's points: the validation digits for an
+        encoder, the decoded prior samples for a decoder-only model."""
+        info = self._map_info(model_id)
+        if info.has("encode"):
+            return to_uint8(self._val_images(info.dataset)[0])
+        codes, labels = self.map_codes(model_id)
+        return self._decode_batches(info, codes, labels)
+
+    def _decode_batches(self, info: ModelInfo, codes: np.ndarray, labels: np.ndarray) -> np.ndarray:
+        m, out = self.model(info.id), []
+        with torch.inference_mode():
+            for i in range(0, len(codes), 250):
+                z = torch.from_numpy(codes[i:i + 250]).to(self.device)
+                cond = (torch.from_numpy(labels[i:i + 250]).to(self.device)
+                        if info.has("condition") else None)
+                out.append(to_uint8(m.decode(z, cond)))
+        return np.concatenate(out)
+
+    def map_codes(self, model_id) -> tuple[np.ndarray, np.ndarray]:
+        """Latents (N, D) float32 and labels (N,) int64 of the map's points, computed once per
+        process (taken from a shipped map of these weights when there is one: no data loading)."""
+        info = self._map_info(model_id)
+        with self._map_lock:
+            if info.id in self._map_data:
+                return self._map_data[info.id]
+        sha = self._weights_sha(info)
+        for method in self.map_methods(info.id):
+            shipped = proj.load(proj.shipped_path(self.root / info.id, method), sha)
+            if shipped is not None:
+                data = shipped.codes, shipped.labels
+                break
+        else:
+            data = self._compute_map_codes(info)
+        with self._map_lock:
+            self._map_data[info.id] = data
+        return data
+
+    def _compute_map_codes(self, info: ModelInfo) -> tuple[np.ndarray, np.ndarray]:
+        m = self.model(info.id)
+        if info.has("encode"):
+            x, y = self._val_images(info.dataset)
+            codes = []
+            with torch.inference_mode():
+                for i in range(0, len(x), 250):
+                    cond = y[i:i + 250].to(self.device) if info.has("condition") else None
+                    codes.append(m.encode(x[i:i + 250].to(self.device), cond).float().cpu())
+            return torch.cat(codes).numpy(), y.numpy().astype(np.int64)
+        codes = self.prior_samples(info.id, MAP_POINTS, temperature=1.0, seed=0)
+        if info.has("condition"):
+            return codes, (np.arange(MAP_POINTS) % info.n_classes).astype(np.int64)
+        labels = np.zeros(MAP_POINTS, np.int64)
+        if info.dataset == "mnist" and (self.root / JUDGE / "config.json").is_file():
+            judge = GenerativeModel.from_pretrained(self.root / JUDGE, device=self.device)
+            images = self._decode_batches(info, codes, labels)
+            with torch.inference_mode():
+                x = torch.from_numpy(images).float().div(255)[:, None].to(self.device)
+                labels = judge.predict_proba(x).argmax(1).cpu().numpy().astype(np.int64)
+        return codes, labels
+
+    def _map_params(self, info: ModelInfo, method, params) -> tuple[str, dict]:
+        if method not in self.map_methods(info.id):
+            raise PlaygroundError(f"unknown projection method {str(method)[:40]!r} for {info.id}; "
+                                  f"choose one of {', '.join(self.map_methods(info.id))}")
+        if params is not None and not isinstance(params, dict):
+            raise PlaygroundError("projection parameters must be a dict such as "
+                                  "{'n_neighbors': 15, 'min_dist': 0.1}")
+        n = MAP_POINTS if not info.has("encode") else _VAL_SIZES.get(info.dataset, MAP_POINTS)
+        try:
+            return method, proj.check_params(method, params, n, info.latent_dim)
+        except ValueError as err:
+            raise PlaygroundError(str(err)) from None
+
+    def cached_projection(self, model_id, method, params=None) -> proj.Projection | None:
+        """The map if it is at hand (memory, shipped file, disk cache) without fitting; None if a
+        fit is needed."""
+        info = self._map_info(model_id)
+        method, params = self._map_params(info, method, params)
+        sha = self._weights_sha(info)
+        key = proj.cache_key(info.id, sha, method, params)
+        with self._map_lock:
+            if key in self._maps:
+                self._maps.move_to_end(key)
+                return self._maps[key]
+        found = None
+        if params == proj.check_params(method, None, 10**6, info.latent_dim):
+            found = proj.load(proj.shipped_path(self.root / info.id, method), sha)
+            if found is not None:
+                found.source = "shipped"
+        if found is None:
+            found = proj.load(proj.cache_dir() / f"{key}.npz", sha)
+            if found is not None:
+                found.source = "cache"
+        if found is not None and found.method == method and found.params == params:
+            self._remember(key, found)
+            return found
+        return None
+
+    def _remember(self, key: str, p: proj.Projection) -> None:
+        with self._map_lock:
+            self._maps[key] = p
+            while len(self._maps) > 4 * self.cache_size:
+                self._maps.popitem(last=False)
+
+    def projection(self, model_id, method, params=None, *, progress=None) -> proj.Projection:
+        """The 2-D map of a model's latent space by `method` ("latent", "umap", "pca", "tsne")
+        with validated `params`: from memory, the shipped file, the disk cache, or fitted now (one
+        fit at a time) and cached on disk. `progress(fraction, text)` hears about slow steps."""
+        info = self._map_info(model_id)
+        method, params = self._map_params(info, method, params)
+        found = self.cached_projection(info.id, method, params)
+        if found is not None:
+            return found
+        say = progress or (lambda *a: None)
+        with self._fit_lock:
+            found = self.cached_projection(info.id, method, params)  # someone else just fitted it
+            if found is not None:
+                return found
+            say(0.05, "encoding the digits")
+            codes, labels = self.map_codes(info.id)
+            if method == "umap" and not proj.umap_is_warm():
+                say(0.2, "fitting UMAP (the first fit in a fresh process compiles numba: ~75 s)")
+            else:
+                say(0.2, f"fitting {proj.METHODS[method]} on {len(codes)} points")
+            t = time.perf_counter()
+            points, extra = proj.fit(method, codes, params, latent_dim=info.latent_dim)
+            if method == "umap":
+                proj.mark_umap_warm()
+            result = proj.Projection(method, params, points, labels, codes, extra,
+                                     source="computed", seconds=time.perf_counter() - t)
+            if not np.isfinite(points).all():
+                raise PlaygroundError(f"{method} produced non-finite points; try other parameters")
+            sha = self._weights_sha(info)
+            try:
+                proj.save(proj.cache_dir() / f"{proj.cache_key(info.id, sha, method, params)}.npz",
+                          result, sha)
+            except OSError as err:  # a read-only disk costs speed, not the answer
+                log.warning("could not cache the projection: %s", err)
+            self._remember(proj.cache_key(info.id, sha, method, params), result)
+            say(1.0, "done")
+            return result
+
+    def write_shipped_projection(self, model_id, method) -> Path:
+        """Fit the default-parameter map and store it next to the weights (for shipping)."""
+        info = self._map_info(model_id)
+        method, params = self._map_params(info, method, None)
+        codes, labels = self._compute_map_codes(info)
+        points, extra = proj.fit(method, codes, params, latent_dim=info.latent_dim)
+        path = proj.shipped_path(self.root / info.id, method)
+        proj.save(path, proj.Projection(method, params, points, labels, codes, extra),
+                  self._weights_sha(info))
+        return path
+
+    def map_latent(self, model_id, method, params, x, y) -> tuple[np.ndarray, dict]:
+        """The latent a map position (x, y) stands for, and how it was found (see
+        Projection.from_map); also "label": the class to decode with for conditional models."""
+        p = self.projection(model_id, method, params)
+        lo, hi = p.points.min(0), p.points.max(0)
+        span = float(np.abs(np.concatenate([lo, hi])).max()) * 10 + 10
+        xy = [check_number(x, "x", -span, span), check_number(y, "y", -span, span)]
+        z, how = p.from_map(xy)
+        near = how["neighbours"] or [how["index"]]
+        how["label"] = int(np.bincount(p.labels[near]).argmax())
+        info = self.info(model_id)
+        z = np.clip(z, -MAX_LATENT_ABS, MAX_LATENT_ABS)
+        if info.has("condition"):
+            how["class_name"] = info.class_names[how["label"]]
+        return z.astype(np.float32), how
+
+    def place_on_map(self, model_id, method, params, z) -> tuple[np.ndarray, str]:
+        """Where a latent (D,) lands on the map: (2,) and how."""
+        info = self._map_info(model_id)
+        z = check_latent(z, info.latent_dim)
+        xy, how = self.projection(model_id, method, params).to_map(z)
+        return xy[0].astype(np.float32), how
+
+    def encode(self, model_id, images, label=None) -> np.ndarray:
+        """Images (N, H, W) or (N, 1, H, W) in [0, 1] → latents (N, D) float32."""
+        info = self.info(model_id)
+        if not info.has("encode"):
+            raise PlaygroundError(f"{info.id} has no encoder")
+        try:
+            x = np.asarray(images, dtype=np.float32)
+        except (TypeError, ValueError):
+            raise PlaygroundError("images must be an array of numbers")
+        if x.ndim == 3:
+            x = x[:, None]
+        size = _IMAGE_SIZES.get(info.dataset, 28)
+        if x.ndim != 4 or x.shape[1:] != (1, size, size):
+            raise PlaygroundError(f"{info.id} encodes (N, {size}, {size}) images, got shape {x.shape}")
+        n = check_int(len(x), "number of images", 1, MAX_POINTS)
+        if not np.isfinite(x).all() or x.min() < 0 or x.max() > 1:
+            raise PlaygroundError("image values must lie in [0, 1]")
+        m = self.model(info.id)
+        with torch.inference_mode():
+            z = m.encode(torch.from_numpy(x).to(self.device), self._condition(info, label, n))
+        return z.float().cpu().numpy()
+
+    def encode_drawing(self, model_id, image, label=None) -> tuple[np.ndarray, np.ndarray]:
+        """A drawing or upload (H, W[, C]) of any size up to MAX_IMAGE_SIDE → (latent (D,), the
+        MNIST-style digit (h, w) uint8 that was encoded)."""
+        info = self.info(model_id)
+        digit = digit_from_image(image, _IMAGE_SIZES.get(info.dataset, 28))
+        z = self.encode(model_id, digit[None], label)[0]
+        return z, (digit * 255).round().astype(np.uint8)
+
+
+_VAL_SIZES = {"mnist": 1000, "digits": 360}   # validation split sizes (data.py)
+_IMAGE_SIZES = {"mnist": 28, "digits": 8}
+
+
+@functools.lru_cache(maxsize=4)
+def _val_split(name: str) -> tuple[torch.Tensor, torch.Tensor]:
+    from playground.data import DATASETS
+    return DATASETS[name]("val")
+
+
+def digit_from_image(image, size: int = 28) -> np.ndarray:
+    """Any drawing or upload → a (size, size) float32 digit in [0, 1] prepared like MNIST: ink is
+    white on black, cropped to its bounding box, scaled to fit 20/28 of the side keeping its
+    aspect, and centred by its centre of mass."""
+    from PIL import Image
+    if image is None:
+        raise PlaygroundError("draw a digit or upload an image first")
+    if isinstance(image, (str, Path)):  # an uploaded file: check what it is before decoding it
+        try:
+            with Image.open(image) as im:
+                if max(im.size) > MAX_IMAGE_SIDE:
+                    raise PlaygroundError(f"image is {im.size[0]}x{im.size[1]} pixels; the most is "
+                                          f"{MAX_IMAGE_SIDE}x{MAX_IMAGE_SIDE}")
+                image = np.asarray(im.convert("RGBA"))
+        except (OSError, ValueError, Image.DecompressionBombError) as err:
+            if isinstance(err, PlaygroundError):
+                raise
+            raise PlaygroundError("that file is not an image PIL can read (use PNG, JPEG, WebP, "
+                                  "GIF or BMP)") from None
+    if isinstance(image, dict):  # Gradio's ImageEditor value: use what the person sees
+        image = image.get("composite")
+        if image is None:
+            raise PlaygroundError("draw a digit or upload an image first")
+    if isinstance(image, Image.Image):
+        image = np.asarray(image.convert("RGBA"))
+    try:
+        a = np.asarray(image, dtype=np.float32)
+    except (TypeError, ValueError):
+        raise PlaygroundError("that is not an image")
+    if a.ndim == 3 and a.shape[2] == 1:
+        a = a[..., 0]
+    if a.ndim not in (2, 3) or (a.ndim == 3 and a.shape[2] not in (3, 4)) or min(a.shape[:2]) < 4:
+        raise PlaygroundError(f"that is not an image (an array of shape {a.shape})")
+    if max(a.shape[:2]) > MAX_IMAGE_SIDE:
+        raise PlaygroundError(f"image is {a.shape[1]}x{a.shape[0]} pixels; the most is "
+                              f"{MAX_IMAGE_SIDE}x{MAX_IMAGE_SIDE}")
+    if not np.isfinite(a).all():
+        raise PlaygroundError("image contains NaN or infinity")
+    a = a / 255.0 if a.max() > 1.0 else a
+    if a.ndim == 2:
+        gray, alpha = a, np.ones_like(a)
+    else:
+        gray = a[..., :3] @ np.array([0.299, 0.587, 0.114], np.float32)
+        alpha = a[..., 3] if a.shape[2] == 4 else np.ones_like(gray)
+    if alpha.min() < 0.99:          # strokes on a transparent layer: ink is opaque and dark
+        ink = alpha * (1 - gray)
+        if ink.max() < 0.1:         # ...or light strokes on transparency
+            ink = alpha * gray
+    else:                           # an opaque picture: dark ink on light paper, or the reverse
+        ink = 1 - gray
+        border = np.concatenate([ink[0], ink[-1], ink[:, 0], ink[:, -1]])
+        if np.median(border) > 0.5:
+            ink = 1 - ink
+    ink = np.clip(ink, 0, 1)
+    if ink.max() < 0.1 or (ink > 0.1 * ink.max()).sum() < 3:
+        raise PlaygroundError("the drawing is empty: draw a digit first")
+    ys, xs = np.nonzero(ink > 0.1 * ink.max())
+    crop = ink[ys.min():ys.max() + 1, xs.min():xs.max() + 1] / ink.max()
+    box = max(2, round(size * 20 / 28))
+    h, w = crop.shape
+    k = box / max(h, w)
+    nh, nw = max(1, round(h * k)), max(1, round(w * k))
+    small = np.asarray(Image.fromarray((crop * 255).astype(np.uint8)).resize((nw, nh), Image.LANCZOS),
+                       np.float32) / 255.0
+    out = np.zeros((size, size), np.float32)
+    total = small.sum()
+    cy = (small.sum(1) @ np.arange(nh)) / total if total else nh / 2
+    cx = (small.sum(0) @ np.arange(nw)) / total if total else nw / 2
+    top = int(np.clip(round(size / 2 - cy - 0.5), 0, size - nh))
+    left = int(np.clip(round(size / 2 - cx - 0.5), 0, size - nw))
+    out[top:top + nh, left:left + nw] = small
+    return np.clip(out, 0, 1)

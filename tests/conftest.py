@@ -1,5 +1,4 @@
 import shutil
-import socket
 import sys
 from pathlib import Path
 
@@ -7,8 +6,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+from playground.bench import CHROMIUM_ARGS  # noqa: E402  (one list of flags for tests and bench)
 
 
 @pytest.fixture(scope="session")
@@ -17,15 +15,10 @@ def backend():
     return Backend()
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def app_url(backend):
     """The real app, launched once on a free localhost port with the hardened settings."""
+    from playground.bench import free_port
     from playground.ui import build_demo, launch_kwargs
     demo = build_demo(backend)
     kwargs = launch_kwargs() | {"server_name": "127.0.0.1", "server_port": free_port(),

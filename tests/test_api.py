@@ -4,7 +4,6 @@ import pytest
 from gradio_client.exceptions import AppError
 from PIL import Image
 
-from playground.ui.common import upscale
 
 ZEROS = [0.0] * 12
 
@@ -28,7 +27,7 @@ def test_every_event_has_an_api_name(app_url, client):
 def test_decode_matches_the_backend(client, backend):
     values = [0.7, -1.2] + [0.0] * 10
     image, _ = decode(client, "vae-mnist-2d", values)
-    expected = upscale(backend.decode("vae-mnist-2d", [0.7, -1.2]))
+    expected = backend.decode("vae-mnist-2d", [0.7, -1.2])
     assert np.array_equal(read(image), expected)
 
 
@@ -59,7 +58,7 @@ def test_random_latent_sets_sliders_and_rest(client):
 
 def test_conditional_samples(client):
     image = client.predict("cvae-mnist", "7", 1.0, 0, 16, api_name="/sample_class")
-    assert read(image).shape[0] > 100
+    assert read(image).shape == (2 * 29 + 1, 8 * 29 + 1)  # two rows of eight 28x28 digits
 
 
 @pytest.mark.parametrize("args,match", [
@@ -89,3 +88,219 @@ def test_bad_grid_requests_get_clear_errors(client, args, match):
 def test_conditional_count_limit(client):
     with pytest.raises(AppError, match="maximum|count|64"):
         client.predict("cvae-mnist", "7", 1.0, 0, 10_000, api_name="/sample_class")
+
+
+# ---- latent map ---------------------------------------------------------------------------------
+def plot_points(plot) -> int:
+    """How many data points a gr.Plot output (plotly JSON through the API) shows, markers aside."""
+    import json
+    fig = json.loads(plot["plot"]) if isinstance(plot, dict) else plot
+    def length(x):  # plotly ≥ 6 sends arrays as base64 typed arrays
+        if isinstance(x, dict):
+            import base64
+            return len(base64.b64decode(x["bdata"])) // np.dtype(x["dtype"]).itemsize
+        return len(x)
+    return sum(length(t["x"]) for t in fig["data"] if t["name"] not in
+               ("clicked", "Explore's latent", "your drawing"))
+
+
+def test_latent_map_endpoints_exist(client):
+    api = client.view_api(return_format="dict")["named_endpoints"]
+    for name in ["/latent_map", "/select_map_model", "/set_map_method", "/decode_map_point",
+                 "/place_drawing", "/place_upload", "/place_explore_latent"]:
+        assert name in api, f"missing endpoint {name}"
+
+
+def test_latent_map_shows_every_validation_digit(client):
+    plot, status, how, *_ = client.predict("vae-mnist-16d", "umap", 15, 0.1, 30,
+                                           api_name="/latent_map")
+    assert plot_points(plot) == 1000
+    assert "1,000 points" in status and "shipped" in status
+    assert "nearest" in how
+
+
+def test_select_map_model_for_a_2d_latent_offers_the_exact_plane(client):
+    out = client.predict("vae-mnist-2d", api_name="/select_map_model")
+    method, plot, how = out[1], out[5], out[7]
+    assert method["value"] == "latent" and plot_points(plot) == 1000
+    assert "exactly one latent" in how
+
+
+def test_decode_map_point_matches_the_backend(client, backend):
+    decoded, original, text, *_ = client.predict("vae-mnist-2d", "latent", 15, 0.1, 30, 0.5, -1.0,
+                                                 api_name="/decode_map_point")
+    assert np.array_equal(read(decoded), backend.decode("vae-mnist-2d", [0.5, -1.0]))
+    assert read(original).shape == read(decoded).shape and "exact" in text
+
+
+def test_place_a_drawing(client, tmp_path):
+    from gradio_client import handle_file
+    img = np.full((200, 200), 255, np.uint8)
+    img[40:160, 90:110] = 0  # a "1" in dark ink on white paper
+    path = tmp_path / "one.png"
+    Image.fromarray(img).save(path)
+    value = {"background": handle_file(str(path)), "layers": [], "composite": handle_file(str(path))}
+    plot, encoded, text = client.predict("vae-mnist-16d", "umap", 15, 0.1, 30, value, None,
+                                            api_name="/place_drawing")
+    fig = __import__("json").loads(plot["plot"])
+    assert any(t["name"] == "your drawing" for t in fig["data"]) and "lands at" in text
+    assert read(encoded).shape == (28, 28)
+
+
+@pytest.mark.parametrize("args,match", [
+    (("vae-mnist-16d", "umap", 1, 0.1, 30), "n_neighbors|minimum"),
+    (("vae-mnist-16d", "umap", 15, 1.5, 30), "min_dist|maximum"),
+    (("vae-mnist-16d", "spectral", 15, 0.1, 30), "not in the list of choices|unknown projection"),
+    (("nope", "umap", 15, 0.1, 30), "not in the list of choices|unknown model"),
+])
+def test_bad_latent_map_requests_get_clear_errors(client, args, match):
+    with pytest.raises(AppError, match=match):
+        client.predict(*args, api_name="/latent_map")
+
+
+def test_uploads_that_are_not_images_get_clear_messages(client, tmp_path):
+    from gradio_client import handle_file
+    fake = tmp_path / "fake.png"
+    fake.write_text("hello, I am not a PNG")
+    with pytest.raises(AppError, match="not an image"):
+        client.predict("vae-mnist-16d", "umap", 15, 0.1, 30, handle_file(str(fake)), None,
+                       api_name="/place_upload")
+    big = tmp_path / "big.png"
+    Image.new("L", (3000, 100), 255).save(big)
+    with pytest.raises(AppError, match="the most is"):
+        client.predict("vae-mnist-16d", "umap", 15, 0.1, 30, handle_file(str(big)), None,
+                       api_name="/place_upload")
+    blank = tmp_path / "blank.png"
+    Image.new("L", (100, 100), 255).save(blank)
+    with pytest.raises(AppError, match="empty"):
+        client.predict("vae-mnist-16d", "umap", 15, 0.1, 30, handle_file(str(blank)), None,
+                       api_name="/place_upload")
+
+
+def test_generate_names_with_knobs(client):
+    html, rows = client.predict("chargpt-names", "female", "ma", 1.0, 0, 1.0, 20, 0,
+                                api_name="/generate_text")
+    assert len(rows) == 20 and all(r["text"].startswith("ma") for r in rows)
+    assert all(len(r["probs"]) == len(r["text"]) + 1 for r in rows)
+    assert "are new" in html
+    greedy = [client.predict("chargpt-names", "male", "", 0.0, 0, 1.0, 3, s, api_name="/generate_text")[1]
+              for s in (0, 1)]
+    assert greedy[0] == greedy[1] and len({r["text"] for r in greedy[0]}) == 1, "T=0 is greedy"
+    hot = client.predict("chargpt-names", "last", "", 3.0, 0, 1.0, 10, 0, api_name="/generate_text")[1]
+    assert all(r["text"].isalpha() or r["text"] == "" for r in hot)
+
+
+@pytest.mark.parametrize("args,match", [
+    (("chargpt-names", "female", "../etc", 1.0, 0, 1.0, 5, 0), "letters"),
+    (("chargpt-names", "female", "", -0.5, 0, 1.0, 5, 0), "temperature|minimum"),
+    (("chargpt-names", "alien", "", 1.0, 0, 1.0, 5, 0), "kind|class|choices"),
+    (("chargpt-names", "female", "", 1.0, -3, 1.0, 5, 0), "top-k|minimum"),
+    (("chargpt-names", "female", "", 1.0, 0, 1.0, 500, 0), "count|maximum"),
+])
+def test_bad_text_requests(client, args, match):
+    with pytest.raises(AppError, match=match):
+        client.predict(*args, api_name="/generate_text")
+
+
+def test_place_explore_latent(client, backend):
+    values = [1.0, -0.5] + [0.0] * 10
+    plot, text = client.predict("vae-mnist-2d", "latent", 15, 0.1, 30, "vae-mnist-2d", "axes", -1,
+                                1.0, *values, api_name="/place_explore_latent")
+    assert "lands at (1.00, -0.50)" in text
+    with pytest.raises(AppError, match="Explore shows vae-mnist-16d"):
+        client.predict("vae-mnist-2d", "latent", 15, 0.1, 30, "vae-mnist-16d", "axes", -1, 1.0,
+                       *values, api_name="/place_explore_latent")
+
+
+def test_gibbs_chain_streams_frames_and_free_energy(client):
+    job = client.submit("rbm-mnist", None, 1.0, 0, 4, 200, "noise", 0, api_name="/sample_steps")
+    outputs = list(job)
+    assert len(outputs) >= 10, "frames stream while the chain runs"
+    image, plot, progress = outputs[-1]
+    assert progress == "Gibbs step 200" and read(image).shape == (29 + 1, 4 * 29 + 1)
+    assert plot is not None
+
+
+@pytest.mark.parametrize("args,match", [
+    (("rbm-mnist", None, 1.0, 0, 4, 10**6, "noise", 0), "steps|maximum"),
+    (("rbm-mnist", None, 1.0, 0, 4, 10, "../etc", 0), "noise|digit|choices"),
+    (("rbm-mnist", None, 1.0, 0, 4, 10, "digit", 999_999), "start digit"),
+    (("rbm-mnist", None, 0.0, 0, 4, 10, "noise", 0), "temperature"),
+])
+def test_bad_step_requests(client, args, match):
+    with pytest.raises(AppError, match=match):
+        client.predict(*args, api_name="/sample_steps")
+
+
+# ----------------------------------------------------------------------------- Train live
+LIVE = ("moons", "vae", 0.003, 2, 100, "1:1", 1.0, 6, 0, None)   # target … seed, drawing
+
+
+def live_knobs(**changes):
+    names = ("target", "family", "lr", "latent_size", "steps", "ratio", "beta", "layers", "seed",
+             "drawing")
+    return tuple(changes.get(n, v) for n, v in zip(names, LIVE))
+
+
+def live_step(status: str) -> int:
+    import re
+    return int(re.search(r"step (\d+) of", status).group(1))
+
+
+def test_live_training_streams_to_the_end(app_url):
+    from gradio_client import Client
+    client = Client(app_url, verbose=False)           # a session of its own
+    outputs = list(client.submit(*live_knobs(), api_name="/start_training"))
+    assert len(outputs) >= 2, "a first frame at step 0, then at least one more"
+    scatter, diagnostic, losses, status = outputs[-1]
+    assert "Finished" in status and live_step(status) == 100
+    assert all(p["type"] == "plotly" for p in (scatter, diagnostic, losses))
+
+
+def test_live_pause_resume_reset(app_url):
+    import time
+    from gradio_client import Client
+    client = Client(app_url, verbose=False)
+    job = client.submit(*live_knobs(family="realnvp", steps=5000), api_name="/start_training")
+    deadline = time.time() + 30
+    while len(job.outputs()) < 2 and time.time() < deadline:
+        time.sleep(0.1)
+    paused = client.predict(api_name="/pause_training")
+    assert "Paused" in paused
+    at = live_step(paused)
+    deadline = time.time() + 10
+    while not job.done() and time.time() < deadline:
+        time.sleep(0.1)
+    assert job.done(), "pause stops the stream"
+    assert live_step(job.outputs()[-1][3]) <= at + 500, "at most one more chunk after the pause"
+    # Start with the same knobs continues the same model (same session)
+    resumed = client.submit(*live_knobs(family="realnvp", steps=5000), api_name="/start_training")
+    first = next(iter(resumed))
+    assert "continued" in first[3] and live_step(first[3]) >= at
+    client.predict(api_name="/pause_training")
+    plot = client.predict(0.5, -0.5, 1.0, api_name="/explore_live_model")
+    assert plot["type"] == "plotly"
+    *plots, status = client.predict(api_name="/reset_training")
+    assert "Reset" in status and plots == [None, None, None]
+    with pytest.raises(AppError, match="train a model first"):
+        client.predict(0.0, 0.0, 1.0, api_name="/explore_live_model")
+
+
+@pytest.mark.parametrize("changes,match", [
+    (dict(lr=-1.0), "learning rate|minimum"),
+    (dict(steps=10**6), "steps|maximum"),
+    (dict(family="diffusion"), "not in the list of choices"),
+    (dict(ratio="9:1"), "not in the list of choices"),
+    (dict(target="drawing"), "draw a shape on the canvas first"),
+    (dict(layers=0, family="realnvp"), "coupling layers|minimum"),
+])
+def test_bad_live_knobs_get_clear_errors(client, changes, match):
+    with pytest.raises(AppError, match=match):
+        client.predict(*live_knobs(**changes), api_name="/start_training")
+
+
+def test_break_it_presets_set_the_knobs(client):
+    out = client.predict("VAE posterior collapse", api_name="/apply_preset")
+    assert out[1] == "vae" and "posterior collapse" in out[-1]
+    beta = out[6]                                      # an update: the value and its visibility
+    assert beta["value"] >= 20 and beta["visible"] is True

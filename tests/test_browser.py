@@ -9,7 +9,12 @@ pytestmark = pytest.mark.browser
 
 def open_page(page: Page, url: str) -> None:
     page.goto(url)
-    expect(page.locator("#decoded img")).to_be_visible(timeout=30_000)
+    expect(decoded(page)).to_be_visible(timeout=30_000)
+
+
+def decoded(page: Page):
+    """The decoded digit as shown: the server's image or the in-page canvas."""
+    return page.locator("#decoded img:visible, #decoded-canvas:visible").first
 
 
 def pick(page: Page, dropdown: str, option: str) -> None:
@@ -25,6 +30,25 @@ def move_slider(page: Page, index: int, value: float) -> None:
     page.locator(f"#slider-{index} input[type=range]").fill(str(value))
 
 
+def decoded_state(page: Page) -> tuple:
+    """What the Explore tab shows: the server's image, or the in-page canvas and its paint count
+    (models with a small decoder repaint in the page, see test_browser_webdecoder.py)."""
+    return page.evaluate("""() => {
+      const c = document.querySelector('#decoded-canvas'), img = document.querySelector('#decoded img');
+      const inPage = document.body.classList.contains('web-decoding');
+      return [inPage, inPage ? c.dataset.paints || '0' : (img ? img.src : '')];
+    }""")
+
+
+def expect_repaint(page: Page, before: tuple) -> None:
+    page.wait_for_function("""before => {
+      const c = document.querySelector('#decoded-canvas'), img = document.querySelector('#decoded img');
+      const inPage = document.body.classList.contains('web-decoding');
+      const now = inPage ? c.dataset.paints || '0' : (img ? img.src : '');
+      return inPage !== before[0] || now !== before[1];
+    }""", arg=before, timeout=15_000)
+
+
 def test_tabs_and_default_model(page: Page, app_url):
     open_page(page, app_url)
     for tab in ["Explore latent space", "Conditional samples"]:
@@ -32,7 +56,9 @@ def test_tabs_and_default_model(page: Page, app_url):
     expect(page.locator("#explore-card")).to_contain_text("vae-mnist-2d")
 
 
-@pytest.mark.parametrize("model,sliders", [("vae-mnist-2d", 2), ("vae-mnist-16d", 12), ("cvae-mnist", 8)])
+@pytest.mark.parametrize("model,sliders", [("vae-mnist-2d", 2), ("vae-mnist-16d", 12), ("cvae-mnist", 8),
+                                           ("ae-mnist", 12), ("dcgan-mnist", 12), ("cgan-mnist", 12),
+                                           ("rbm-mnist", 12)])
 def test_pick_model_and_slide(page: Page, app_url, model, sliders):
     open_page(page, app_url)
     if model != "vae-mnist-2d":
@@ -44,9 +70,9 @@ def test_pick_model_and_slide(page: Page, app_url, model, sliders):
     if sliders < 12:
         expect(page.locator(f"#slider-{sliders}")).to_be_hidden()
     for value in (2.0, -1.5):
-        before = image_src(page, "#decoded")
+        before = decoded_state(page)
         move_slider(page, 0, value)
-        expect(page.locator("#decoded img")).not_to_have_attribute("src", before, timeout=15_000)
+        expect_repaint(page, before)
 
 
 def test_sample_a_grid(page: Page, app_url):
@@ -73,6 +99,127 @@ def test_bad_input_shows_an_error_and_page_survives(page: Page, app_url):
     page.locator("#temperature input[type=number]").press("Enter")
     page.locator("#sample-grid").click()
     expect(page.get_by_text(re.compile("temperature must be above 0"))).to_be_visible(timeout=15_000)
-    before = image_src(page, "#decoded")
+    before = decoded_state(page)
     move_slider(page, 1, 1.0)
-    expect(page.locator("#decoded img")).not_to_have_attribute("src", before, timeout=15_000)
+    expect_repaint(page, before)
+
+
+def test_latent_map_click_decodes(page: Page, app_url):
+    open_page(page, app_url)
+    page.get_by_role("tab", name="Latent map").click()
+    area = page.locator("#latent-map .nsewdrag").first
+    expect(area).to_be_visible(timeout=30_000)
+    expect(page.locator("#map-status")).to_contain_text("1,000 points")
+    expect(page.locator("#map-decoded img")).to_have_count(0)
+    box = area.bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.5)
+    expect(page.locator("#map-decoded img")).to_be_visible(timeout=30_000)
+    expect(page.locator("#map-original img")).to_be_visible()
+    expect(page.locator("#map-click-info")).to_contain_text("exact")
+    # Explore shows the same model by default: its latent lands on the map
+    page.locator("#map-explore").click()
+    expect(page.locator("#map-place-info")).to_contain_text("Explore's latent lands", timeout=15_000)
+    # another model, another map; a click far from every digit decodes its neighbours' average
+    pick(page, "#map-model", "vae-mnist-16d")
+    expect(page.locator("#latent-map .gtitle")).to_contain_text("vae-mnist-16d", timeout=15_000)
+    box = area.bounding_box()
+    page.mouse.click(box["x"] + 3, box["y"] + 3)
+    expect(page.locator("#map-click-info")).to_contain_text("nearest digits", timeout=15_000)
+
+
+def test_watch_a_gibbs_chain(page: Page, app_url):
+    open_page(page, app_url)
+    page.get_by_role("tab", name="Step by step").click()
+    pick(page, "#steps-model", "rbm-mnist")
+    expect(page.locator("#steps-model input")).to_have_value("rbm-mnist")
+    page.locator("#steps-run").click()
+    expect(page.locator("#steps-progress textarea, #steps-progress input").first).to_have_value(
+        re.compile("Gibbs step"), timeout=90_000)
+    expect(page.locator("#steps-image img")).to_be_visible()
+    expect(page.locator("#steps-progress textarea, #steps-progress input").first).to_have_value(
+        "Gibbs step 1000", timeout=90_000)
+    expect(page.locator(".js-plotly-plot").first).to_be_visible()
+
+
+def live_samples(page: Page) -> str:
+    """The first few model-sample coordinates drawn in the Train live scatter ('' before any)."""
+    return page.evaluate("""() => {
+      const gd = document.querySelector('#live-scatter .js-plotly-plot');
+      const trace = gd && gd._fullData && gd._fullData.find(t => t.name === 'model samples');
+      return trace ? Array.from(trace.x).slice(0, 5).join(',') : '';
+    }""")
+
+
+def test_train_live_updates_the_scatter(page: Page, app_url):
+    open_page(page, app_url)
+    page.get_by_role("tab", name="Train live").click()
+    page.locator("#live-family").get_by_text("VAE", exact=True).click()
+    page.locator("#live-start").click()
+    expect(page.locator("#live-status")).to_contain_text("Training", timeout=30_000)
+    seen = [live_samples(page)]
+    for _ in range(2):                                   # the scatter changes at least twice
+        page.wait_for_function("before => { const gd = document.querySelector("
+                               "'#live-scatter .js-plotly-plot'); const t = gd && gd._fullData && "
+                               "gd._fullData.find(t => t.name === 'model samples'); return t && "
+                               "Array.from(t.x).slice(0, 5).join(',') !== before; }",
+                               arg=seen[-1], timeout=45_000)
+        seen.append(live_samples(page))
+    assert len(set(seen[1:])) == 2 and all(seen[1:])
+    expect(page.locator("#live-diag .js-plotly-plot")).to_be_visible()
+    page.locator("#live-pause").click()
+    expect(page.locator("#live-status")).to_contain_text("Paused", timeout=15_000)
+
+
+def test_flow_shows_latent_and_data_planes(page: Page, app_url):
+    open_page(page, app_url)
+    pick(page, "#explore-model", "flow-moons")
+    plot = page.locator("#decoded-plot .js-plotly-plot")
+    expect(plot).to_be_visible(timeout=30_000)
+    expect(page.locator("#decoded-plot")).to_contain_text("data x = f(z)")
+    marker = """() => JSON.stringify(document.querySelector('#decoded-plot .js-plotly-plot').data
+                  .filter(t => t.name === 'its image').map(t => [t.x, t.y]))"""
+    before = page.evaluate(marker)
+    move_slider(page, 0, 2.0)
+    page.wait_for_function(f"() => ({marker})() !== {before!r}", timeout=15_000)
+
+
+def test_share_link_restores_the_view(page: Page, app_url):
+    page.goto(f"{app_url}/?model=cvae-mnist&mode=axes&t=0.5&seed=4&class=7&rest=-1&z=1.5,-2")
+    expect(page.locator("#explore-card")).to_contain_text("cvae-mnist", timeout=30_000)
+    expect(page.locator("#slider-0 input[type=number]")).to_have_value("1.5")
+    expect(page.locator("#slider-1 input[type=number]")).to_have_value("-2")
+    expect(page.locator("#seed input")).to_have_value("4")
+    page.locator("#share-link").click()
+    url = page.locator("#share-url textarea")
+    expect(url).to_have_value(re.compile(r"model=cvae-mnist.*seed=4.*class=7.*z=1\.5%2C-2"))
+
+
+def test_a_broken_share_link_warns_and_keeps_the_page(page: Page, app_url):
+    page.goto(f"{app_url}/?model=../../etc/passwd&z=nan")
+    expect(page.get_by_text(re.compile("could not be opened"))).to_be_visible(timeout=30_000)
+    expect(decoded(page)).to_be_visible()
+
+
+def test_generate_names(page: Page, app_url):
+    open_page(page, app_url)
+    page.get_by_role("tab", name="Generate names").click()
+    page.locator("#text-kind").get_by_text("male", exact=True).click()
+    page.locator("#text-prefix textarea, #text-prefix input").first.fill("jo")
+    page.locator("#text-generate").click()
+    names = page.locator("#text-names ol.names li")
+    expect(names.first).to_be_visible(timeout=15_000)
+    expect(names).to_have_count(20)
+    expect(page.locator("#text-names")).to_contain_text("are new")
+    assert names.first.locator(".letter").first.get_attribute("title").startswith("p = ")
+
+
+def test_pixelcnn_writes_digits_row_by_row(page: Page, app_url):
+    open_page(page, app_url)
+    page.get_by_role("tab", name="Step by step").click()
+    pick(page, "#steps-model", "pixelcnn-mnist")
+    page.locator("#steps-class").get_by_text("3", exact=True).click()
+    page.locator("#steps-run").click()
+    progress = page.locator("#steps-progress textarea, #steps-progress input").first
+    expect(progress).to_have_value(re.compile(r"\d+ of 784 pixels written"), timeout=30_000)
+    expect(progress).to_have_value("784 of 784 pixels written", timeout=60_000)
+    expect(page.locator("#steps-image img")).to_be_visible()

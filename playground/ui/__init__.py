@@ -10,19 +10,36 @@ import gradio as gr
 from playground.backend import Backend
 from playground.ui.conditional import create_conditional_tab
 from playground.ui.explore import create_explore_tab
+from playground.ui.latent_map import create_latent_map_tab
+from playground.ui.steps import create_steps_tab
+from playground.ui.text import create_text_tab
+from playground.ui.train_live import create_train_live_tab
 
 ASSETS = Path(__file__).resolve().parent.parent.parent / "assets"
 
 
-def build_demo(backend: Backend | None = None) -> gr.Blocks:
+def build_demo(backend: Backend | None = None, *, warm_up: bool = False) -> gr.Blocks:
+    """The page. `warm_up`: after start-up, preload the map's digits and pay UMAP's one-off numba
+    compilation in a low-priority daemon thread (app.py does when run as a server)."""
     backend = backend or Backend()
-    with gr.Blocks(title="Latent Space Playground") as demo:
+    # Generated images live in Gradio's cache; files older than an hour are swept every 10 minutes
+    # so a long-running classroom server does not fill its disk.
+    with gr.Blocks(title="Latent Space Playground", delete_cache=(600, 3600)) as demo:
         gr.Markdown("# Latent Space Playground\nSee how generative models work: slide through "
                     "latent spaces, turn the temperature, ask for a class.")
         with gr.Tabs():
-            create_explore_tab(backend)
+            explore = create_explore_tab(backend)  # later tabs read its latent
             create_conditional_tab(backend)
+            create_latent_map_tab(backend, explore)
+            create_text_tab(backend)
+            create_steps_tab(backend)
+            create_train_live_tab(backend)
+        restore, outputs = explore["restore"]
+        demo.load(restore, None, outputs, api_visibility="private")  # share links: ?model=...&z=...
     demo.queue(default_concurrency_limit=4)
+    if warm_up:
+        from playground.projection import warm_up_in_background
+        warm_up_in_background(delay=5.0, before=backend.preload_map_data)
     return demo
 
 
@@ -38,5 +55,10 @@ def launch_kwargs() -> dict:
         allowed_paths=[],
         show_error=False,
         css_paths=[ASSETS / "style.css"],
+        # The in-page decoder, inline: no CDN, no static route (playground/webdecoder.py).
+        head=f"<script>{(ASSETS / 'webdecoder.js').read_text()}</script>",
         footer_links=["api", "gradio"],
+        # PLAYGROUND_MCP=1 also serves every public endpoint as an MCP tool (their docstrings
+        # are the tool descriptions) at /gradio_api/mcp/.
+        mcp_server=os.environ.get("PLAYGROUND_MCP", "").lower() in ("1", "true", "yes"),
     )

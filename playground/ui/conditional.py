@@ -4,7 +4,7 @@ from __future__ import annotations
 import gradio as gr
 
 from playground.backend import MAX_SAMPLES, Backend, grid
-from playground.ui.common import card_markdown, upscale, user_errors
+from playground.ui.common import card_markdown, user_errors
 
 
 def create_conditional_tab(backend: Backend) -> None:
@@ -15,7 +15,7 @@ def create_conditional_tab(backend: Backend) -> None:
     first = models[0]
 
     @user_errors
-    def select_model(model_id):
+    def select_conditional_model(model_id):
         """Pick a conditional model: its card and its classes."""
         info = backend.info(model_id)
         return card_markdown(info), gr.Radio(choices=list(info.class_names), value=info.class_names[0])
@@ -24,14 +24,14 @@ def create_conditional_tab(backend: Backend) -> None:
     def sample_class(model_id, label, temperature, seed, count):
         """`count` samples of class `label` at temperature T, deterministic in `seed`."""
         images = backend.sample(model_id, count, temperature=temperature, seed=seed, label=label)
-        return upscale(grid(images, ncol=min(8, len(images))), size=480)
+        return grid(images, ncol=min(8, len(images)))
 
     with gr.Tab("Conditional samples", id="conditional"):
         with gr.Row():
             with gr.Column(scale=4):
                 model_dd = gr.Dropdown([m.id for m in models], value=first.id, label="Model",
                                        elem_id="cond-model")
-                card = gr.Markdown(card_markdown(first))
+                card = gr.Markdown(card_markdown(first), label="Model card")
                 label = gr.Radio(list(first.class_names), value=first.class_names[0], label="Class",
                                  elem_id="cond-class")
                 temperature = gr.Slider(0.05, 3.0, value=1.0, step=0.05, label="Temperature T")
@@ -39,7 +39,7 @@ def create_conditional_tab(backend: Backend) -> None:
                 count = gr.Slider(1, MAX_SAMPLES, value=16, step=1, label="How many")
                 go = gr.Button("Sample", variant="primary", elem_id="cond-sample")
             with gr.Column(scale=6):
-                out = gr.Image(label="Samples of the chosen class", format="png", interactive=False,
+                out = gr.Image(label="Samples of the chosen class", format="png", interactive=False, height=480,
                                elem_id="cond-grid", elem_classes="pixelated", buttons=["download"])
-    model_dd.change(select_model, model_dd, [card, label], api_name="select_conditional_model")
+    model_dd.input(select_conditional_model, model_dd, [card, label], api_name="select_conditional_model")
     go.click(sample_class, [model_dd, label, temperature, seed, count], out, api_name="sample_class")

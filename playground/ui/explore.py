@@ -5,14 +5,44 @@ from __future__ import annotations
 import gradio as gr
 import numpy as np
 
-from playground.backend import SLIDERS, Backend
-from playground.ui.common import card_markdown, upscale, user_errors
+from playground.backend import MAX_SEED, SLIDERS, Backend, PlaygroundError, check_int, check_temperature
+from playground.ui.common import card_markdown, user_errors
 from playground.ui.plots import flow_figure
 
 MODES = [("latent axes", "axes"), ("principal directions of the data", "principal")]
 DEFAULT_MODEL = "vae-mnist-2d"  # the simplest picture: the latent plane is the map
 GRID = 64
 CLOUD = 1000  # prior samples drawn behind the current point of a 2-D point model
+
+
+# Builds the share link in the page (the browser knows the public URL, the server may not).
+SHARE_JS = """(model, mode, t, seed, label, rest, ...z) => {
+  const q = new URLSearchParams({model, mode, t, seed, rest});
+  if (label !== null && label !== undefined && label !== '') q.set('class', label);
+  while (z.length && Number(z[z.length - 1]) === 0) z.pop();
+  if (z.length) q.set('z', z.map(Number).join(','));
+  return window.location.origin + window.location.pathname + '?' + q.toString();
+}"""
+
+
+# In-page decoding (assets/webdecoder.js, playground/webdecoder.py): models with a small decoder
+# repaint a canvas in the page on every slider move; the others press the hidden #server-decode.
+ROUTE_JS = """(...inputs) => {
+  if (window.latentWeb) window.latentWeb.page.route(...inputs);
+  else document.querySelector('#server-decode').click();
+}"""
+# Values the server sets (random latent, reset, share link, mode) repaint the canvas too.
+PAINT_JS = "(...inputs) => { if (window.latentWeb) window.latentWeb.page.paint(...inputs); }"
+SET_SPEC_JS = """(spec, ...inputs) => {
+  if (!window.latentWeb || (spec && spec.model !== inputs[0])) return;
+  window.latentWeb.page.setSpec(spec); window.latentWeb.page.paint(...inputs);
+}"""
+SET_REST_JS = """(rest, ...inputs) => {
+  if (!window.latentWeb || !rest) return;
+  window.latentWeb.page.setRest(rest); window.latentWeb.page.paint(...inputs);
+}"""
+CANVAS_HTML = ('<div class="web-decoded"><span class="web-label">Decoded in your browser</span>'
+               '<canvas id="decoded-canvas" width="28" height="28"></canvas></div>')
 
 
 def skip_none(*outputs):
@@ -24,7 +54,8 @@ def slider_label(mode: str, i: int) -> str:
     return f"z[{i}]" if mode == "axes" else f"PC {i + 1} (in σ)"
 
 
-def create_explore_tab(backend: Backend) -> None:
+def create_explore_tab(backend: Backend) -> dict:
+    """Build the tab; returns its components so other tabs can read the current latent."""
     models = backend.models("decode")
     first = next((m for m in models if m.id == DEFAULT_MODEL), models[0])
 
@@ -34,7 +65,7 @@ def create_explore_tab(backend: Backend) -> None:
         z = backend.latent_from_sliders(model_id, values, mode=mode, rest_seed=rest_seed,
                                         temperature=temperature)
         if not info.has("points"):
-            return upscale(backend.decode(model_id, z, label)), None
+            return backend.decode(model_id, z, label), None
         zc = backend.prior_samples(model_id, CLOUD, temperature=temperature, seed=seed)
         return None, flow_figure(zc, backend.decode(model_id, zc), z,
                                       backend.decode(model_id, z)[0])
@@ -42,25 +73,53 @@ def create_explore_tab(backend: Backend) -> None:
     def slider_updates(info, mode, values=None):
         r, k = info.slider_range, info.slider_count
         values = list(values or []) + [0.0] * SLIDERS
-        return [gr.Slider(minimum=-r, maximum=r, value=values[i] if i < k else 0,
+        return [gr.Slider(minimum=info.slider_min, maximum=r, value=values[i] if i < k else 0,
                           label=slider_label(mode, i), visible=i < k) for i in range(SLIDERS)]
 
-    @user_errors
-    def select_model(model_id, mode, temperature, seed):
-        """Pick a model: its card, one slider per latent dimension (up to 12), the decoded origin."""
+    def view(model_id, mode, temperature, seed, label=None, values=(), rest_seed=-1):
+        """Everything that depends on the model: card, class, sliders, rest seed, outputs."""
         info = backend.info(model_id)
-        label = info.class_names[0] if info.has("condition") else None
-        image, plot = render(model_id, mode, label, -1, temperature, seed, [0.0] * info.slider_count)
+        if info.has("condition") and label is None:
+            label = info.class_names[0]
+        values = list(values)[:info.slider_count]
+        values += [0.0] * (info.slider_count - len(values))
+        image, plot = render(model_id, mode, label, rest_seed, temperature, seed, values)
         more = info.latent_dim - info.slider_count
         return (card_markdown(info),
                 gr.Dropdown(choices=list(info.class_names), value=label, visible=info.has("condition")),
-                *slider_updates(info, mode),
-                gr.Number(value=-1, visible=more > 0, label=f"seed of the other {more} dims (-1: all 0)"),
+                *slider_updates(info, mode, values),
+                gr.Number(value=rest_seed, visible=more > 0, info=f"{more} more dims beyond the sliders"),
                 gr.Button(visible=more > 0),
                 gr.Image(value=image, visible=not info.has("points")),
                 gr.Plot(value=plot, visible=info.has("points")),
                 gr.Image(value=None, visible=not info.has("points")),
                 gr.Plot(value=None, visible=info.has("points")))
+
+    @user_errors
+    def select_model(model_id, mode, temperature, seed):
+        """Pick a model: its card, one slider per latent dimension (up to 12), the decoded origin."""
+        return view(model_id, mode, temperature, seed)
+
+    def restore(request: gr.Request):
+        """Open the view a share link describes (?model=&mode=&t=&seed=&class=&rest=&z=v1,v2,..)."""
+        q = request.query_params if request else {}
+        if "model" not in q:
+            return [gr.skip()] * (4 + len(view_outputs))
+        try:
+            info = backend.info(q["model"])
+            mode_ = q.get("mode", "axes")
+            if mode_ not in dict(MODES).values():
+                raise PlaygroundError(f"unknown slider mode {mode_[:20]!r}")
+            t = check_temperature(q.get("t", 1.0), allow_zero=True)
+            seed_ = check_int(q.get("seed", 0), "seed", 0, MAX_SEED)
+            values = [float(v) for v in q.get("z", "").split(",") if v.strip()][:SLIDERS]
+            label = q.get("class") if info.has("condition") else None
+            rest = check_int(q.get("rest", -1), "rest seed", -1, MAX_SEED)
+            outputs = view(info.id, mode_, t, seed_, label, values, rest)
+        except (PlaygroundError, ValueError) as err:
+            gr.Warning(f"This link could not be opened: {err}")
+            return [gr.skip()] * (4 + len(view_outputs))
+        return (info.id, mode_, t, seed_, *outputs)
 
     @user_errors
     def decode(model_id, mode, label, rest_seed, temperature, seed, *values):
@@ -75,7 +134,7 @@ def create_explore_tab(backend: Backend) -> None:
         info = backend.info(model_id)
         z = backend.random_latent(model_id, seed=seed, temperature=temperature)
         r, k = info.slider_range, info.slider_count
-        values = [round(float(np.clip(v, -r, r)), 2) for v in z[:k]]
+        values = [round(float(np.clip(v, info.slider_min, r)), 2) for v in z[:k]]
         rest = int(seed) if info.latent_dim > k else -1
         return (*(values + [0.0] * (SLIDERS - k)), rest,
                 *skip_none(*render(model_id, mode, label, rest, temperature, seed, values)))
@@ -91,7 +150,8 @@ def create_explore_tab(backend: Backend) -> None:
     @user_errors
     def randomise_rest(rest_seed, seed):
         """A new seed for the dimensions beyond the sliders (shown, so the view is reproducible)."""
-        return int(rest_seed) + 1 if rest_seed is not None and rest_seed >= 0 else int(seed)
+        rest = check_int(-1 if rest_seed is None else rest_seed, "rest seed", -1, MAX_SEED - 1)
+        return rest + 1 if rest >= 0 else check_int(seed, "seed", 0, MAX_SEED)
 
     @user_errors
     def sample_grid(model_id, label, temperature, seed):
@@ -103,26 +163,37 @@ def create_explore_tab(backend: Backend) -> None:
                                           title=f"2,000 samples at T={temperature:g}")
         from playground.backend import grid
         images = backend.sample(model_id, GRID, temperature=temperature, seed=seed, label=label)
-        return upscale(grid(images, ncol=8), size=480), gr.skip()
+        return grid(images, ncol=8), gr.skip()
+
+    def web_decoder(model_id):
+        """The model's decoder for the page to run itself (ops + float32 weights as base64, see
+        playground/webdecoder.py), or None when the model decodes on the server."""
+        return backend.web_decoder(model_id)
+
+    def rest_noise(model_id, rest_seed):
+        """The N(0, 1) values of the latent dims beyond the sliders for this rest seed."""
+        rest = check_int(-1 if rest_seed is None else rest_seed, "rest seed", -1, MAX_SEED)
+        return {"model": model_id, "seed": rest, "noise": backend.rest_noise(model_id, rest)}
 
     with gr.Tab("Explore latent space", id="explore"):
         with gr.Row():
             with gr.Column(scale=5):
                 model_dd = gr.Dropdown([m.id for m in models], value=first.id, label="Model",
                                        elem_id="explore-model")
-                card = gr.Markdown(card_markdown(first), elem_id="explore-card")
+                card = gr.Markdown(card_markdown(first), elem_id="explore-card", label="Model card")
                 mode = gr.Radio(MODES, value="axes", label="Sliders move along", elem_id="explore-mode")
                 class_dd = gr.Dropdown(list(first.class_names), value=(first.class_names or [None])[0],
                                        label="Class", visible=first.has("condition"),
                                        allow_custom_value=True)  # choices change per model: the backend validates
                 with gr.Column(elem_classes="latent-sliders"):
                     r = first.slider_range
-                    sliders = [gr.Slider(-r, r, value=0, step=0.01, label=slider_label("axes", i),
+                    sliders = [gr.Slider(first.slider_min, r, value=0, step=0.01, label=slider_label("axes", i),
                                          visible=i < first.slider_count, elem_id=f"slider-{i}")
                                for i in range(SLIDERS)]
                 more = first.latent_dim - first.slider_count
                 rest_seed = gr.Number(-1, precision=0, visible=more > 0, minimum=-1,
-                                      label=f"seed of the other {more} dims (-1: all 0)")
+                                      label="Seed of the other dims (-1: all 0)",
+                                      info=f"{more} more dims beyond the sliders")
                 with gr.Row():
                     random_btn = gr.Button("Random latent", elem_id="random-latent")
                     reset_btn = gr.Button("Reset", elem_id="reset-latent")
@@ -134,6 +205,11 @@ def create_explore_tab(backend: Backend) -> None:
                                  format="png", height=300, interactive=False, elem_id="decoded",
                                  elem_classes="pixelated", buttons=["download"],
                                  visible=not first.has("points"))
+                gr.HTML(CANVAS_HTML, elem_id="decoded-web", js_on_load=None)
+                web_spec = gr.JSON(visible=False)
+                web_rest = gr.JSON(visible=False)
+                server_decode = gr.Button("decode on the server", visible="hidden",
+                                          elem_id="server-decode")
                 plot = gr.Plot(value=plot0, label="Latent and data space",
                                visible=first.has("points"), elem_id="decoded-plot")
                 with gr.Row():
@@ -141,18 +217,35 @@ def create_explore_tab(backend: Backend) -> None:
                                             info="prior samples z ~ N(0, T²I)", elem_id="temperature")
                     seed = gr.Number(0, precision=0, minimum=0, label="Seed", elem_id="seed")
                 grid_btn = gr.Button("Sample a grid", variant="primary", elem_id="sample-grid")
-                grid_img = gr.Image(label="Samples", format="png", interactive=False, elem_id="grid",
+                with gr.Row():
+                    share_btn = gr.Button("Link to this view", size="sm", elem_id="share-link")
+                    share_box = gr.Textbox(show_label=False, buttons=["copy"], interactive=False,
+                                           placeholder="a URL that reopens this model, seed, "
+                                           "temperature and slider values", elem_id="share-url")
+                grid_img = gr.Image(label="Samples", format="png", interactive=False, elem_id="grid", height=480,
                                     elem_classes="pixelated", buttons=["download"],
                                     visible=not first.has("points"))
                 grid_plot = gr.Plot(label="Samples", visible=first.has("points"))
 
     outs = [image, plot]
-    model_dd.change(select_model, [model_dd, mode, temperature, seed],
-                    [card, class_dd, *sliders, rest_seed, rest_btn, image, plot, grid_img, grid_plot],
-                    api_name="select_model")
-    gr.on([s.input for s in sliders] + [class_dd.input, rest_seed.submit], decode,
-          [model_dd, mode, class_dd, rest_seed, temperature, seed, *sliders], outs,
-          api_name="decode", trigger_mode="always_last", show_progress="hidden")
+    view_outputs = [card, class_dd, *sliders, rest_seed, rest_btn, image, plot, grid_img, grid_plot]
+    model_dd.input(select_model, [model_dd, mode, temperature, seed], view_outputs,
+                   api_name="select_model")
+    share_btn.click(None, [model_dd, mode, temperature, seed, class_dd, rest_seed, *sliders],
+                    share_box, js=SHARE_JS)
+    decode_in = [model_dd, mode, class_dd, rest_seed, temperature, seed, *sliders]
+    gr.on([s.input for s in sliders] + [class_dd.input, rest_seed.submit], None, decode_in, None,
+          js=ROUTE_JS)
+    server_decode.click(decode, decode_in, outs, api_name="decode", trigger_mode="always_last",
+                        show_progress="hidden", queue=False)
+    gr.on([s.change for s in sliders] + [class_dd.change, mode.change], None, decode_in, None,
+          js=PAINT_JS)
+    gr.on(None, web_decoder, model_dd, web_spec, api_name="web_decoder",
+          trigger_mode="always_last", show_progress="hidden").then(
+        None, [web_spec, *decode_in], None, js=SET_SPEC_JS)
+    gr.on(None, rest_noise, [model_dd, rest_seed], web_rest, api_name="rest_noise",
+          trigger_mode="always_last", show_progress="hidden").then(
+        None, [web_rest, *decode_in], None, js=SET_REST_JS)
     mode.input(reset, [model_dd, mode, temperature, seed], [*sliders, rest_seed, *outs],
                api_name="set_mode", show_progress="hidden")
     reset_btn.click(reset, [model_dd, mode, temperature, seed], [*sliders, rest_seed, *outs],
@@ -164,3 +257,5 @@ def create_explore_tab(backend: Backend) -> None:
         api_visibility="private", show_progress="hidden")
     grid_btn.click(sample_grid, [model_dd, class_dd, temperature, seed], [grid_img, grid_plot],
                    api_name="sample_grid")
+    return {"restore": (restore, [model_dd, mode, temperature, seed, *view_outputs]), "model": model_dd, "mode": mode, "label": class_dd, "rest_seed": rest_seed,
+            "temperature": temperature, "seed": seed, "sliders": sliders, "image": image}

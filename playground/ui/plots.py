@@ -26,3 +26,40 @@ def flow_figure(z_cloud: np.ndarray, x_cloud: np.ndarray, z: np.ndarray | None =
     fig.update_yaxes(scaleanchor="x", row=1, col=1)
     fig.update_yaxes(scaleanchor="x2", row=1, col=2)
     return fig
+
+
+# Ten distinguishable colours (Tableau 10), one per digit class.
+CLASS_COLOURS = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
+                 "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"]
+# Markers laid over the map: what they are → (symbol, colour, size).
+MAP_MARKERS = {"clicked": ("circle-open", "#111111", 16),
+               "Explore's latent": ("star", "#111111", 20),
+               "your drawing": ("x", "#d62728", 18)}
+
+
+def map_figure(points: np.ndarray, labels: np.ndarray, class_names, *, markers: dict | None = None,
+               title: str = "", revision: str = "") -> go.Figure:
+    """A latent map: one trace per class (hover: class and index of the digit), then the markers
+    {name: (x, y)}. `revision` keeps the person's zoom while only the markers change."""
+    fig = go.Figure()
+    idx = np.arange(len(points))
+    for k in np.unique(labels):
+        sel = labels == k
+        name = class_names[k] if k < len(class_names) else str(k)
+        fig.add_trace(go.Scatter(
+            x=points[sel, 0], y=points[sel, 1], mode="markers", name=name,
+            marker=dict(size=5, color=CLASS_COLOURS[int(k) % len(CLASS_COLOURS)], opacity=0.75),
+            customdata=np.stack([idx[sel], labels[sel]], 1),
+            hovertemplate=f"digit {name} · #%{{customdata[0]}}<extra></extra>"))
+    for name, xy in (markers or {}).items():
+        symbol, colour, size = MAP_MARKERS.get(name, ("diamond", "#111111", 14))
+        fig.add_trace(go.Scatter(x=[xy[0]], y=[xy[1]], mode="markers", name=name,
+                                 marker=dict(symbol=symbol, size=size, color=colour,
+                                             line=dict(width=2, color=colour)),
+                                 hovertemplate=f"{name}<extra></extra>"))
+    fig.update_layout(height=520, margin=dict(l=10, r=10, t=40, b=10), title=title,
+                      hovermode="closest", uirevision=revision or None, plot_bgcolor="white",
+                      legend=dict(itemsizing="constant", title="class"))
+    fig.update_xaxes(showgrid=True, gridcolor="#eee", zeroline=False)
+    fig.update_yaxes(showgrid=True, gridcolor="#eee", zeroline=False)
+    return fig

@@ -1,0 +1,324 @@
+"""Benchmark:  python -m playground.bench [--quick] [--out bench-results/latest.json]
+
+Measures what a user feels, on this machine, and saves it as JSON:
+- decode latency of one latent and of a 64-sample grid, per image model (in-process, warm);
+- cold start of `python app.py` until the page answers, and the server's RSS with every model loaded;
+- slider-to-pixels in real Chromium, both paths on the same model (vae-mnist-2d): the in-page
+  decoder (set a slider inside the page, time until the canvas holds the new pixels, and until the
+  next animation frame) and the server path (forced in the page; time until the new PNG is
+  decoded), median and p90 over 30 moves, with the requests the page sent per move;
+- concurrent users: N gradio_client clients moving sliders (and now and then sampling a grid) against
+  the same server: latency p50/p95, throughput, errors, RSS growth.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def pct(values, q) -> float:
+    return float(np.percentile(values, q)) if values else float("nan")
+
+
+def summary(values_ms) -> dict:
+    return {"median_ms": round(pct(values_ms, 50), 3), "p90_ms": round(pct(values_ms, 90), 3),
+            "n": len(values_ms)}
+
+
+# ---- in-process decode latency -------------------------------------------------------------
+def bench_decode(reps: int) -> dict:
+    from playground.backend import Backend
+    backend = Backend()
+    out = {}
+    for info in backend.models("decode"):
+        label = info.class_names[0] if info.has("condition") else None
+        rng = np.random.default_rng(0)
+        backend.decode(info.id, np.zeros(info.latent_dim), label)  # load + warm
+        one, grid = [], []
+        for _ in range(reps):
+            z = rng.normal(size=info.latent_dim).clip(-3, 3)
+            t = time.perf_counter()
+            backend.decode(info.id, z, label)
+            one.append((time.perf_counter() - t) * 1e3)
+        for s in range(max(5, reps // 20)):
+            t = time.perf_counter()
+            backend.sample(info.id, min(64, 5000), temperature=1.0, seed=s, label=label)
+            grid.append((time.perf_counter() - t) * 1e3)
+        out[info.id] = {"one_latent": summary(one), "grid_64": summary(grid)}
+    return out
+
+
+# ---- a real server in a subprocess -----------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+class Server:
+    """`python app.py` on a free port; cold start = spawn until the page answers with 200."""
+
+    def __init__(self, env: dict | None = None):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        t0 = time.perf_counter()
+        self.proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT,
+                                     env={**os.environ, "PORT": str(self.port), **(env or {})},
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            try:
+                with urllib.request.urlopen(self.url, timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.05)
+        else:
+            self.close()
+            raise RuntimeError("app.py did not answer within 120 s")
+        self.cold_start_s = time.perf_counter() - t0
+
+    def rss_mb(self) -> float:
+        return rss_mb(self.proc.pid)
+
+    def close(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+def load_every_model(url: str) -> None:
+    from gradio_client import Client
+    from playground.backend import Backend
+    client = Client(url, verbose=False)
+    for info in Backend().models("decode"):
+        client.predict(info.id, "axes", 1.0, 0, api_name="/select_model")
+
+
+# ---- slider-to-pixels in Chromium ----------------------------------------------------------
+# Set the slider inside the page, then wait until #decoded shows a new image and it is decoded.
+SLIDER_JS = """async ({idx, value}) => {
+  const box = document.querySelector('#decoded');
+  const img = () => box.querySelector('img');
+  const before = img() ? img().src : null;
+  const input = document.querySelector(`#slider-${idx} input[type=range]`);
+  const changed = new Promise(resolve => {
+    const check = () => { const el = img(); if (el && el.src !== before) { obs.disconnect(); resolve(el); } };
+    const obs = new MutationObserver(check);
+    obs.observe(box, {subtree: true, childList: true, attributes: true, attributeFilter: ['src']});
+  });
+  const t0 = performance.now();
+  input.value = value;
+  input.dispatchEvent(new Event('input', {bubbles: true}));
+  const el = await changed;
+  await el.decode();
+  return performance.now() - t0;
+}"""
+
+
+# The in-page path (assets/webdecoder.js): wait until the canvas has been repainted (its
+# data-paints counter moves), then for the next animation frame, when the pixels reach the screen.
+PAGE_SLIDER_JS = """async ({idx, value}) => {
+  const canvas = document.querySelector('#decoded-canvas');
+  const before = canvas.dataset.paints;
+  const painted = new Promise(resolve => {
+    const obs = new MutationObserver(() => {
+      if (canvas.dataset.paints !== before) { obs.disconnect(); resolve(); }
+    });
+    obs.observe(canvas, {attributes: true, attributeFilter: ['data-paints']});
+  });
+  const input = document.querySelector(`#slider-${idx} input[type=range]`);
+  const t0 = performance.now();
+  input.value = value;
+  input.dispatchEvent(new Event('input', {bubbles: true}));
+  await painted;
+  const t1 = performance.now();
+  await new Promise(requestAnimationFrame);
+  return [t1 - t0, performance.now() - t0];
+}"""
+# The server path on the same model: the page pretends it has no decoder for it.
+FORCE_SERVER_JS = """() => { window.latentWeb.page.forceServer = true;
+  document.body.classList.remove('web-decoding'); }"""
+
+
+def bench_browser(url: str, moves: int) -> dict:
+    from playwright.sync_api import sync_playwright
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not path:
+        return {"skipped": "chromium not installed (make test installs it)"}
+    out = {"model": "vae-mnist-2d"}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        requests = []
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto(url)
+        page.wait_for_selector("#decoded img", state="attached", timeout=60_000)
+        page.wait_for_function("document.body.classList.contains('web-decoding')", timeout=60_000)
+        page.wait_for_timeout(500)
+        out["weights_json_mb"] = round(page.evaluate(
+            "JSON.stringify(window.latentWeb.page.decoder.spec).length") / 1e6, 2)
+        rng = random.Random(0)
+        for path_name, js in (("in_page", PAGE_SLIDER_JS), ("server_path", SLIDER_JS)):
+            if path_name == "server_path":
+                page.evaluate(FORCE_SERVER_JS)
+            times, frames, n_requests = [], [], 0
+            for i in range(moves + 3):
+                value = round(rng.uniform(-3, 3), 2)
+                before = len(requests)
+                ms = page.evaluate(js, {"idx": i % 2, "value": value})
+                page.wait_for_timeout(50)
+                if i >= 3:  # the first moves warm up caches and connections
+                    n_requests += len(requests) - before
+                    times.append(ms[0] if isinstance(ms, list) else ms)
+                    if isinstance(ms, list):
+                        frames.append(ms[1])
+            out[path_name] = {**summary(times), "requests_per_move": round(n_requests / moves, 2)}
+            if frames:
+                out[path_name]["next_frame"] = summary(frames)
+        browser.close()
+    return out
+
+
+# ---- concurrent clients --------------------------------------------------------------------
+def bench_concurrent(server: Server, clients: int, seconds: float) -> dict:
+    from gradio_client import Client
+    from playground.backend import Backend
+    models = [m for m in Backend().models("decode") if not m.has("points")]
+    latencies, errors, lock = [], [], threading.Lock()
+    stop = time.time() + seconds
+    rss0 = server.rss_mb()
+
+    def user(k: int):
+        rng = random.Random(k)
+        try:
+            c = Client(server.url, verbose=False)
+        except Exception as err:  # noqa: BLE001 - a failed connection is a measured error
+            with lock:
+                errors.append(repr(err)[:200])
+            return
+        info = models[k % len(models)]
+        label = info.class_names[0] if info.has("condition") else None
+        i = 0
+        while time.time() < stop:
+            values = [round(rng.uniform(-3, 3), 2) for _ in range(12)]
+            t = time.perf_counter()
+            try:
+                if i % 10 == 9:
+                    c.predict(info.id, label, 1.0, rng.randrange(1000), api_name="/sample_grid")
+                else:
+                    c.predict(info.id, "axes", label, -1, 1.0, 0, *values, api_name="/decode")
+                with lock:
+                    latencies.append((time.perf_counter() - t) * 1e3)
+            except Exception as err:  # noqa: BLE001
+                with lock:
+                    errors.append(repr(err)[:200])
+            i += 1
+
+    threads = [threading.Thread(target=user, args=(k,)) for k in range(clients)]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - t0
+    return {"clients": clients, "seconds": round(wall, 1), "requests": len(latencies),
+            "throughput_rps": round(len(latencies) / wall, 1), "p50_ms": round(pct(latencies, 50), 1),
+            "p95_ms": round(pct(latencies, 95), 1), "errors": len(errors),
+            "error_examples": sorted(set(errors))[:3],
+            "rss_before_mb": round(rss0, 1), "rss_after_mb": round(server.rss_mb(), 1),
+            "rss_growth_mb": round(server.rss_mb() - rss0, 1)}
+
+
+def table(report: dict) -> str:
+    lines = ["decode latency (in-process, warm)      one latent     64-grid"]
+    for mid, r in report["decode"].items():
+        lines.append(f"  {mid:34s} {r['one_latent']['median_ms']:8.3f} ms {r['grid_64']['median_ms']:8.2f} ms")
+    s = report["server"]
+    lines += [f"cold start of app.py to first page     {s['cold_start_s']:.2f} s",
+              f"server RSS, every model loaded        {s['rss_all_models_mb']:.0f} MB"]
+    b = report["browser_slider_to_pixels"]
+    if "in_page" in b:
+        for name in ("in_page", "server_path"):
+            r = b[name]
+            frame = (f", next frame {r['next_frame']['median_ms']:.1f} ms"
+                     if "next_frame" in r else "")
+            lines.append(f"slider-to-pixels, {name:11s}         median {r['median_ms']:.1f} ms, "
+                         f"p90 {r['p90_ms']:.1f} ms{frame} (n={r['n']}), "
+                         f"{r['requests_per_move']} requests/move")
+    else:
+        lines.append(f"slider-to-pixels in Chromium          {b}")
+    c = report["concurrent"]
+    lines.append(f"{c['clients']} concurrent API clients, {c['seconds']} s   p50 {c['p50_ms']} ms, "
+                 f"p95 {c['p95_ms']} ms, {c['throughput_rps']} req/s, {c['errors']} errors, "
+                 f"RSS +{c['rss_growth_mb']} MB")
+    if "in_page" in b:
+        lines.append(f"  a page user moving sliders sends {b['server_path']['requests_per_move']} "
+                     f"requests/move on the server path, {b['in_page']['requests_per_move']} "
+                     f"in the page")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> dict:
+    parser = argparse.ArgumentParser(prog="python -m playground.bench", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="short runs, to check the bench works")
+    parser.add_argument("--clients", type=int, default=30)
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--out", type=Path, default=ROOT / "bench-results" / "latest.json")
+    args = parser.parse_args(argv)
+    reps, moves = (20, 5) if args.quick else (500, 30)
+    clients, seconds = (4, 3.0) if args.quick else (args.clients, args.seconds)
+
+    import torch
+    report = {"machine": {"platform": platform.platform(), "cpus": os.cpu_count(),
+                          "torch_threads": torch.get_num_threads(), "python": platform.python_version()},
+              "when": time.strftime("%Y-%m-%d %H:%M:%S"), "quick": args.quick}
+    report["decode"] = bench_decode(reps)
+    server = Server()
+    try:
+        rss_start = server.rss_mb()
+        load_every_model(server.url)
+        report["server"] = {"cold_start_s": round(server.cold_start_s, 2),
+                            "rss_at_start_mb": round(rss_start, 1),
+                            "rss_all_models_mb": round(server.rss_mb(), 1)}
+        report["browser_slider_to_pixels"] = bench_browser(server.url, moves)
+        report["concurrent"] = bench_concurrent(server, clients, seconds)
+    finally:
+        server.close()
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=2) + "\n")
+    print(table(report))
+    print(f"saved {args.out}")
+    return report
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,84 @@
+"""Generate text: a kind of name, a prefix, temperature / top-k / top-p / greedy, and each generated
+name coloured by the probability the model gave every letter, marked new or copied."""
+from __future__ import annotations
+
+import html
+
+import gradio as gr
+
+from playground.backend import MAX_TEXTS, Backend
+from playground.ui.common import card_markdown, user_errors
+
+
+def letter_span(ch: str, p: float) -> str:
+    # Confident letters dark green, surprising ones pale orange: the eye finds the model's guesses.
+    hue = 30 + 90 * p
+    return (f'<span class="letter" title="p = {p:.3f}" style="background:hsl({hue:.0f},70%,'
+            f'{88 - 30 * p:.0f}%)">{html.escape(ch)}</span>')
+
+
+def names_html(rows: list[dict]) -> str:
+    if not rows:
+        return ""
+    novel = sum(r["novel"] for r in rows)
+    items = []
+    for r in rows:
+        letters = "".join(letter_span(c, p) for c, p in zip(r["text"], r["probs"]))
+        end = letter_span("⏎", r["probs"][len(r["text"])]) if len(r["probs"]) > len(r["text"]) else ""
+        badge = ('<span class="badge new">new</span>' if r["novel"]
+                 else '<span class="badge copied">in training data</span>')
+        items.append(f'<li><span class="name">{letters}{end}</span> {badge}</li>')
+    return (f'<p class="names-summary"><b>{novel} of {len(rows)}</b> are new (not among the '
+            f'training names). Hover a letter for its probability; ⏎ is the end.</p>'
+            f'<ol class="names">{"".join(items)}</ol>')
+
+
+def create_text_tab(backend: Backend) -> None:
+    models = backend.models("text")
+    if not models:
+        return
+    first = models[0]
+
+    @user_errors
+    def select_text_model(model_id):
+        """Pick a text model: its card and its kinds."""
+        info = backend.info(model_id)
+        return card_markdown(info), gr.Radio(choices=list(info.class_names),
+                                             value=(info.class_names or [None])[0],
+                                             visible=info.has("condition"))
+
+    @user_errors
+    def generate_text(model_id, kind, prefix, temperature, top_k, top_p, count, seed):
+        """`count` names of this kind starting with `prefix`. Temperature divides the logits
+        (0 = greedy), top-k keeps the k likeliest letters (0 = all), top-p the smallest set with
+        that much probability (1 = all)."""
+        rows = backend.sample_text(model_id, count, temperature=temperature, seed=seed, label=kind,
+                                   prompt=prefix, top_k=top_k, top_p=top_p)
+        return names_html(rows), rows
+
+    with gr.Tab("Generate names", id="text"):
+        with gr.Row():
+            with gr.Column(scale=4):
+                model_dd = gr.Dropdown([m.id for m in models], value=first.id, label="Model")
+                card = gr.Markdown(card_markdown(first), label="Model card")
+                kind = gr.Radio(list(first.class_names), value=(first.class_names or [None])[0],
+                                label="Kind of name", visible=first.has("condition"),
+                                elem_id="text-kind")
+                prefix = gr.Textbox(label="Starts with", placeholder="e.g. ma", max_length=32,
+                                    elem_id="text-prefix")
+                temperature = gr.Slider(0.0, 3.0, value=1.0, step=0.05, label="Temperature T",
+                                        info="0 = greedy (always the likeliest letter)",
+                                        elem_id="text-temperature")
+                with gr.Row():
+                    top_k = gr.Number(0, precision=0, minimum=0, label="top-k (0 = off)")
+                    top_p = gr.Slider(0.05, 1.0, value=1.0, step=0.05, label="top-p (1 = off)")
+                with gr.Row():
+                    count = gr.Slider(1, MAX_TEXTS, value=20, step=1, label="How many")
+                    seed = gr.Number(0, precision=0, minimum=0, label="Seed")
+                go = gr.Button("Generate", variant="primary", elem_id="text-generate")
+            with gr.Column(scale=6):
+                out = gr.HTML(elem_id="text-names")
+                data = gr.JSON(visible=False)
+    model_dd.input(select_text_model, model_dd, [card, kind], api_name="select_text_model")
+    go.click(generate_text, [model_dd, kind, prefix, temperature, top_k, top_p, count, seed], [out, data],
+             api_name="generate_text")

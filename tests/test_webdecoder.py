@@ -1,0 +1,141 @@
+"""The in-page decoder's export (playground/webdecoder.py): spec → JSON → numpy interpreter and the
+page's own JavaScript (run by node) reproduce torch's decode."""
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from playground import webdecoder
+from playground.base import FAMILIES
+
+ROOT = Path(__file__).resolve().parent.parent
+IN_PAGE = ["vae-mnist-2d", "vae-mnist-16d", "cvae-mnist", "ae-mnist"]
+
+
+def json_round_trip(spec: dict) -> dict:
+    return json.loads(json.dumps(spec))
+
+
+def random_inputs(spec: dict, n: int = 16, seed: int = 0):
+    g = np.random.default_rng(seed)
+    z = (g.normal(size=(n, spec["latent_dim"])) * 1.5).astype(np.float32)
+    y = g.integers(0, spec["n_classes"], n) if spec["n_classes"] else None
+    return z, y
+
+
+def torch_decode(model, z, y) -> np.ndarray:
+    with torch.inference_mode():
+        return model.decode(torch.from_numpy(z), None if y is None else torch.from_numpy(y)).numpy()
+
+
+def tiny(family: str, **overrides):
+    """A random-weight model of `family` with BatchNorm statistics that are not the identity."""
+    import playground.models  # noqa: F401
+    cls = FAMILIES[family]
+    defaults = {"latent_dim": 6, "channels": 4} if family != "flow" else {}
+    cfg = cls.config_class(**{**defaults, **overrides})
+    torch.manual_seed(0)
+    model = cls(cfg).eval()
+    for m in model.modules():
+        if isinstance(m, torch.nn.BatchNorm2d):
+            m.running_mean.uniform_(-0.5, 0.5)
+            m.running_var.uniform_(0.5, 2.0)
+            m.weight.data.uniform_(0.5, 1.5)
+            m.bias.data.uniform_(-0.3, 0.3)
+    return model
+
+
+def test_pack_unpack_is_exact():
+    a = np.random.default_rng(0).normal(size=(3, 4, 5)).astype(np.float32)
+    assert np.array_equal(webdecoder.unpack(json_round_trip(webdecoder.pack(a))), a)
+
+
+def test_shipped_models_in_page_and_on_server(backend):
+    page = {i.id for i in backend.models("decode") if backend.web_decoder(i.id)}
+    assert set(IN_PAGE) <= page
+    for info in backend.models("decode"):
+        if info.has("points") or info.latent_dim > 64 * 4:  # the flow's plot; the RBM's Gibbs chain
+            assert backend.web_decoder(info.id) is None
+
+
+@pytest.mark.parametrize("model_id", IN_PAGE)
+def test_shipped_export_round_trip(backend, model_id):
+    spec = json_round_trip(backend.web_decoder(model_id))
+    model = backend.model(model_id)
+    z, y = random_inputs(spec)
+    got = webdecoder.run(spec, z, y)
+    assert got.shape == (16, 1, 28, 28)
+    assert np.abs(got - torch_decode(model, z, y)).max() <= 1e-5
+    assert np.allclose(spec["latent_components"], model.latent_components.numpy())
+    assert spec["class_names"] == list(backend.info(model_id).class_names)
+
+
+@pytest.mark.parametrize("family,extra", [("gan", {}), ("cgan", {}), ("vae", {}), ("cvae", {}),
+                                          ("ae", {"n_components": 2})])
+def test_family_export_round_trip(family, extra):
+    """Every family with a small decoder exports, BatchNorm folded (GANs), even before its
+    pretrained weights ship."""
+    model = tiny(family, **extra)
+    spec = json_round_trip(webdecoder.export(model, family))
+    assert all(op["op"] != "batch_norm" for op in spec["ops"])
+    z, y = random_inputs(spec)
+    assert np.abs(webdecoder.run(spec, z, y) - torch_decode(model, z, y)).max() <= 1e-5
+
+
+def test_a_decoder_the_spec_does_not_reproduce_is_not_exported(monkeypatch):
+    model = tiny("vae")
+    monkeypatch.setattr(model, "decode", lambda z, c=None: 1 - model.__class__.decode(model, z, c))
+    with pytest.raises(webdecoder.NotExportable, match="differs from torch"):
+        webdecoder.export(model)
+
+
+def test_unsupported_layers_and_point_models_are_refused():
+    with pytest.raises(webdecoder.NotExportable):
+        webdecoder.export(tiny("flow", latent_dim=2, n_layers=2, hidden=8))
+    model = tiny("vae")
+    model.decoder[1] = torch.nn.GELU()
+    with pytest.raises(webdecoder.NotExportable, match="GELU"):
+        webdecoder.export(model)
+
+
+def test_rest_noise_is_what_the_sliders_use(backend):
+    noise = backend.rest_noise("vae-mnist-16d", 7)
+    z = backend.latent_from_sliders("vae-mnist-16d", [0.0] * 12, rest_seed=7, temperature=0.5)
+    assert len(noise) == 4 and np.allclose(np.array(noise) * 0.5, z[12:])
+    assert backend.rest_noise("vae-mnist-16d", -1) == []
+
+
+NODE_SCRIPT = """
+const web = require(process.argv[2]);
+const input = JSON.parse(require('fs').readFileSync(0, 'utf8'));
+const dec = web.load(input.spec);
+const out = input.z.map((z, i) => {
+  const lat = web.latentFromSliders(input.spec, z, input.mode, null, 1);
+  return Array.from(dec.run(lat, input.y ? input.y[i] : 0));
+});
+process.stdout.write(JSON.stringify(out));
+"""
+
+
+@pytest.mark.skipif(not shutil.which("node"), reason="node is not installed")
+@pytest.mark.parametrize("model_id,mode", [("cvae-mnist", "axes"), ("vae-mnist-16d", "principal")])
+def test_javascript_interpreter_matches_torch(backend, model_id, mode, tmp_path):
+    """assets/webdecoder.js itself (the code the page runs), under node."""
+    spec = backend.web_decoder(model_id)
+    k = spec["slider_count"]
+    g = np.random.default_rng(1)
+    values = g.uniform(-3, 3, size=(4, k)).round(2)
+    y = g.integers(0, 10, 4).tolist() if spec["n_classes"] else None
+    script = tmp_path / "run.js"
+    script.write_text(NODE_SCRIPT)
+    payload = json.dumps({"spec": spec, "z": values.tolist(), "y": y, "mode": mode})
+    done = subprocess.run(["node", str(script), str(ROOT / "assets" / "webdecoder.js")],
+                          input=payload, capture_output=True, text=True, timeout=60, check=True)
+    got = np.array(json.loads(done.stdout), np.float32).reshape(4, 1, 28, 28)
+    z = np.stack([backend.latent_from_sliders(model_id, v, mode=mode) for v in values])
+    want = torch_decode(backend.model(model_id), z, None if y is None else np.array(y))
+    assert np.abs(got - want).max() <= 1e-5
