@@ -397,11 +397,17 @@ class Backend:
                 kwargs["start"] = x[i:i + n].to(self.device)
         cond = self._condition(info, label, n)
         m = self.model(info.id)
-        with torch.inference_mode():
-            for out in m.sample_steps(n, temperature=t, condition=cond,
-                                      generator=self._generator(seed), **kwargs):
-                images, stats = out if isinstance(out, tuple) else (out, {})
-                yield to_uint8(images), {k: v.float().cpu().numpy() for k, v in stats.items()}
+        frames = m.sample_steps(n, temperature=t, condition=cond, generator=self._generator(seed),
+                                **kwargs)
+        while True:
+            # Gradio resumes a stream on any worker thread, and inference mode is per thread: enter
+            # it around each step, or in-place updates of the sampler's tensors fail mid-stream.
+            with torch.inference_mode():
+                out = next(frames, None)
+            if out is None:
+                return
+            images, stats = out if isinstance(out, tuple) else (out, {})
+            yield to_uint8(images), {k: v.float().cpu().numpy() for k, v in stats.items()}
 
     # ---- text ----
     def sample_text(self, model_id, n, *, temperature=1.0, seed=0, label=None, prompt="",

@@ -218,8 +218,10 @@ def test_pixelcnn_writes_digits_row_by_row(page: Page, app_url):
     page.get_by_role("tab", name="Step by step").click()
     pick(page, "#steps-model", "pixelcnn-mnist")
     page.locator("#steps-class").get_by_text("3", exact=True).click()
+    page.locator("#steps-count input[type=number]").fill("4")
+    page.locator("#steps-count input[type=number]").press("Enter")
     page.locator("#steps-run").click()
     progress = page.locator("#steps-progress textarea, #steps-progress input").first
     expect(progress).to_have_value(re.compile(r"\d+ of 784 pixels written"), timeout=30_000)
-    expect(progress).to_have_value("784 of 784 pixels written", timeout=60_000)
+    expect(progress).to_have_value("784 of 784 pixels written", timeout=120_000)
     expect(page.locator("#steps-image img")).to_be_visible()

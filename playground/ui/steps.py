@@ -74,7 +74,8 @@ def create_steps_tab(backend: Backend) -> None:
                                         info="autoregressive: logits / T (0 = greedy); "
                                              "chains: β = 1/T")
                 with gr.Row():
-                    count = gr.Slider(1, MAX_STEP_IMAGES, value=16, step=1, label="How many")
+                    count = gr.Slider(1, MAX_STEP_IMAGES, value=16, step=1, label="How many",
+                                      elem_id="steps-count")
                     seed = gr.Number(0, precision=0, minimum=0, label="Seed")
                 chain = bool(first.ui.get("chain"))
                 steps = gr.Slider(0, MAX_CHAIN_STEPS, value=first.ui.get("steps", 1000), step=10,
