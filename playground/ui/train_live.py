@@ -48,6 +48,9 @@ class LiveSession:
         self.token = 0       # the streaming loop runs while its token is the current one
         self.runs = 0        # fresh trainers started in this session
         self.lock = threading.Lock()  # one chunk / one decode at a time on the trainer
+        # What Pause/Reset said: the stopped stream repeats it as its last frame, because Gradio
+        # re-sends a stream's last frame when it ends and that could land after Pause's own reply.
+        self.stopped_note: str | None = None
 
     def __deepcopy__(self, memo):  # Gradio deep-copies a State's default: a fresh session
         return LiveSession()
@@ -189,6 +192,12 @@ def frame(trainer: live.LiveTrainer, state: str, k: int | None = None):
     return scatter_figure(snap), diag, loss, status_text(trainer, snap, state)
 
 
+def stopped(session: LiveSession) -> tuple:
+    """The last frame of a stream that Pause/Reset stopped: their message, plots left as they are
+    (a stream replaced by a new Start leaves everything to the new one)."""
+    return gr.skip(), gr.skip(), gr.skip(), session.stopped_note or gr.skip()
+
+
 def create_train_live_tab(backend) -> None:  # noqa: ARG001  (trains its own tiny models)
     @user_errors
     def start_training(target, family, lr, latent_size, steps, ratio, beta, layers, seed, drawing,
@@ -202,6 +211,7 @@ def create_train_live_tab(backend) -> None:  # noqa: ARG001  (trains its own tin
         session = session if isinstance(session, LiveSession) else LiveSession()
         with session.lock:
             session.token += 1            # a loop still running for this session stops
+            session.stopped_note = None
             token, old = session.token, session.trainer
             same = (old is not None and replace(old.config, steps=config.steps) == config
                     and (data is None or np.array_equal(old.data.numpy(), data)))
@@ -223,8 +233,8 @@ def create_train_live_tab(backend) -> None:  # noqa: ARG001  (trains its own tin
             train_end = time.monotonic() + FRAME_SECONDS * TRAIN_SHARE
             while not trainer.done and time.monotonic() < train_end:
                 with session.lock:
-                    if session.token != token:
-                        return            # paused, reset or restarted: that handler says so
+                    if session.token != token:  # paused, reset or restarted
+                        break
                     t0 = time.perf_counter()
                     trainer.step(chunk)
                     spent = time.perf_counter() - t0
@@ -232,6 +242,7 @@ def create_train_live_tab(backend) -> None:  # noqa: ARG001  (trains its own tin
                 aim = chunk * CHUNK_SECONDS / max(spent, 1e-4)
                 chunk = int(min(500, max(1, chunk / 2, min(chunk * 2, aim))))
             if session.token != token:
+                yield *stopped(session), session
                 return
             k += 1
             yield *frame(trainer, *(("Finished",) if trainer.done else ("Training", k))), session
@@ -244,15 +255,18 @@ def create_train_live_tab(backend) -> None:  # noqa: ARG001  (trains its own tin
             return "Nothing to pause: press Start first."
         session.token += 1
         t = session.trainer
-        return f"**Paused** at step {t.steps_done} of {t.config.steps}: Start continues."
+        session.stopped_note = f"**Paused** at step {t.steps_done} of {t.config.steps}: Start continues."
+        return session.stopped_note
 
     @user_errors
     def reset_training(session):
         """Reset: stop training and forget the model; the next Start trains a new one."""
+        note = "**Reset**: press Start to train a new model."
         if isinstance(session, LiveSession):
             session.token += 1
             session.trainer = None
-        return None, None, None, "**Reset**: press Start to train a new model.", session
+            session.stopped_note = note
+        return None, None, None, note, session
 
     @user_errors
     def apply_preset(name):
