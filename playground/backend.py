@@ -470,21 +470,17 @@ class Backend:
                 self._sha[info.id] = proj.weights_sha256(self.root / info.id / "model.safetensors")
             return self._sha[info.id]
 
-    @staticmethod
-    def _val_images(dataset: str) -> tuple[torch.Tensor, torch.Tensor]:
-        return _val_split(dataset)
-
     def preload_map_data(self) -> None:
         """Load the validation digits the maps show (the originals beside a click), ~7 s cold."""
         for dataset in {i.dataset for i in self.map_models() if i.has("encode")}:
-            self._val_images(dataset)
+            _val_split(dataset)
 
     def map_images(self, model_id) -> np.ndarray:
         """The images (N, H, W) uint8 behind the map's points: the validation digits for an
         encoder, the decoded prior samples for a decoder-only model."""
         info = self._map_info(model_id)
         if info.has("encode"):
-            return to_uint8(self._val_images(info.dataset)[0])
+            return to_uint8(_val_split(info.dataset)[0])
         codes, labels = self.map_codes(model_id)
         return self._decode_batches(info, codes, labels)
 
@@ -520,7 +516,7 @@ class Backend:
     def _compute_map_codes(self, info: ModelInfo) -> tuple[np.ndarray, np.ndarray]:
         m = self.model(info.id)
         if info.has("encode"):
-            x, y = self._val_images(info.dataset)
+            x, y = _val_split(info.dataset)
             codes = []
             with torch.inference_mode():
                 for i in range(0, len(x), 250):

@@ -5,7 +5,6 @@ import functools
 import inspect
 
 import gradio as gr
-import numpy as np
 
 from playground.backend import PlaygroundError
 
@@ -29,13 +28,6 @@ def user_errors(fn):
         except PlaygroundError as err:
             raise gr.Error(str(err), print_exception=False) from None
     return wrapper
-
-
-def upscale(image: np.ndarray, size: int = 224) -> np.ndarray:
-    """Nearest-neighbour upscale of a small (H, W) uint8 image for places where CSS scaling
-    (the `pixelated` class) is not available."""
-    k = max(1, size // max(image.shape[:2]))
-    return np.kron(image, np.ones((k, k), np.uint8)) if k > 1 else image
 
 
 def card_markdown(info) -> str:
