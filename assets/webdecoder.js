@@ -1,6 +1,7 @@
 /* In-page decoding for the Explore tab: a small interpreter of the decoder specs that
- * playground/webdecoder.py exports (linear, reshape, conv_transpose2d, conv2d, activations), and
- * the glue that lets the latent sliders repaint a canvas with no request to the server.
+ * playground/webdecoder.py exports (linear, reshape, conv_transpose2d, conv2d, activations, the
+ * flow's coupling_inverse), and the glue that lets the latent sliders repaint a canvas with no
+ * request to the server: a digit, or a point model's latent plane beside its data plane.
  *
  * Values are stored as float32 between layers, as in PyTorch; the sums are done in float64, so
  * the output matches torch's to ~1e-6. Loaded into the page by launch(head=...) and, for the tests,
@@ -23,7 +24,7 @@
   // ---- ops: x is {data: Float32Array, shape: [...]} for one sample -------------------------
   function map(x, f) {
     const out = new Float32Array(x.data.length);
-    for (let i = 0; i < out.length; i++) out[i] = f(x.data[i]);
+    for (let i = 0; i < out.length; i++) out[i] = f(x.data[i], i);
     return {data: out, shape: x.shape};
   }
 
@@ -98,6 +99,17 @@
       }
       return {data: out, shape: [cOut, oh, ow]};
     },
+    coupling_inverse(x, op) {  // x = (y − t) · exp(−s), (s, t) = net(mask · y), s tanh-bounded
+      const d = x.data.length, m = op.max_log_scale;
+      let h = map(x, (v, i) => v * op.mask[i]);
+      for (const o of op.ops) h = OPS[o.op](h, o);
+      const out = new Float32Array(d);
+      for (let i = 0; i < d; i++) {
+        const free = 1 - op.mask[i], s = m * Math.tanh(h.data[i] / m) * free;
+        out[i] = (x.data[i] - h.data[d + i] * free) * Math.exp(-s);
+      }
+      return {data: out, shape: [d]};
+    },
     silu: x => map(x, v => v / (1 + Math.exp(-v))),
     relu: x => map(x, v => (v > 0 ? v : 0)),
     leaky_relu: (x, op) => map(x, v => (v >= 0 ? v : v * op.slope)),
@@ -114,17 +126,21 @@
   }
 
   // ---- a decoder ----------------------------------------------------------------------------
+  function prepare(op) {  // weights decoded (and laid out) once, when the spec arrives
+    if (!OPS[op.op]) throw new Error(`the page cannot run op ${op.op}`);
+    if (op.ops) return {...op, ops: op.ops.map(prepare)};
+    if (!op.w) return op;
+    const W = tensor(op.w), B = tensor(op.b);
+    return op.op === "conv_transpose2d" ? {...op, B, Wt: convTransposeLayout(W, op.w.shape)}
+                                        : {...op, W, B};
+  }
+
   function load(spec) {
     if (spec.format !== "webdecoder/1") throw new Error(`unknown decoder format ${spec.format}`);
-    const ops = spec.ops.map(op => {
-      if (!OPS[op.op]) throw new Error(`the page cannot run op ${op.op}`);
-      if (!op.w) return op;
-      const W = tensor(op.w), B = tensor(op.b);
-      return op.op === "conv_transpose2d" ? {...op, B, Wt: convTransposeLayout(W, op.w.shape)}
-                                          : {...op, W, B};
-    });
+    const ops = spec.ops.map(prepare);
     return {
       spec,
+      prior: spec.prior_draws ? tensor(spec.prior_draws) : null,  // (n, latent_dim) N(0, I)
       /** Decode one latent (array of latent_dim numbers) with class index `label` (conditional
        * models): a Float32Array of output_shape, values in [0, 1]. */
       run(z, label) {
@@ -155,10 +171,81 @@
     return z;
   }
 
+  // ---- the two planes of a point model ------------------------------------------------------
+  const PLANES = {w: 800, h: 380, titles: ["latent z ~ N(0, T²I)", "data x = f(z)"]};
+
+  function bounds(xy, extra) {  // [x0, x1, y0, y1] of the finite (x, y) pairs, and `extra`
+    const b = [extra[0], extra[0], extra[1], extra[1]];
+    for (let i = 0; i < xy.length; i += 2) {
+      if (!Number.isFinite(xy[i]) || !Number.isFinite(xy[i + 1])) continue;
+      b[0] = Math.min(b[0], xy[i]); b[1] = Math.max(b[1], xy[i]);
+      b[2] = Math.min(b[2], xy[i + 1]); b[3] = Math.max(b[3], xy[i + 1]);
+    }
+    return b;
+  }
+
+  function niceStep(span) {  // 1, 2 or 5 × 10^k, about 5 ticks across
+    const raw = span / 5, p = Math.pow(10, Math.floor(Math.log10(raw))), f = raw / p;
+    return (f < 1.5 ? 1 : f < 3.5 ? 2 : f < 7.5 ? 5 : 10) * p;
+  }
+
+  /** One plane in `box` (canvas pixels): grid and ticks, the faint cloud, the current point. One
+   * scale for both axes, as the server's figure, so the flow's stretching is not distorted. */
+  function drawPlane(ctx, box, cloud, point, title) {
+    const b = bounds(cloud, point), pad = 0.05;
+    const k = Math.min(box.w / ((b[1] - b[0]) * (1 + 2 * pad) || 1),
+                       box.h / ((b[3] - b[2]) * (1 + 2 * pad) || 1));
+    const cx = (b[0] + b[1]) / 2, cy = (b[2] + b[3]) / 2;
+    const px = v => box.x + box.w / 2 + (v - cx) * k, py = v => box.y + box.h / 2 - (v - cy) * k;
+    const step = niceStep(Math.max(box.w, box.h) / k), digits = Math.max(0, -Math.floor(Math.log10(step)));
+    ctx.font = "15px sans-serif";
+    ctx.fillStyle = "#555";
+    ctx.strokeStyle = "#e5e5e5";
+    ctx.lineWidth = 1;
+    for (const [axis, lo, hi] of [["x", cx - box.w / 2 / k, cx + box.w / 2 / k],
+                                  ["y", cy - box.h / 2 / k, cy + box.h / 2 / k]]) {
+      for (let v = Math.ceil(lo / step) * step; v <= hi; v += step) {
+        const label = (Math.abs(v) < step / 2 ? 0 : v).toFixed(digits).replace("-", "\u2212");
+        ctx.beginPath();
+        if (axis === "x") {
+          ctx.moveTo(px(v), box.y); ctx.lineTo(px(v), box.y + box.h);
+          ctx.textAlign = "center"; ctx.textBaseline = "top";
+          ctx.fillText(label, px(v), box.y + box.h + 4);
+        } else {
+          ctx.moveTo(box.x, py(v)); ctx.lineTo(box.x + box.w, py(v));
+          ctx.textAlign = "right"; ctx.textBaseline = "middle";
+          ctx.fillText(label, box.x - 5, py(v));
+        }
+        ctx.stroke();
+      }
+    }
+    ctx.strokeStyle = "#999";
+    ctx.strokeRect(box.x, box.y, box.w, box.h);
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(box.x, box.y, box.w, box.h);
+    ctx.clip();
+    ctx.fillStyle = "rgba(107, 127, 215, 0.45)";  // the server figure's sample colour
+    for (let i = 0; i < cloud.length; i += 2) ctx.fillRect(px(cloud[i]) - 1.5, py(cloud[i + 1]) - 1.5, 3, 3);
+    const [mx, my] = [px(point[0]), py(point[1])];
+    ctx.strokeStyle = "#e4572e";
+    ctx.lineWidth = 3;
+    ctx.beginPath();
+    ctx.moveTo(mx - 7, my - 7); ctx.lineTo(mx + 7, my + 7);
+    ctx.moveTo(mx - 7, my + 7); ctx.lineTo(mx + 7, my - 7);
+    ctx.stroke();
+    ctx.restore();
+    ctx.fillStyle = "#222";
+    ctx.font = "16px sans-serif";
+    ctx.textAlign = "center"; ctx.textBaseline = "bottom";
+    ctx.fillText(`${title}   (${point[0].toFixed(2)}, ${point[1].toFixed(2)})`, box.x + box.w / 2, box.y - 6);
+  }
+
   // ---- the page -----------------------------------------------------------------------------
   // One decoder at a time: the one for the model picked in the Explore tab.
   const page = {
     decoder: null,      // load(spec) of the current model, or null: server path
+    cloud: null,        // {model, t, z, x}: a point model's prior draws at T and their images
     rest: null,         // {model, seed, noise}: the rest dims for the current rest seed
     lastKey: null,      // inputs of the last paint, so .input and .change do not paint twice
     forceServer: false, // the benchmark sets this to time the server path on the same model
@@ -167,7 +254,13 @@
     setSpec(spec) {
       page.decoder = spec ? load(spec) : null;
       page.lastKey = null;
-      document.body.classList.toggle("web-decoding", Boolean(page.decoder) && !page.forceServer);
+      page.show(Boolean(page.decoder) && !page.forceServer);
+    },
+    /** Body classes (assets/style.css, explore.py's CANVAS_HTML) put the canvas in the place of
+     * the server's image, or of its plotly figure for a point model. */
+    show(on) {
+      document.body.classList.toggle("web-decoding", on);
+      document.body.classList.toggle("web-points", on && page.decoder.spec.output === "points");
     },
     setRest(rest) { page.rest = rest; page.lastKey = null; },
 
@@ -176,7 +269,7 @@
     paint(model, mode, label, restSeed, temperature, seed, ...values) {
       const dec = page.decoder, spec = dec && dec.spec;
       const on = Boolean(spec) && spec.model === model && !page.forceServer;
-      document.body.classList.toggle("web-decoding", on);
+      page.show(on);
       if (!on) return false;
       const k = Math.min(spec.slider_count, values.length);
       let noise = null;
@@ -195,8 +288,42 @@
       const z = latentFromSliders(spec, values.slice(0, k), mode, noise, Number(temperature));
       const out = dec.run(z, cls);
       page.lastKey = key;
-      page.draw(out, spec.output_shape);
+      if (spec.output === "points") page.drawPlanes(z, out, Number(temperature));
+      else page.draw(out, spec.output_shape);
       return true;
+    },
+
+    /** The background of a point model's planes: its fixed N(0, I) draws scaled by T, and their
+     * images under the decoder; decoded once per model and temperature. */
+    background(t) {
+      const dec = page.decoder, d = dec.spec.latent_dim, c = page.cloud;
+      if (c && c.model === dec.spec.model && c.t === t) return c;
+      const n = dec.prior.length / d, z = new Float32Array(2 * n), x = new Float32Array(2 * n);
+      for (let i = 0; i < n; i++) {
+        const zi = Array.from(dec.prior.subarray(i * d, (i + 1) * d), v => v * t), xi = dec.run(zi, 0);
+        z.set(zi.slice(0, 2), 2 * i);
+        x.set(xi.subarray(0, 2), 2 * i);
+      }
+      return (page.cloud = {model: dec.spec.model, t, z, x});
+    },
+
+    drawPlanes(z, x, t) {
+      const canvas = document.querySelector("#decoded-canvas");
+      if (!canvas) return;
+      if (canvas.width !== PLANES.w || canvas.height !== PLANES.h) {
+        canvas.width = PLANES.w; canvas.height = PLANES.h;
+      }
+      const cloud = page.background(t), ctx = canvas.getContext("2d"), half = PLANES.w / 2;
+      const titles = [`${PLANES.titles[0]}, T = ${t}`, PLANES.titles[1]];
+      ctx.fillStyle = "#fff";
+      ctx.fillRect(0, 0, PLANES.w, PLANES.h);
+      [[cloud.z, z], [cloud.x, x]].forEach(([points, p], i) => drawPlane(
+        ctx, {x: i * half + 50, y: 34, w: half - 64, h: PLANES.h - 62}, points, [p[0], p[1]],
+        titles[i]));
+      const f = v => v.toFixed(3);  // what the picture shows, for screen readers and tests
+      canvas.setAttribute("aria-label", `${titles[0]}: z = (${f(z[0])}, ${f(z[1])}); `
+                          + `${titles[1]} = (${f(x[0])}, ${f(x[1])})`);
+      page.painted(canvas);
     },
 
     draw(out, shape) {
@@ -212,6 +339,11 @@
         img.data[4 * i + 3] = 255;
       }
       ctx.putImageData(img, 0, 0);
+      canvas.setAttribute("aria-label", "the decoded image");
+      page.painted(canvas);
+    },
+
+    painted(canvas) {  // the counter tests and the benchmark wait on
       page.paints++;
       canvas.dataset.paints = String(page.paints);
     },

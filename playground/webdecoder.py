@@ -1,19 +1,25 @@
 """Export a small decoder so the page can run it: an op list plus float32 weights, as JSON.
 
 The Explore tab's sliders then repaint in the browser (assets/webdecoder.js) with no request to
-the server. A spec looks like
+the server: a digit on a canvas, or for point models ("points" capability: output (B, 2)) the
+latent plane beside the data plane. An image spec looks like
     {"format": "webdecoder/1", "model": id, "latent_dim": D, "n_classes": K, "output": "image",
      "input_dim": D + K, "output_shape": [1, 28, 28], "ops": [...],
      "latent_mean": [...], "latent_components": [[...]], "latent_scales": [...]}
 where each op is a dict such as {"op": "linear", "w": T, "b": T}, {"op": "reshape", "shape": [C,
 H, W]}, {"op": "conv_transpose2d", "w": T, "b": T, "stride": 2, "padding": 1}, {"op": "silu"}, and
 a tensor T is {"shape": [...], "data": base64 of little-endian float32}. The input vector is the
-latent, followed by the one-hot class for conditional models.
+latent, followed by the one-hot class for conditional models. A point model's spec has "output":
+"points", "output_shape": [2], ops such as {"op": "coupling_inverse", "mask": [1, 0],
+"max_log_scale": 2.0, "ops": [the scale/shift MLP's ops]} (an affine coupling layer run backwards:
+x = (y - t(kept)) · exp(-s(kept)), kept = mask · y, s bounded by tanh), and "prior_draws": a fixed
+set of N(0, I) latents the page scales by T and decodes for the faint background of both planes.
 
 The decode path is found by walking the model's modules: a family may describe it itself with
 `web_modules()` (a list of modules, activations and ("reshape", shape) steps from the decoder's
 input to its [0, 1] output); otherwise the layouts of the shipped families are recognised
-(`dec_fc` + `feat` + `decoder` for the autoencoders, `generator.fc/bn0/net` for the GANs).
+(`dec_fc` + `feat` + `decoder` for the autoencoders, `generator.fc/bn0/net` for the GANs, `layers`
+of couplings with `mask`, `net`, `max_log_scale` for RealNVP, inverted last layer first).
 BatchNorm is folded into the layer before it. Every export is checked against the model's own
 `decode` on random latents: a decoder the spec does not reproduce is not exported at all, so the
 page keeps the server path for it instead of painting something else.
@@ -30,6 +36,7 @@ from torch import nn
 FORMAT = "webdecoder/1"
 MAX_PARAMS = 4_000_000     # 16 MB of float32: beyond this the page is better served by the server
 CHECK_TOLERANCE = 1e-4     # max |pixel| difference between the spec and torch on random latents
+PRIOR_DRAWS = 1000         # background points of a point model's planes, as the server's figure
 
 ACTIVATIONS = {nn.SiLU: "silu", nn.ReLU: "relu", nn.Tanh: "tanh", nn.Sigmoid: "sigmoid"}
 
@@ -59,6 +66,9 @@ def decode_path(model: nn.Module) -> list:
     g = getattr(model, "generator", None)
     if g is not None and all(hasattr(g, a) for a in ("fc", "feat", "bn0", "net")):  # DCGAN, cGAN
         return [g.fc, ("reshape", tuple(g.feat)), g.bn0, nn.ReLU(), *g.net, nn.Sigmoid()]
+    layers = getattr(model, "layers", None)
+    if layers and all(hasattr(c, a) for c in layers for a in ("mask", "net", "max_log_scale")):
+        return [("coupling_inverse", c) for c in reversed(layers)]          # RealNVP: f⁻¹
     raise NotExportable(f"no known decoder layout in {type(model).__name__}")
 
 
@@ -87,6 +97,10 @@ def _ops(path: list) -> list[dict]:
     for m in path:
         if isinstance(m, tuple) and m[0] == "reshape":
             ops.append({"op": "reshape", "shape": [int(v) for v in m[1]]})
+        elif isinstance(m, tuple) and m[0] == "coupling_inverse":
+            c = m[1]
+            ops.append({"op": "coupling_inverse", "mask": c.mask.detach().cpu().tolist(),
+                        "max_log_scale": float(c.max_log_scale), "ops": _ops(list(c.net))})
         elif type(m) in ACTIVATIONS:
             ops.append({"op": ACTIVATIONS[type(m)]})
         elif isinstance(m, nn.LeakyReLU):
@@ -123,25 +137,30 @@ def _wb(m: nn.Module, n_out: int) -> tuple[np.ndarray, np.ndarray]:
     return w, b
 
 
+def _n_params(ops: list[dict]) -> int:
+    return sum(int(np.prod(op[t]["shape"])) for op in ops for t in ("w", "b") if t in op) + \
+        sum(_n_params(op["ops"]) for op in ops if "ops" in op)
+
+
 def export(model, model_id: str = "", check: bool = True) -> dict:
     """The web-decoder spec of a loaded model (see the module docstring). Raises NotExportable."""
     if "decode" not in getattr(model, "capabilities", ()) or not model.latent_dim:
         raise NotExportable("the model has no latent decoder")
-    if "points" in model.capabilities:
-        # The points view is a plotly figure inside Gradio's Plot component, which page scripts
-        # cannot restyle (plotly is bundled, not global); the server path redraws it.
-        raise NotExportable("point models repaint through the server's plotly figure")
     k = int(getattr(model.config, "n_classes", 0) or 0)
     ops = _ops(decode_path(model))
-    n_params = sum(int(np.prod(op[t]["shape"])) for op in ops for t in ("w", "b") if t in op)
+    n_params = _n_params(ops)
     if n_params > MAX_PARAMS:
         raise NotExportable(f"{n_params:,} parameters is too many to send to the page")
     d = model.latent_dim
+    points = "points" in model.capabilities
     spec = {"format": FORMAT, "model": model_id, "latent_dim": d, "n_classes": k, "input_dim": d + k,
-            "output": "image", "n_params": n_params, "ops": ops,
+            "output": "points" if points else "image", "n_params": n_params, "ops": ops,
             "latent_mean": model.latent_mean.cpu().tolist(),
             "latent_components": model.latent_components.cpu().tolist(),
             "latent_scales": model.latent_scales.cpu().tolist()}
+    if points:  # fixed draws, so the background is the same on every visit (seeded, not random)
+        g = torch.Generator().manual_seed(0)
+        spec["prior_draws"] = pack(torch.randn(PRIOR_DRAWS, d, generator=g))
     out = run(spec, np.zeros((1, d), np.float32), np.zeros(1, np.int64) if k else None)
     spec["output_shape"] = list(out.shape[1:])
     if check:
@@ -188,6 +207,17 @@ def _conv_transpose2d(x, op):
     return full[:, :, p:p + oh, p:p + ow] + b[None, :, None, None]
 
 
+def _coupling_inverse(x, op):
+    """y → x of one affine coupling (the flow's Coupling.inverse): the kept coordinates pass."""
+    mask, m = np.asarray(op["mask"], np.float64), op["max_log_scale"]
+    h = x * mask
+    for o in op["ops"]:
+        h = OPS[o["op"]](h, o)
+    s, t = np.split(h, 2, axis=1)                              # (B, d) each
+    s = m * np.tanh(s / m) * (1 - mask)
+    return (x - t * (1 - mask)) * np.exp(-s)
+
+
 def _conv2d(x, op):
     w, b, s, p = unpack(op["w"]).astype(np.float64), unpack(op["b"]), op["stride"], op["padding"]
     x = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))
@@ -208,6 +238,7 @@ OPS = {
     "reshape": lambda x, op: x.reshape(len(x), *op["shape"]),
     "conv_transpose2d": _conv_transpose2d,
     "conv2d": _conv2d,
+    "coupling_inverse": _coupling_inverse,
     "silu": lambda x, op: x / (1 + np.exp(-x)),
     "relu": lambda x, op: np.maximum(x, 0),
     "leaky_relu": lambda x, op: np.where(x >= 0, x, x * op["slope"]),

@@ -170,17 +170,42 @@ def test_train_live_updates_the_scatter(page: Page, app_url):
     expect(page.locator("#live-status")).to_contain_text("Paused", timeout=15_000)
 
 
-def test_flow_shows_latent_and_data_planes(page: Page, app_url):
+def test_flow_shows_latent_and_data_planes(page: Page, app_url, backend):
+    """The flow's latent plane beside its data plane, drawn in the page (the server's plotly figure
+    stays for the first render and the API): a slider moves the latent marker and its image."""
+    # the mean column of the red marker's pixels (#e4572e) in the left and the right plane
+    markers = """() => {
+      const c = document.querySelector('#decoded-canvas'), sums = [[0, 0], [0, 0]];
+      const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+      for (let i = 0; i < d.length; i += 4) {
+        if (d[i] > 200 && d[i + 1] < 110 && d[i + 2] < 80) {
+          const x = (i / 4) % c.width, half = x < c.width / 2 ? 0 : 1;
+          sums[half][0] += x; sums[half][1] += 1;
+        }
+      }
+      return sums.map(([s, n]) => n ? s / n : 0);
+    }"""
     open_page(page, app_url)
     pick(page, "#explore-model", "flow-moons")
-    plot = page.locator("#decoded-plot .js-plotly-plot")
-    expect(plot).to_be_visible(timeout=30_000)
-    expect(page.locator("#decoded-plot")).to_contain_text("data x = f(z)")
-    marker = """() => JSON.stringify(document.querySelector('#decoded-plot .js-plotly-plot').data
-                  .filter(t => t.name === 'its image').map(t => [t.x, t.y]))"""
-    before = page.evaluate(marker)
+    canvas = page.locator("#decoded-canvas")
+    expect(canvas).to_have_attribute("aria-label", re.compile(r"latent z .* data x = f\(z\)"),
+                                      timeout=30_000)
+    expect(canvas).to_be_visible()
+    expect(page.locator("#decoded-plot")).to_be_hidden()
+    before = page.evaluate(markers)
+    assert before[0] and before[1], "a marker in each plane"
     move_slider(page, 0, 2.0)
-    page.wait_for_function(f"() => ({marker})() !== {before!r}", timeout=15_000)
+    expect(canvas).to_have_attribute("aria-label", re.compile(r"z = \(2\.000, 0\.000\)"),
+                                      timeout=15_000)
+    x = re.search(r"f\(z\) = \((\S+), (\S+)\)", canvas.get_attribute("aria-label")).groups()
+    assert abs(backend.decode("flow-moons", [2.0, 0.0])[0] - [float(v) for v in x]).max() <= 1e-3
+    after = page.evaluate(markers)
+    assert after[0] > before[0], "the latent marker moved right"
+    assert after[1] != before[1], "its image moved"
+    # a new temperature redraws the background cloud in the page
+    page.locator("#temperature input[type=number]").fill("2")
+    page.locator("#temperature input[type=number]").blur()
+    expect(canvas).to_have_attribute("aria-label", re.compile(r"T = 2: z = \(2\.000, 0\.000\)"))
 
 
 def test_share_link_restores_the_view(page: Page, app_url):

@@ -1,5 +1,5 @@
-"""In-page decoding in real Chromium: the page's decoder equals PyTorch's, slider moves make no
-requests, and the canvas keeps repainting with the server gone."""
+"""In-page decoding in real Chromium: the page's decoder equals PyTorch's (the image decoders and
+the flow), slider moves make no requests, and the canvas keeps repainting with the server gone."""
 import numpy as np
 import pytest
 import torch
@@ -111,19 +111,21 @@ def test_models_without_a_page_decoder_keep_the_server_path(page: Page, app_url)
     expect(page.locator("#decoded img")).not_to_have_attribute("src", before, timeout=15_000)
 
 
-def test_page_keeps_repainting_with_the_server_stopped(page: Page, backend):
+@pytest.mark.parametrize("model_id,slider", [("vae-mnist-16d", 3), ("flow-moons", 1)])
+def test_page_keeps_repainting_with_the_server_stopped(page: Page, backend, model_id, slider):
+    """A digit, and the flow's two planes (their background decoded in the page too)."""
     from playground.ui import build_demo, launch_kwargs
     from playground.bench import free_port
     demo = build_demo(backend)
     demo.launch(**(launch_kwargs() | {"server_name": "127.0.0.1", "server_port": free_port(),
                                       "prevent_thread_lock": True, "quiet": True}))
     try:
-        open_model(page, demo.local_url.rstrip("/"), "vae-mnist-16d")
-        wait_for_model_pick_to_end(page, "vae-mnist-16d")  # "after load": nothing in flight
+        open_model(page, demo.local_url.rstrip("/"), model_id)
+        wait_for_model_pick_to_end(page, model_id)  # "after load": nothing in flight
     finally:
         demo.close()
     before, pixels = paints(page), page.evaluate(CANVAS_PIXELS)
-    move_slider(page, 3, 2.5)
+    move_slider(page, slider, 2.5)
     page.wait_for_function(f"Number(document.querySelector('#decoded-canvas').dataset.paints) > {before}")
     assert page.evaluate(CANVAS_PIXELS) != pixels
 

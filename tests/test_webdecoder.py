@@ -13,7 +13,7 @@ from playground import webdecoder
 from playground.base import FAMILIES
 
 ROOT = Path(__file__).resolve().parent.parent
-IN_PAGE = ["vae-mnist-2d", "vae-mnist-16d", "cvae-mnist", "ae-mnist"]
+IN_PAGE = ["vae-mnist-2d", "vae-mnist-16d", "cvae-mnist", "ae-mnist", "flow-moons"]
 
 
 def json_round_trip(spec: dict) -> dict:
@@ -58,8 +58,10 @@ def test_shipped_models_in_page_and_on_server(backend):
     page = {i.id for i in backend.models("decode") if backend.web_decoder(i.id)}
     assert set(IN_PAGE) <= page
     for info in backend.models("decode"):
-        if info.has("points") or info.latent_dim > 64 * 4:  # the flow's plot; the RBM's Gibbs chain
+        if info.latent_dim > 64 * 4:  # the RBM's Gibbs chain
             assert backend.web_decoder(info.id) is None
+        elif info.has("points"):
+            assert backend.web_decoder(info.id)["output"] == "points"
 
 
 @pytest.mark.parametrize("model_id", IN_PAGE)
@@ -68,18 +70,22 @@ def test_shipped_export_round_trip(backend, model_id):
     model = backend.model(model_id)
     z, y = random_inputs(spec)
     got = webdecoder.run(spec, z, y)
-    assert got.shape == (16, 1, 28, 28)
+    assert got.shape == ((16, 2) if backend.info(model_id).has("points") else (16, 1, 28, 28))
     assert np.abs(got - torch_decode(model, z, y)).max() <= 1e-5
     assert np.allclose(spec["latent_components"], model.latent_components.numpy())
     assert spec["class_names"] == list(backend.info(model_id).class_names)
 
 
 @pytest.mark.parametrize("family,extra", [("gan", {}), ("cgan", {}), ("vae", {}), ("cvae", {}),
-                                          ("ae", {"n_components": 2})])
+                                          ("ae", {"n_components": 2}),
+                                          ("flow", {"n_layers": 3, "hidden": 8})])
 def test_family_export_round_trip(family, extra):
     """Every family with a small decoder exports, BatchNorm folded (GANs), even before its
     pretrained weights ship."""
     model = tiny(family, **extra)
+    with torch.no_grad():  # layers initialised to zero (the flow starts as the identity) count too
+        for p in model.parameters():
+            p.add_(torch.randn_like(p) * 0.3)
     spec = json_round_trip(webdecoder.export(model, family))
     assert all(op["op"] != "batch_norm" for op in spec["ops"])
     z, y = random_inputs(spec)
@@ -93,9 +99,25 @@ def test_a_decoder_the_spec_does_not_reproduce_is_not_exported(monkeypatch):
         webdecoder.export(model)
 
 
-def test_unsupported_layers_and_point_models_are_refused():
-    with pytest.raises(webdecoder.NotExportable):
-        webdecoder.export(tiny("flow", latent_dim=2, n_layers=2, hidden=8))
+def test_point_model_spec_inverts_the_flow_and_carries_its_background(backend):
+    """The couplings run last layer first, the tanh bound holds for big scales, and the page gets
+    the same background draws on every export."""
+    spec = json_round_trip(backend.web_decoder("flow-moons"))
+    model = backend.model("flow-moons")
+    assert [op["op"] for op in spec["ops"]] == ["coupling_inverse"] * len(model.layers)
+    assert spec["ops"][0]["mask"] == model.layers[-1].mask.tolist()
+    draws = webdecoder.unpack(spec["prior_draws"])
+    assert draws.shape == (webdecoder.PRIOR_DRAWS, 2) and abs(draws.std() - 1) < 0.1
+    again = webdecoder.export(model, "flow-moons", check=False)
+    assert again["prior_draws"] == spec["prior_draws"]
+    z = np.random.default_rng(2).uniform(-9, 9, (64, 2)).astype(np.float32)  # T = 3 at the edges
+    assert np.allclose(webdecoder.run(spec, z), torch_decode(model, z, None), atol=1e-4)
+    x = torch.from_numpy(webdecoder.run(spec, z[:8]))
+    with torch.inference_mode():
+        assert np.allclose(model.encode(x).numpy(), z[:8], atol=1e-3)  # and f(f⁻¹(z)) = z
+
+
+def test_unsupported_layers_are_refused():
     model = tiny("vae")
     model.decoder[1] = torch.nn.GELU()
     with pytest.raises(webdecoder.NotExportable, match="GELU"):
@@ -122,7 +144,8 @@ process.stdout.write(JSON.stringify(out));
 
 
 @pytest.mark.skipif(not shutil.which("node"), reason="node is not installed")
-@pytest.mark.parametrize("model_id,mode", [("cvae-mnist", "axes"), ("vae-mnist-16d", "principal")])
+@pytest.mark.parametrize("model_id,mode", [("cvae-mnist", "axes"), ("vae-mnist-16d", "principal"),
+                                           ("flow-moons", "axes")])
 def test_javascript_interpreter_matches_torch(backend, model_id, mode, tmp_path):
     """assets/webdecoder.js itself (the code the page runs), under node."""
     spec = backend.web_decoder(model_id)
@@ -135,7 +158,7 @@ def test_javascript_interpreter_matches_torch(backend, model_id, mode, tmp_path)
     payload = json.dumps({"spec": spec, "z": values.tolist(), "y": y, "mode": mode})
     done = subprocess.run(["node", str(script), str(ROOT / "assets" / "webdecoder.js")],
                           input=payload, capture_output=True, text=True, timeout=60, check=True)
-    got = np.array(json.loads(done.stdout), np.float32).reshape(4, 1, 28, 28)
+    got = np.array(json.loads(done.stdout), np.float32).reshape(4, *spec["output_shape"])
     z = np.stack([backend.latent_from_sliders(model_id, v, mode=mode) for v in values])
     want = torch_decode(backend.model(model_id), z, None if y is None else np.array(y))
     assert np.abs(got - want).max() <= 1e-5

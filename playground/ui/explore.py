@@ -26,7 +26,8 @@ SHARE_JS = """(model, mode, t, seed, label, rest, ...z) => {
 
 
 # In-page decoding (assets/webdecoder.js, playground/webdecoder.py): models with a small decoder
-# repaint a canvas in the page on every slider move; the others press the hidden #server-decode.
+# repaint a canvas in the page on every slider move (a digit, or a point model's latent and data
+# planes in place of the server's plotly figure); the others press the hidden #server-decode.
 ROUTE_JS = """(...inputs) => {
   if (window.latentWeb) window.latentWeb.page.route(...inputs);
   else document.querySelector('#server-decode').click();
@@ -42,7 +43,11 @@ SET_REST_JS = """(rest, ...inputs) => {
   window.latentWeb.page.setRest(rest); window.latentWeb.page.paint(...inputs);
 }"""
 CANVAS_HTML = ('<div class="web-decoded"><span class="web-label">Decoded in your browser</span>'
-               '<canvas id="decoded-canvas" width="28" height="28"></canvas></div>')
+               '<canvas id="decoded-canvas" width="28" height="28"></canvas></div>'
+               # the planes of a point model: a wide, smooth, white canvas instead of the figure
+               '<style>body.web-points #decoded-plot { display: none !important; }'
+               ' body.web-points #decoded-canvas { height: auto; width: 100%; aspect-ratio: auto;'
+               ' image-rendering: auto; background: #fff; }</style>')
 
 
 def skip_none(*outputs):
@@ -238,8 +243,9 @@ def create_explore_tab(backend: Backend) -> dict:
           js=ROUTE_JS)
     server_decode.click(decode, decode_in, outs, api_name="decode", trigger_mode="always_last",
                         show_progress="hidden", queue=False)
-    gr.on([s.change for s in sliders] + [class_dd.change, mode.change], None, decode_in, None,
-          js=PAINT_JS)
+    # temperature: the rest dims' noise and a point model's background cloud scale with it
+    gr.on([s.change for s in sliders] + [class_dd.change, mode.change, temperature.release], None,
+          decode_in, None, js=PAINT_JS)
     gr.on(None, web_decoder, model_dd, web_spec, api_name="web_decoder",
           trigger_mode="always_last", show_progress="hidden").then(
         None, [web_spec, *decode_in], None, js=SET_SPEC_JS)
