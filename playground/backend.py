@@ -10,6 +10,7 @@ import functools
 import logging
 import math
 import re
+import secrets
 import threading
 import time
 from collections import OrderedDict
@@ -46,7 +47,10 @@ MAP_DATASETS = ("mnist", "digits")  # image data sets a latent map can show (val
 MAP_POINTS = 1000        # prior samples drawn for a model with a decoder but no encoder
 MAX_IMAGE_SIDE = 2048    # drawings/uploads; larger ones are refused, not resized
 JUDGE = "classifier-mnist"  # colours a decoder-only model's samples by predicted class
+MAX_SESSION_MODELS = 64  # models trained in the page and kept for their session (LRU, ~100 KB each)
+SESSION_MODEL_TTL = 2 * 3600  # seconds a session model stays after it was last used
 _ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+SESSION_PREFIX = "session:"  # ids of models trained in the page; ':' never occurs in a folder id
 
 
 class PlaygroundError(ValueError):
@@ -186,6 +190,9 @@ class Backend:
         self._fit_lock = threading.Lock()  # one projection fit at a time: the CPU is shared
         self._sha: dict[str, str] = {}
         self._web_specs: dict[str, dict | None] = {}  # in-page decoders, by model id
+        # Models trained in the page (Train live), kept for their session under an unguessable id:
+        # id → (info, model, last used). Never listed by `models()`, never read from disk.
+        self._session: OrderedDict[str, tuple[ModelInfo, GenerativeModel, float]] = OrderedDict()
 
     def _discover(self) -> dict[str, ModelInfo]:
         infos = {}
@@ -213,18 +220,59 @@ class Backend:
         return [i for i in self._infos.values() if capability is None or i.has(capability)]
 
     def info(self, model_id) -> ModelInfo:
+        if isinstance(model_id, str) and model_id.startswith(SESSION_PREFIX):
+            return self._session_entry(model_id)[0]
         if not isinstance(model_id, str) or not _ID.match(model_id) or model_id not in self._infos:
             known = ", ".join(self._infos)
             raise PlaygroundError(f"unknown model {str(model_id)[:64]!r}; available: {known}")
         return self._infos[model_id]
 
+    # ---- models trained in the page, kept for one session ----
+    def add_session_model(self, model: GenerativeModel, *, family: str, summary: str,
+                          metrics: dict | None = None, dataset: str = "") -> str:
+        """Keep a model trained in the page (eval mode, its own copy) for the session that trained
+        it; returns its id. The oldest are forgotten beyond MAX_SESSION_MODELS or after
+        SESSION_MODEL_TTL idle seconds."""
+        model_id = SESSION_PREFIX + secrets.token_hex(8)
+        info = ModelInfo(id=model_id, family=family, capabilities=model.capabilities,
+                         latent_dim=model.latent_dim, n_classes=0, class_names=(), summary=summary,
+                         ui={}, metrics=dict(metrics or {}), dataset=dataset)
+        now = time.monotonic()
+        with self._lock:
+            self._session[model_id] = (info, model.eval(), now)
+            for old in [k for k, (_, _, t) in self._session.items() if now - t > SESSION_MODEL_TTL]:
+                del self._session[old]
+            while len(self._session) > MAX_SESSION_MODELS:
+                self._session.popitem(last=False)
+        return model_id
+
+    def drop_session_model(self, model_id) -> None:
+        with self._lock:
+            self._session.pop(model_id, None)
+            self._web_specs.pop(model_id, None)
+
+    def _session_entry(self, model_id: str) -> tuple[ModelInfo, GenerativeModel, float]:
+        with self._lock:
+            entry = self._session.get(model_id)
+            if entry is None:
+                raise PlaygroundError("that model was trained in another session or has expired: "
+                                      "train it again in the Train live tab")
+            entry = (*entry[:2], time.monotonic())
+            self._session[model_id] = entry
+            self._session.move_to_end(model_id)
+            return entry
+
     def card(self, model_id) -> str:
         info = self.info(model_id)
+        if info.id in self._session:
+            return f"# {info.family}\n\n{info.summary}\n"
         return (self.root / info.id / "README.md").read_text()
 
     def model(self, model_id) -> GenerativeModel:
         """The loaded model, from the cache when possible (one load per id even under races)."""
         info = self.info(model_id)
+        if info.id.startswith(SESSION_PREFIX):
+            return self._session_entry(info.id)[1]
         with self._lock:
             if info.id in self._cache:
                 self._cache.move_to_end(info.id)

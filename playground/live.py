@@ -23,6 +23,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from playground.backend import PlaygroundError, check_int, check_number
+from playground.base import GenerativeModel
 
 MAX_STEPS = 5000          # per run: a few seconds of one core at most, whatever the knobs say
 TARGETS = ("moons", "circles", "8gaussians", "swissroll", "drawing")
@@ -396,6 +397,42 @@ class LiveTrainer:
                 "coverage": coverage(samples, self.view_data),
                 "steps_done": self.steps_done, "steps": self.config.steps,
                 "config": asdict(self.config)}
+
+
+@dataclass
+class KeptConfig:
+    latent_dim: int            # the trained model's noise size (a flow's: 2)
+    family: str                # gan | vae | realnvp
+    steps_done: int            # how far it had trained when kept
+
+
+class KeptModel(GenerativeModel):
+    """A frozen copy of a live model, shaped like the shipped ones, so the backend can serve it to
+    the other tabs (Explore's sliders and sample cloud) for the session that trained it. Not
+    registered: it never comes from or goes to disk."""
+    family = "live"
+    capabilities = frozenset({"decode", "points"})
+    config_class = KeptConfig
+
+    def __init__(self, config: KeptConfig, net: nn.Module):
+        super().__init__(config)
+        self.net = net
+
+    def decode(self, z: torch.Tensor, condition=None) -> torch.Tensor:
+        return self.net.decode(z)                                          # (B, 2)
+
+    def sample(self, n: int, *, temperature: float = 1.0, condition=None, prompt=None,
+               generator: torch.Generator | None = None) -> torch.Tensor:
+        return self.decode(self.prior(n, temperature, generator))
+
+
+def keep(trainer: "LiveTrainer") -> KeptModel:
+    """A copy of the trainer's model as it is now (training on does not change it), in eval mode."""
+    import copy
+    net = copy.deepcopy(trainer.model).eval()
+    for p in net.parameters():
+        p.requires_grad_(False)
+    return KeptModel(KeptConfig(net.latent_dim, trainer.config.family, trainer.steps_done), net).eval()
 
 
 def coverage(samples: np.ndarray, data: np.ndarray, radius: float = 0.15) -> float:

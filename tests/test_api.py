@@ -280,6 +280,15 @@ def test_live_pause_resume_reset(app_url):
     client.predict(api_name="/pause_training")
     plot = client.predict(0.5, -0.5, 1.0, api_name="/explore_live_model")
     assert plot["type"] == "plotly"
+    # Kept for the session, the model is one of Explore's models: its sliders decode it
+    update = client.predict(api_name="/keep_live_model")      # Explore's model picker
+    kept = update["value"]
+    assert kept.startswith("session:") and [c for c in update["choices"] if c[1] == kept]
+    out = client.predict(kept, "axes", None, -1, 1.0, 0, *([0.5, -0.5] + [0.0] * 10), api_name="/decode")
+    assert out[1]["type"] == "plotly"
+    with pytest.raises(AppError):  # another session cannot use it
+        Client(app_url, verbose=False).predict(kept, "axes", None, -1, 1.0, 0, *([0.0] * 12),
+                                               api_name="/decode")
     *plots, status = client.predict(api_name="/reset_training")
     assert "Reset" in status and plots == [None, None, None]
     with pytest.raises(AppError, match="train a model first"):

@@ -170,6 +170,40 @@ def test_train_live_updates_the_scatter(page: Page, app_url):
     expect(page.locator("#live-status")).to_contain_text("Paused", timeout=15_000)
 
 
+def plot_point(page: Page, selector: str, trace: str) -> list:
+    return page.evaluate("([sel, name]) => { const gd = document.querySelector(sel + ' .js-plotly-plot');"
+                         " const t = gd && gd._fullData && gd._fullData.find(t => t.name === name);"
+                         " return t ? [t.x[0], t.y[0]] : null; }", [selector, trace])
+
+
+def test_a_trained_toy_model_opens_in_explore(page: Page, app_url):
+    open_page(page, app_url)
+    page.get_by_role("tab", name="Train live").click()
+    page.locator("#live-family").get_by_text("GAN", exact=True).click()
+    page.locator("#live-start").click()
+    expect(page.locator("#live-status")).to_contain_text("Training", timeout=30_000)
+    page.locator("#live-pause").click()
+    expect(page.locator("#live-status")).to_contain_text("Paused", timeout=15_000)
+    page.locator("#live-explore").get_by_text("Explore the trained model").click()
+    page.locator("#live-keep").click()
+    # Explore opens on the kept model: its card, two sliders, the latent and data planes
+    expect(page.get_by_role("tab", name="Explore latent space")).to_have_attribute(
+        "aria-selected", "true", timeout=15_000)
+    expect(page.locator("#explore-card")).to_contain_text("live gan", timeout=15_000)
+    expect(page.locator("#explore-model input")).to_have_value(re.compile("your GAN on two moons"))
+    expect(page.locator("#slider-1")).to_be_visible()
+    expect(page.locator("#slider-2")).to_be_hidden()
+    page.wait_for_function("() => !!document.querySelector('#decoded-plot .js-plotly-plot')",
+                           timeout=15_000)
+    before = plot_point(page, "#decoded-plot", "its image")
+    move_slider(page, 0, 2.0)
+    page.wait_for_function("([sel, b]) => { const gd = document.querySelector(sel + ' .js-plotly-plot');"
+                           " const t = gd && gd._fullData && gd._fullData.find(t => t.name === 'current latent');"
+                           " return t && Math.abs(t.x[0] - 2.0) < 1e-6; }", arg=["#decoded-plot", before],
+                           timeout=15_000)
+    assert plot_point(page, "#decoded-plot", "its image") != before
+
+
 def test_flow_shows_latent_and_data_planes(page: Page, app_url, backend):
     """The flow's latent plane beside its data plane, drawn in the page (the server's plotly figure
     stays for the first render and the API): a slider moves the latent marker and its image."""

@@ -110,3 +110,31 @@ def test_presets_are_valid_configs():
     for name, preset in live.PRESETS.items():
         live.checked_config(**preset["knobs"])
         assert preset["why"].count("\n") == 1, f"{name}: two lines of explanation"
+
+
+@pytest.mark.parametrize("family", ["gan", "vae", "realnvp"])
+def test_a_kept_model_is_served_by_the_backend_and_frozen(family, backend):
+    t = trainer(family=family, steps=100)
+    t.step(50)
+    model_id = backend.add_session_model(live.keep(t), family=f"live {family}", summary="kept",
+                                         dataset="toy2d")
+    info = backend.info(model_id)
+    assert info.has("points") and info.latent_dim == t.model.latent_dim
+    assert model_id not in [m.id for m in backend.models()], "session models are never listed"
+    z = np.zeros(info.latent_dim, np.float32)
+    z[0] = 0.7
+    before = backend.decode(model_id, z)
+    np.testing.assert_allclose(before, t.decode(z[None]), atol=1e-6)
+    t.step(50)  # training on does not change what was kept
+    assert np.array_equal(backend.decode(model_id, z), before)
+    a = backend.sample(model_id, 5, temperature=0.8, seed=3)
+    assert a.shape == (5, 2) and np.array_equal(a, backend.sample(model_id, 5, temperature=0.8, seed=3))
+    backend.drop_session_model(model_id)
+    with pytest.raises(PlaygroundError, match="another session or has expired"):
+        backend.decode(model_id, z)
+
+
+def test_session_model_ids_cannot_name_anything_else(backend):
+    for bad in ["session:", "session:../../etc", "session:vae-mnist-2d"]:
+        with pytest.raises(PlaygroundError):
+            backend.info(bad)

@@ -27,13 +27,13 @@ def build_demo(backend: Backend | None = None, *, warm_up: bool = False) -> gr.B
     with gr.Blocks(title="Latent Space Playground", delete_cache=(600, 3600)) as demo:
         gr.Markdown("# Latent Space Playground\nSee how generative models work: slide through "
                     "latent spaces, turn the temperature, ask for a class.")
-        with gr.Tabs():
+        with gr.Tabs() as tabs:
             explore = create_explore_tab(backend)  # later tabs read its latent
             create_conditional_tab(backend)
             create_latent_map_tab(backend, explore)
             create_text_tab(backend)
             create_steps_tab(backend)
-            create_train_live_tab(backend)
+            create_train_live_tab(backend, explore, tabs)  # keeps a trained model for Explore
         restore, outputs = explore["restore"]
         demo.load(restore, None, outputs, api_visibility="private")  # share links: ?model=...&z=...
     demo.queue(default_concurrency_limit=4)

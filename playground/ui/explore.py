@@ -263,5 +263,7 @@ def create_explore_tab(backend: Backend) -> dict:
         api_visibility="private", show_progress="hidden")
     grid_btn.click(sample_grid, [model_dd, class_dd, temperature, seed], [grid_img, grid_plot],
                    api_name="sample_grid")
-    return {"restore": (restore, [model_dd, mode, temperature, seed, *view_outputs]), "model": model_dd, "mode": mode, "label": class_dd, "rest_seed": rest_seed,
+    return {"restore": (restore, [model_dd, mode, temperature, seed, *view_outputs]),
+            "select": (select_model, [model_dd, mode, temperature, seed], view_outputs),
+            "model": model_dd, "mode": mode, "label": class_dd, "rest_seed": rest_seed,
             "temperature": temperature, "seed": seed, "sliders": sliders, "image": image}

@@ -9,8 +9,15 @@ from plotly.subplots import make_subplots
 def flow_figure(z_cloud: np.ndarray, x_cloud: np.ndarray, z: np.ndarray | None = None,
                 x: np.ndarray | None = None, title: str = "") -> go.Figure:
     """Latent space beside data space: prior samples and their images under the model, with the
-    current latent point and where it lands."""
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("latent z ~ N(0, T²I)", "data x = f(z)"))
+    current latent point and where it lands. A latent of other than 2 dims shows its first two
+    (a 1-D latent on the line y = 0)."""
+    def plane(a):
+        a = np.atleast_2d(np.asarray(a, np.float32))[:, :2]
+        return np.pad(a, ((0, 0), (0, 2 - a.shape[1])))
+    dims = "z" if np.shape(z_cloud)[-1] == 2 else "z₁, z₂"
+    z_cloud = plane(z_cloud)
+    z = None if z is None else plane(z)[0]
+    fig = make_subplots(rows=1, cols=2, subplot_titles=(f"latent {dims} ~ N(0, T²I)", "data x = f(z)"))
     for col, cloud in ((1, z_cloud), (2, x_cloud)):
         fig.add_trace(go.Scattergl(x=cloud[:, 0], y=cloud[:, 1], mode="markers",
                                    marker=dict(size=3, color="#6b7fd7", opacity=0.5),

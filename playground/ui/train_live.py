@@ -51,6 +51,8 @@ class LiveSession:
         # What Pause/Reset said: the stopped stream repeats it as its last frame, because Gradio
         # re-sends a stream's last frame when it ends and that could land after Pause's own reply.
         self.stopped_note: str | None = None
+        self.backend = None             # where a model kept for the other tabs lives
+        self.kept_id: str | None = None # its id there (one per session; a newer one replaces it)
 
     def __deepcopy__(self, memo):  # Gradio deep-copies a State's default: a fresh session
         return LiveSession()
@@ -61,6 +63,8 @@ def stop_session(session: LiveSession | None) -> None:
     if isinstance(session, LiveSession):
         session.token += 1
         session.trainer = None
+        if session.kept_id and session.backend is not None:
+            session.backend.drop_session_model(session.kept_id)
 
 
 # --------------------------------------------------------------------------------- figures
@@ -198,7 +202,8 @@ def stopped(session: LiveSession) -> tuple:
     return gr.skip(), gr.skip(), gr.skip(), session.stopped_note or gr.skip()
 
 
-def create_train_live_tab(backend) -> None:  # noqa: ARG001  (trains its own tiny models)
+def create_train_live_tab(backend, explore: dict | None = None, tabs=None) -> None:
+    """The tab; with Explore's handles (and the page's tabs) a trained model can be opened there."""
     @user_errors
     def start_training(target, family, lr, latent_size, steps, ratio, beta, layers, seed, drawing,
                        session):
@@ -311,6 +316,31 @@ def create_train_live_tab(backend) -> None:  # noqa: ARG001  (trains its own tin
                                            f"steps · T = {t:g} · z → ({point[0, 0]:.2f}, "
                                            f"{point[0, 1]:.2f})")
 
+    @user_errors
+    def keep_live_model(session):
+        """Keep a copy of the model trained in this session (as it is now) and open it in the
+        Explore tab: its sliders, temperature and sample cloud then work on it. It stays for this
+        session only (a newer one replaces it) and is never saved to disk."""
+        if not isinstance(session, LiveSession) or session.trainer is None:
+            raise PlaygroundError("train a model first: press Start (Reset forgets it)")
+        with session.lock:
+            trainer = session.trainer
+            kept = live.keep(trainer)
+        c = trainer.config
+        name = dict((v, k) for k, v in FAMILY_CHOICES)[c.family]
+        target = dict((v, k) for k, v in TARGET_CHOICES)[c.target]
+        label = f"your {name} on {target} (Train live, step {trainer.steps_done})"
+        if session.kept_id:
+            backend.drop_session_model(session.kept_id)
+        session.backend = backend
+        session.kept_id = backend.add_session_model(
+            kept, family=f"live {c.family}", dataset=c.target,
+            summary=f"Trained in this page for {trainer.steps_done} steps on {target} (seed "
+                    f"{c.seed}); kept for this session only.",
+            metrics={"coverage": trainer.snapshot()["coverage"]})
+        choices = [m.id for m in backend.models("decode")] + [(label, session.kept_id)]
+        return gr.Dropdown(choices=choices, value=session.kept_id), gr.Tabs(selected="explore"), session
+
     first = live.LiveConfig()
     with gr.Tab("Train live", id="train-live"):
         session = gr.State(LiveSession(), time_to_live=SESSION_TTL, delete_callback=stop_session)
@@ -356,7 +386,10 @@ def create_train_live_tab(backend) -> None:  # noqa: ARG001  (trains its own tin
                         z1 = gr.Slider(-3, 3, value=0, step=0.05, label="z₁")
                         z2 = gr.Slider(-3, 3, value=0, step=0.05, label="z₂")
                         temperature = gr.Slider(0, 2, value=1, step=0.05, label="Temperature T")
-                    explore_btn = gr.Button("Decode and sample", elem_id="live-explore-run")
+                    with gr.Row():
+                        explore_btn = gr.Button("Decode and sample", elem_id="live-explore-run")
+                        keep_btn = gr.Button("Open in the Explore tab", elem_id="live-keep",
+                                             visible=explore is not None and tabs is not None)
                     explored = gr.Plot(label="The trained model", elem_id="live-explored")
 
     family_knobs = [latent_size, ratio, beta, layers, drawing]
@@ -372,3 +405,8 @@ def create_train_live_tab(backend) -> None:  # noqa: ARG001  (trains its own tin
                     api_name="reset_training")
     gr.on([explore_btn.click, z1.release, z2.release, temperature.release], explore_live_model,
           [z1, z2, temperature, session], explored, api_name="explore_live_model")
+    if explore is not None and tabs is not None:
+        select, select_in, select_out = explore["select"]
+        keep_btn.click(keep_live_model, session, [explore["model"], tabs, session],
+                       api_name="keep_live_model").success(
+            select, select_in, select_out, api_visibility="private", show_progress="hidden")
