@@ -147,6 +147,19 @@ def check_latent(values, dim: int, name: str = "latent") -> np.ndarray:
 
 
 # ---- images -------------------------------------------------------------------------------------
+def stepped(frames):
+    """A model's `sample_steps` iterator → (images (n, H, W) uint8, stats {name: (n,) floats}).
+    Gradio resumes a stream on any worker thread, and inference mode is per thread: it is entered
+    around each step, or in-place updates of the sampler's tensors fail mid-stream."""
+    while True:
+        with torch.inference_mode():
+            out = next(frames, None)
+        if out is None:
+            return
+        images, stats = out if isinstance(out, tuple) else (out, {})
+        yield to_uint8(images), {k: v.float().cpu().numpy() for k, v in stats.items()}
+
+
 def to_uint8(images: torch.Tensor) -> np.ndarray:
     """(B, 1, H, W) in [0, 1] → (B, H, W) uint8."""
     return (images.clamp(0, 1) * 255).round().to(torch.uint8)[:, 0].cpu().numpy()
@@ -445,17 +458,8 @@ class Backend:
                 kwargs["start"] = x[i:i + n].to(self.device)
         cond = self._condition(info, label, n)
         m = self.model(info.id)
-        frames = m.sample_steps(n, temperature=t, condition=cond, generator=self._generator(seed),
-                                **kwargs)
-        while True:
-            # Gradio resumes a stream on any worker thread, and inference mode is per thread: enter
-            # it around each step, or in-place updates of the sampler's tensors fail mid-stream.
-            with torch.inference_mode():
-                out = next(frames, None)
-            if out is None:
-                return
-            images, stats = out if isinstance(out, tuple) else (out, {})
-            yield to_uint8(images), {k: v.float().cpu().numpy() for k, v in stats.items()}
+        yield from stepped(m.sample_steps(n, temperature=t, condition=cond,
+                                          generator=self._generator(seed), **kwargs))
 
     # ---- text ----
     def sample_text(self, model_id, n, *, temperature=1.0, seed=0, label=None, prompt="",

@@ -75,3 +75,42 @@ def sample_bernoulli_logits(logits: Tensor, *, temperature: float = 1.0,
         return (logits > 0).float()
     p = torch.sigmoid(logits.float() / t)
     return (torch.rand(p.shape, generator=generator, device=p.device) < p).float()
+
+
+# ---- interpolation between latents -----------------------------------------------------------
+INTERPOLATIONS = ("lerp", "slerp")
+
+
+def lerp(a: Tensor, b: Tensor, t: Tensor) -> Tensor:
+    """Straight line a → b at fractions t (S,): (S, D). Its midpoints of two N(0, I) draws are
+    shorter than a typical draw (norm ≈ 0.71·√D at t = ½), so a decoder sees atypical latents."""
+    t = t.to(a.dtype)[:, None]                                          # (S, 1)
+    return (1 - t) * a[None] + t * b[None]
+
+
+def slerp(a: Tensor, b: Tensor, t: Tensor, eps: float = 1e-6) -> Tensor:
+    """Spherical interpolation (Shoemake 1985; White 2016 for generative models): along the great
+    circle through a and b, norms blending smoothly, so every frame keeps a typical norm. (S, D).
+    Parallel or opposite endpoints (or a zero one) have no single great circle: lerp is used."""
+    t = t.to(a.dtype)[:, None]                                          # (S, 1)
+    na, nb = a.norm(), b.norm()
+    if na < eps or nb < eps:
+        return lerp(a, b, t[:, 0])
+    omega = torch.arccos(((a / na) @ (b / nb)).clamp(-1.0, 1.0))        # angle between them
+    so = torch.sin(omega)
+    if so < eps:
+        return lerp(a, b, t[:, 0])
+    return (torch.sin((1 - t) * omega) / so) * a[None] + (torch.sin(t * omega) / so) * b[None]
+
+
+def interpolate(a: Tensor, b: Tensor, steps: int, method: str = "slerp") -> Tensor:
+    """`steps` latents (steps, D) from a to b inclusive, by "lerp" or "slerp"."""
+    if method not in INTERPOLATIONS:
+        raise ValueError(f"interpolation must be one of {INTERPOLATIONS}, got {str(method)[:20]!r}")
+    if a.shape != b.shape or a.dim() != 1:
+        raise ValueError(f"endpoints must be two vectors of one size, got {tuple(a.shape)} and "
+                         f"{tuple(b.shape)}")
+    if int(steps) != steps or steps < 2:
+        raise ValueError(f"need at least 2 steps, got {steps!r}")
+    t = torch.linspace(0, 1, int(steps), dtype=a.dtype, device=a.device)
+    return (lerp if method == "lerp" else slerp)(a, b, t)

@@ -114,14 +114,32 @@ class PixelCNN(GenerativeModel):
     # ---- cached autoregressive sampling --------------------------------------------------
     @torch.no_grad()
     def sample_steps(self, n: int, *, temperature: float = 1.0, condition: Tensor | None = None,
-                     generator: torch.Generator | None = None, every: int = 28
+                     generator: torch.Generator | None = None, every: int = 28,
+                     given: Tensor | None = None, mask: Tensor | None = None
                      ) -> Iterator[Tensor]:
         """Write n digits pixel by pixel, yielding the partial images (n, 1, H, W) after every
         `every` pixels (28 = once per row) and at the end. Unwritten pixels are 0. temperature
-        divides the logits: 1 = the model's distribution, < 1 = bolder/cleaner, 0 = greedy."""
+        divides the logits: 1 = the model's distribution, < 1 = bolder/cleaner, 0 = greedy.
+
+        Completion: `given` images (n or 1, 1, H, W) (binarised at 0.5) and a boolean `mask` of
+        the same shape (True = given) make the sampler copy the given pixels instead of sampling
+        them. The model only sees pixels above and to the left, so what is given below or to the
+        right of a pixel cannot inform it. Rows given in full cost no per-pixel work."""
         check_temperature(temperature)
         if n < 1 or every < 1:
             raise ValueError(f"need n >= 1 and every >= 1, got n={n}, every={every}")
+        S = self.config.image_size
+        if (given is None) != (mask is None):
+            raise ValueError("completion needs both `given` pixels and their `mask`")
+        if given is not None:
+            if given.shape != mask.shape or given.dim() != 4 or given.shape[1:] != (1, S, S) \
+                    or given.shape[0] not in (1, n):
+                raise ValueError(f"given and mask must both be (n or 1, 1, {S}, {S}), got "
+                                 f"{tuple(given.shape)} and {tuple(mask.shape)}")
+            dev = self.cond.weight.device
+            given = _binary(given).to(dev).expand(n, -1, -1, -1)
+            mask = mask.to(dev, torch.bool).expand(n, -1, -1, -1)
+            full_rows = mask[:, 0].all(2).all(0)                              # (S,) given in full
         if condition is None:
             raise ValueError(f"{self.family} needs a digit label (0–{self.config.n_classes - 1})")
         condition = torch.as_tensor(condition, dtype=torch.int64).flatten()
@@ -151,7 +169,13 @@ class PixelCNN(GenerativeModel):
             # Row r of every layer, left-padded like `_h_pad` (the image row also shifted by one).
             row_in = torch.zeros(n, 1, p + 1 + S, device=dev)
             rows = [torch.zeros(n, c, p + S, device=dev) for _ in range(L)]
-            for col in range(S):
+            if given is not None and full_rows[r]:
+                # The horizontal stack only feeds this row's logits: a given row needs none of it.
+                img[:, :, r] = given[:, :, r]
+                before, done = done, done + S
+                if done // every > before // every or done == S * S:
+                    yield img.clone()
+            for col in range(S if given is None or not full_rows[r] else 0):
                 h_in, below = row_in, None
                 for i in range(L):
                     window = h_in[:, :, col:col + p + 1].flatten(1)               # (n, c_in*(p+1))
@@ -163,6 +187,8 @@ class PixelCNN(GenerativeModel):
                     h_in, below = rows[i], h_new
                 logit = F.linear(F.relu(F.linear(F.relu(below), *w_1)), *w_2).view(n)
                 pixel = sample_bernoulli_logits(logit, temperature=temperature, generator=generator)
+                if given is not None:
+                    pixel = torch.where(mask[:, 0, r, col], given[:, 0, r, col], pixel)
                 img[:, 0, r, col] = pixel
                 row_in[:, 0, p + 1 + col] = pixel
                 done += 1

@@ -99,18 +99,29 @@ class RBM(GenerativeModel):
 
     @torch.no_grad()
     def gibbs_chain(self, v0: Tensor, *, steps: int, temperature: float = 1.0,
-                    generator: torch.Generator | None = None, every: int = 1
-                    ) -> Iterator[tuple[Tensor, Tensor]]:
+                    generator: torch.Generator | None = None, every: int = 1,
+                    clamp: Tensor | None = None) -> Iterator[tuple[Tensor, Tensor]]:
         """Run `steps` block Gibbs steps at β = 1/T from images v0 (B, 1, H, W) (binarised at 0.5).
         Yields (p(v|h) as (B, 1, H, W), free energy (B,) of the binary state) after every `every`
-        steps and after the last one; step 0 (v0 itself) is yielded first."""
+        steps and after the last one; step 0 (v0 itself) is yielded first.
+
+        `clamp` (B or 1, 1, H, W) bool, True = clamped: those pixels keep v0's values at every
+        step (and in what is yielded), so the chain samples the rest given them: p(v_free | v_clamped)."""
         if steps < 0 or every < 1:
             raise ValueError(f"need steps >= 0 and every >= 1, got steps={steps}, every={every}")
         beta = self._beta(temperature)
         v = _binary(v0)
+        if clamp is not None:
+            if clamp.dim() != 4 or clamp.shape[1:] != v0.shape[1:] or clamp.shape[0] not in (1, len(v)):
+                raise ValueError(f"clamp must be (B or 1, {', '.join(map(str, v0.shape[1:]))}), "
+                                 f"got {tuple(clamp.shape)}")
+            keep = clamp.to(v.device, torch.bool).flatten(1).expand_as(v)    # (B, V)
+            fixed = v.clone()
         yield self._image(v), self.free_energy(v)
         for step in range(1, steps + 1):
             v, pv = self._gibbs(v, beta, generator)
+            if clamp is not None:
+                v, pv = torch.where(keep, fixed, v), torch.where(keep, fixed, pv)
             if step % every == 0 or step == steps:
                 yield self._image(pv), self.free_energy(v)
 
@@ -134,15 +145,26 @@ class RBM(GenerativeModel):
 
     def sample_steps(self, n: int, *, temperature: float = 1.0, condition: Tensor | None = None,
                      generator: torch.Generator | None = None, steps: int | None = None,
-                     start: Tensor | None = None, frames: int = 100
+                     start: Tensor | None = None, frames: int = 100,
+                     given: Tensor | None = None, mask: Tensor | None = None
                      ) -> Iterator[tuple[Tensor, dict[str, Tensor]]]:
         """The "stepwise" capability: about `frames` frames of n Gibbs chains from noise (or from
-        `start` images), each with every chain's free energy and the step it was taken at."""
+        `start` images), each with every chain's free energy and the step it was taken at.
+        Completion: `given` images and a boolean `mask` (True = given), both (n or 1, 1, H, W):
+        chains start from noise with the given pixels in place and keep them clamped."""
         steps = self.config.sample_steps if steps is None else steps
         every = max(1, -(-steps // frames))
         v0 = self.noise(n, generator) if start is None else start
+        if (given is None) != (mask is None):
+            raise ValueError("completion needs both `given` pixels and their `mask`")
+        if given is not None:
+            if given.shape != mask.shape or given.shape[1:] != v0.shape[1:]:
+                raise ValueError(f"given and mask must both be (n or 1, 1, H, W) like the chains, "
+                                 f"got {tuple(given.shape)} and {tuple(mask.shape)}")
+            mask = mask.to(v0.device, torch.bool)
+            v0 = torch.where(mask, _binary(given).view_as(given).to(v0.device), v0)
         chain = self.gibbs_chain(v0, steps=steps, temperature=temperature, generator=generator,
-                                 every=every)
+                                 every=every, clamp=mask)
         for k, (frame, fe) in enumerate(chain):
             yield frame, {"free_energy": fe, "step": torch.tensor([min(k * every, steps)])}
 

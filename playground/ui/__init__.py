@@ -13,6 +13,7 @@ from playground.ui.explore import create_explore_tab
 from playground.ui.latent_map import create_latent_map_tab
 from playground.ui.steps import create_steps_tab
 from playground.ui.text import create_text_tab
+from playground.ui.tools import create_tools_tab
 from playground.ui.train_live import create_train_live_tab
 
 ASSETS = Path(__file__).resolve().parent.parent.parent / "assets"
@@ -31,6 +32,7 @@ def build_demo(backend: Backend | None = None, *, warm_up: bool = False) -> gr.B
             explore = create_explore_tab(backend)  # later tabs read its latent
             create_conditional_tab(backend)
             create_latent_map_tab(backend, explore)
+            create_tools_tab(backend, explore, tabs)
             create_text_tab(backend)
             create_steps_tab(backend)
             create_train_live_tab(backend, explore, tabs)  # keeps a trained model for Explore

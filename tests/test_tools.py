@@ -1,0 +1,380 @@
+"""The Tools tab: lerp/slerp and completion samplers (unit), the tools on the shipped models
+(in-process, playground/tools.py), and every tool through the HTTP API with bad inputs."""
+import csv
+import dataclasses
+import json
+import math
+
+import numpy as np
+import pytest
+import torch
+from gradio_client.exceptions import AppError
+from PIL import Image
+
+from playground import tools as T
+from playground.backend import PlaygroundError
+from playground.sampling import interpolate, lerp, slerp
+
+
+# ---- lerp / slerp ---------------------------------------------------------------------------------
+def test_lerp_is_the_straight_line():
+    a, b = torch.tensor([1.0, 0.0, 2.0]), torch.tensor([-1.0, 4.0, 2.0])
+    path = lerp(a, b, torch.tensor([0.0, 0.25, 1.0]))
+    assert torch.allclose(path[0], a) and torch.allclose(path[2], b)
+    assert torch.allclose(path[1], 0.75 * a + 0.25 * b)
+
+
+def test_slerp_keeps_the_norm_on_the_great_circle():
+    a, b = torch.tensor([3.0, 0.0]), torch.tensor([0.0, 3.0])
+    path = slerp(a, b, torch.linspace(0, 1, 9))
+    assert torch.allclose(path[0], a) and torch.allclose(path[-1], b, atol=1e-6)
+    assert torch.allclose(path.norm(dim=1), torch.full((9,), 3.0), atol=1e-5)
+    assert torch.allclose(path[4], torch.tensor([3.0, 3.0]) / math.sqrt(2), atol=1e-6)
+    angles = torch.atan2(path[:, 1], path[:, 0])
+    assert torch.allclose(angles.diff(), torch.full((8,), math.pi / 16), atol=1e-5)  # even steps
+
+
+def test_slerp_falls_back_to_lerp_without_a_great_circle():
+    a = torch.tensor([1.0, 2.0])
+    t = torch.linspace(0, 1, 5)
+    assert torch.allclose(slerp(a, 3 * a, t), lerp(a, 3 * a, t))        # parallel
+    assert torch.allclose(slerp(torch.zeros(2), a, t), lerp(torch.zeros(2), a, t))
+
+
+def test_slerp_midpoints_of_gaussian_draws_stay_typical_where_lerp_shrinks():
+    g = torch.Generator().manual_seed(0)
+    a, b = torch.randn(64, generator=g), torch.randn(64, generator=g)
+    mid_lerp = interpolate(a, b, 3, "lerp")[1].norm()
+    mid_slerp = interpolate(a, b, 3, "slerp")[1].norm()
+    assert mid_lerp < 0.8 * math.sqrt(64) < mid_slerp
+
+
+@pytest.mark.parametrize("kw,match", [({"method": "cubic"}, "interpolation"), ({"steps": 1}, "2 steps"),
+                                      ({"steps": 2.5}, "2 steps")])
+def test_interpolate_rejects_bad_arguments(kw, match):
+    with pytest.raises(ValueError, match=match):
+        interpolate(torch.zeros(3), torch.ones(3), **{"steps": 4, "method": "lerp", **kw})
+
+
+# ---- completion samplers (tiny models) ------------------------------------------------------------
+def tiny(name):
+    from playground.base import FAMILIES
+    from playground.models import RECIPES
+    r = RECIPES[name]
+    torch.manual_seed(0)
+    return FAMILIES[r.family](dataclasses.replace(r.config, **r.tiny)).eval()
+
+
+def top_half_given():
+    given = (torch.rand(1, 1, 28, 28, generator=torch.Generator().manual_seed(3)) > 0.6).float()
+    return given, torch.from_numpy(T.mask_for("bottom half"))[None, None]
+
+
+def test_pixelcnn_completion_copies_the_given_pixels_and_stays_causal():
+    m = tiny("pixelcnn-mnist")
+    given, mask = top_half_given()
+    labels = torch.tensor([2, 5])
+    frames = list(m.sample_steps(2, temperature=0, condition=labels, given=given, mask=mask))
+    out = frames[-1]
+    assert len(frames) == 28 and torch.equal(out[:, :, :14], given[:, :, :14].expand(2, -1, -1, -1))
+    # Greedy completion = the full forward pass's argmax on every sampled pixel (the given rows
+    # were copied without running the per-pixel stack, so this checks the cache stayed right).
+    with torch.no_grad():
+        logits = m(out, labels)
+    free = ~mask.expand_as(out) & (logits.abs() > 1e-4)
+    assert torch.equal(out[free], (logits > 0).float()[free])
+    with pytest.raises(ValueError, match="both"):
+        next(m.sample_steps(1, condition=labels[:1], given=given))
+
+
+def test_rbm_clamped_chain_never_changes_the_given_pixels():
+    m = tiny("rbm-mnist")
+    given, mask = top_half_given()
+    g = torch.Generator().manual_seed(0)
+    frames = [f for f, _ in m.sample_steps(3, generator=g, steps=20, given=given, mask=mask)]
+    for f in frames:
+        assert torch.equal(f[:, :, :14], given[:, :, :14].expand(3, -1, -1, -1))
+    assert not torch.equal(frames[-1][:, :, 14:], frames[0][:, :, 14:])   # the rest moves
+
+
+def test_masks():
+    assert T.mask_for("bottom half").sum() == 28 * 14 and T.mask_for("bottom half")[:14].all()
+    assert not T.mask_for("centre square")[14, 14] and T.mask_for("centre square")[0, 0]
+    with pytest.raises(PlaygroundError, match="unknown region"):
+        T.mask_for("../etc")
+
+
+# ---- the tools on the shipped models (in-process) ---------------------------------------------------
+@pytest.fixture(scope="module")
+def tools(backend):
+    return T.Tools(backend)
+
+
+def val_digit_image(i):
+    """A validation digit as an opaque grey image (how an upload arrives)."""
+    from playground.backend import _val_split
+    x, y = _val_split("mnist")
+    return (255 - x[i, 0].numpy() * 255).astype(np.uint8), int(y[i])   # dark ink on white
+
+
+def test_models_come_from_capabilities(tools):
+    ids = {tool: {m.id for m in tools.models(tool)} for tool in T.TOOL_NEEDS}
+    assert ids["style_grid"] == {"cvae-mnist", "cgan-mnist"}
+    assert ids["complete"] == {"pixelcnn-mnist", "rbm-mnist"}
+    assert "flow-moons" in ids["interpolate"] and "flow-moons" not in ids["reconstruct"]
+    assert "dcgan-mnist" not in ids["arithmetic"] and "pixelcnn-mnist" in ids["neighbours"]
+
+
+def test_interpolation_ends_at_the_endpoints_and_is_deterministic(tools, backend):
+    args = ("vae-mnist-16d", ("sample", 3, None), ("data", 7, None))
+    r = tools.interpolate(*args, method="slerp", steps=6)
+    assert r["frames"].shape == (6, 28, 28) and r["latents"].shape == (6, 16)
+    assert np.array_equal(r["frames"][0], backend.decode("vae-mnist-16d", backend.random_latent(
+        "vae-mnist-16d", seed=3)))
+    again = tools.interpolate(*args, method="slerp", steps=6)
+    assert np.array_equal(r["frames"], again["frames"])
+    assert np.array_equal(r["curves"]["lerp"]["likelihood"], again["curves"]["lerp"]["likelihood"])
+    assert "ELBO" in r["likelihood_name"]
+    lerp_mid, slerp_mid = r["curves"]["lerp"]["norm"][1:-1], r["curves"]["slerp"]["norm"][1:-1]
+    assert (lerp_mid <= slerp_mid + 1e-5).all()
+
+
+def test_interpolation_of_points_and_of_a_decoder_without_likelihood(tools):
+    flow = tools.interpolate("flow-moons", ("data", 0, None), ("data", 500, None), steps=5)
+    assert flow["points"] and flow["frames"].shape == (5, 2) and "log p(x)" in flow["likelihood_name"]
+    gan = tools.interpolate("dcgan-mnist", ("sample", 0, None), ("sample", 1, None), steps=4)
+    assert gan["likelihood_name"] is None and gan["curves"]["lerp"]["likelihood"] is None
+
+
+def test_latent_arithmetic_adds_the_class_mean_difference(tools, backend):
+    from playground.data import mnist
+    means = tools.class_means("vae-mnist-16d")
+    x, y = mnist("train")
+    sevens = backend.encode("vae-mnist-16d", x[y == 7].numpy())
+    assert np.allclose(means[7], sevens.mean(0), atol=1e-5)
+    r = tools.arithmetic("vae-mnist-16d", "7", "1", "sample", 4, count=3, strength=1.5)
+    assert np.allclose(r["results"] - r["bases"], 1.5 * (means[7] - means[1]), atol=1e-5)
+    assert r["images"].shape == (6, 28, 28) and r["mean_images"].shape == (2, 28, 28)
+    zero = tools.arithmetic("vae-mnist-16d", "7", "1", "sample", 4, count=3, strength=0)
+    assert np.array_equal(zero["images"][:3], zero["images"][3:])
+
+
+def test_class_by_style_grid(tools, backend):
+    r = tools.style_grid("cvae-mnist", "data", 10, rows=2)
+    assert r["images"].shape == (20, 28, 28)
+    style = r["styles"][1]
+    assert np.array_equal(r["images"][10 + 4], backend.decode("cvae-mnist", style, "4"))
+
+
+def test_anomaly_scores_scribbles_above_real_digits(tools):
+    digit, label = val_digit_image(5)
+    real = tools.anomaly("ae-mnist", digit)
+    rng = np.random.default_rng(0)
+    scribble = np.full((140, 140), 255, np.uint8)
+    for _ in range(40):                                       # random dark blobs all over
+        r, c = rng.integers(0, 130, 2)
+        scribble[r:r + 10, c:c + 10] = 0
+    odd = tools.anomaly("ae-mnist", scribble)
+    assert odd["error"] > real["error"] and odd["percentile"] > 90, (odd["percentile"], real["error"])
+    errs = [a["error"] for a in odd["top"]]
+    assert errs == sorted(errs, reverse=True) and errs[0] == odd["validation_errors"].max()
+
+
+def test_neighbours_are_sorted_and_measured_in_both_spaces(tools):
+    r = tools.neighbours("vae-mnist-2d", count=2, seed=1, k=5)
+    index = tools.training_index()
+    for space in ("pixel", "judge"):
+        d = r[space]["distance"]
+        assert d.shape == (2, 5) and (np.diff(d, axis=1) >= 0).all()
+    q = torch.from_numpy(r["samples"][0]).float().div(255).flatten()
+    nearest = int(r["pixel"]["index"][0, 0])
+    assert np.isclose((q - index["flat"][nearest]).norm().item(), r["pixel"]["distance"][0, 0],
+                      atol=1e-4)
+    assert 0 < r["baseline"]["pixel"] and 0 < r["baseline"]["judge"]
+
+
+@pytest.mark.parametrize("model", ["pixelcnn-mnist", "rbm-mnist"])
+def test_completion_keeps_the_visible_part(tools, model):
+    meta, frames = tools.complete(model, "data", 3, hide="bottom half", count=2, seed=4)
+    frames = list(frames)
+    last = frames[-1][0]
+    assert last.shape == (2, 28, 28)
+    assert (last[:, :14] == meta["digit"][None, :14]).all()
+    again = list(tools.complete(model, "data", 3, hide="bottom half", count=2, seed=4)[1])[-1][0]
+    assert np.array_equal(last, again)
+
+
+@pytest.mark.parametrize("call,match", [
+    (lambda t: t.style_grid("vae-mnist-16d", "sample", 0), "cannot be used here.*condition"),
+    (lambda t: t.arithmetic("dcgan-mnist", "7", "1", "sample", 0), "cannot be used here.*encode"),
+    (lambda t: t.complete("vae-mnist-2d", "data", 0), "stepwise"),
+    (lambda t: t.reconstruct("flow-moons", None), "image models"),
+    (lambda t: t.interpolate("flow-moons", ("drawing", 0, None), ("sample", 0, None)), "drawings"),
+    (lambda t: t.interpolate("dcgan-mnist", ("data", 0, None), ("sample", 0, None)), "no encoder"),
+    (lambda t: t.interpolate("vae-mnist-2d", ("sample", 0, None), ("sample", 1, None), steps=33),
+     "steps must be between 2 and 32"),
+    (lambda t: t.interpolate("vae-mnist-2d", ("sample", float("nan"), None), ("sample", 1, None)),
+     "finite"),
+    (lambda t: t.arithmetic("vae-mnist-16d", "seven", "1", "sample", 0), "unknown class"),
+    (lambda t: t.complete("pixelcnn-mnist", "data", 0, hide="everything"), "unknown region"),
+    (lambda t: t.complete("pixelcnn-mnist", "sample", 0), "real digit or a drawing"),
+    (lambda t: t.neighbours("cgan-mnist", count=2), "needs a class"),
+])
+def test_bad_tool_requests_raise_clear_errors(tools, call, match):
+    with pytest.raises(PlaygroundError, match=match):
+        call(tools)
+
+
+def test_exports_are_files_named_by_the_code(tmp_path):
+    frames = np.random.default_rng(0).integers(0, 255, (5, 28, 28), dtype=np.uint8)
+    gif = T.save_gif("interpolation", frames)
+    with Image.open(gif) as im:
+        assert im.n_frames == 2 * 5 - 2 and im.size == (112, 112)
+    rows = [{"a": 1, "z0": 0.5}, {"a": 2, "z1": -1.0}]
+    path = T.save_csv("grid", rows)
+    with open(path) as f:
+        assert list(csv.DictReader(f)) == [{"a": "1", "z0": "0.5", "z1": ""},
+                                           {"a": "2", "z0": "", "z1": "-1.0"}]
+    for p in (gif, path, T.save_png("grid", frames[0])):
+        assert p.startswith(str(T.EXPORT_DIR)) and "/" not in p[len(str(T.EXPORT_DIR)) + 1:]
+
+
+# ---- through the API ------------------------------------------------------------------------------
+def read(path):
+    if isinstance(path, dict):   # a component update (value and visibility)
+        path = path["value"]
+    return np.asarray(Image.open(path).convert("L"))
+
+
+def drawing_value(tmp_path, image: np.ndarray, name="drawing.png"):
+    from gradio_client import handle_file
+    path = tmp_path / name
+    Image.fromarray(image).save(path)
+    return {"background": handle_file(str(path)), "layers": [], "composite": handle_file(str(path))}
+
+
+def a_one():
+    img = np.full((200, 200), 255, np.uint8)
+    img[40:160, 90:110] = 0
+    return img
+
+
+def test_tool_endpoints_exist(client):
+    api = client.view_api(return_format="dict")["named_endpoints"]
+    for name in ["/interpolate", "/latent_arithmetic", "/style_grid", "/reconstruct_drawing",
+                 "/reconstruct_upload", "/anomaly_score", "/anomaly_score_upload",
+                 "/send_latent_to_explore", "/nearest_neighbours", "/complete_digit", "/export_grid"]:
+        assert name in api, f"missing endpoint {name}"
+
+
+def test_interpolate_api_returns_strip_curves_and_files(client, tmp_path):
+    sheet, points, curves, files, note = client.predict(
+        "vae-mnist-16d", "lerp", 5, None, 1.0, "sample", 0, None, "data", 3, None,
+        api_name="/interpolate")
+    assert read(sheet).shape == (30, 5 * 29 + 1)
+    names = sorted(p.rsplit(".", 1)[1] for p in files)
+    assert names == ["csv", "gif", "png"]
+    rows = list(csv.DictReader(open(next(p for p in files if p.endswith(".csv")))))
+    assert len(rows) == 5 and rows[0]["method"] == "lerp" and "z15" in rows[0]
+    fig = json.loads(curves["plot"])
+    assert {t["name"] for t in fig["data"]} == {"lerp", "slerp"}
+    # two drawings as endpoints
+    one = drawing_value(tmp_path, a_one())
+    sheet, *_ = client.predict("ae-mnist", "slerp", 3, None, 1.0, "drawing", 0, one, "drawing", 0,
+                               one, api_name="/interpolate")
+    strip = read(sheet)
+    assert np.array_equal(strip[1:29, 1:29], strip[1:29, 59:87])     # same drawing, same frames
+
+
+@pytest.mark.parametrize("args,match", [
+    (("vae-mnist-16d", "lerp", 1000, None, 1.0, "sample", 0, None, "sample", 1, None), "maximum|steps"),
+    (("dcgan-mnist", "lerp", 5, None, 1.0, "data", 0, None, "sample", 1, None), "no encoder"),
+    (("vae-mnist-16d", "lerp", 5, None, 1.0, "drawing", 0, None, "sample", 1, None), "draw a digit"),
+    (("vae-mnist-16d", "cubic", 5, None, 1.0, "sample", 0, None, "sample", 1, None), "choices|lerp"),
+    (("vae-mnist-16d", "lerp", 5, None, 1.0, "data", 10**6, None, "sample", 1, None),
+     "validation index must be between"),
+    (("nope", "lerp", 5, None, 1.0, "sample", 0, None, "sample", 1, None), "choices|unknown model"),
+])
+def test_bad_interpolations_get_clear_errors(client, args, match):
+    with pytest.raises(AppError, match=match):
+        client.predict(*args, api_name="/interpolate")
+
+
+def test_arithmetic_and_style_grid_api(client):
+    means, sheet, files, note = client.predict("vae-mnist-16d", "7", "1", 1.0, "data", 0, 4, None,
+                                               None, 1.0, api_name="/latent_arithmetic")
+    assert read(means).shape == (30, 59) and read(sheet).shape == (59, 4 * 29 + 1)
+    assert "mean(7)" in note and len(files) == 2
+    with pytest.raises(AppError, match="choices|cannot be used"):   # no encoder: not offered
+        client.predict("dcgan-mnist", "7", "1", 1.0, "data", 0, 4, None, None, 1.0,
+                       api_name="/latent_arithmetic")
+    with pytest.raises(AppError, match="unknown class"):
+        client.predict("vae-mnist-16d", "77", "1", 1.0, "data", 0, 4, None, None, 1.0,
+                       api_name="/latent_arithmetic")
+    sheet, files = client.predict("cgan-mnist", "sample", 5, 3, None, None, 1.0,
+                                  api_name="/style_grid")
+    assert read(sheet).shape == (3 * 29 + 1, 10 * 29 + 1)
+    with pytest.raises(AppError, match="no encoder"):
+        client.predict("cgan-mnist", "data", 5, 3, None, None, 1.0, api_name="/style_grid")
+
+
+def test_your_digit_reconstruction_anomaly_and_explore(client, tmp_path):
+    one = drawing_value(tmp_path, a_one())
+    digit, recon, latent_plot, text, *_ = client.predict("vae-mnist-16d", one, None,
+                                                         api_name="/reconstruct_drawing")
+    assert read(digit).shape == read(recon).shape == (28, 28) and "error" in text
+    hist, score, gallery = client.predict("vae-mnist-16d", one, None, api_name="/anomaly_score")
+    assert "Anomaly score" in score and len(gallery) == T.TOP_ANOMALIES
+    # the latent of this session's digit opens in Explore (principal directions: 16 > 12 dims)
+    out = client.predict("vae-mnist-16d", None, 1.0, 0, api_name="/send_latent_to_explore")
+    assert out[0] == "vae-mnist-16d" and out[1] == "principal"
+    assert "principal directions" in out[-1]
+    blank = drawing_value(tmp_path, np.full((100, 100), 255, np.uint8), "blank.png")
+    for api in ("/reconstruct_drawing", "/anomaly_score"):
+        with pytest.raises(AppError, match="empty"):
+            client.predict("vae-mnist-16d", blank, None, api_name=api)
+        with pytest.raises(AppError, match="draw a digit"):
+            client.predict("vae-mnist-16d", None, None, api_name=api)
+    with pytest.raises(AppError, match="class"):
+        client.predict("cvae-mnist", one, "eleven", api_name="/anomaly_score")
+
+
+def test_neighbours_api(client):
+    sheet, table, note, files = client.predict("dcgan-mnist", None, 1.0, 2, 2,
+                                               api_name="/nearest_neighbours")
+    assert read(sheet).shape == (2 * 29 + 1, 13 * 29 + 1)
+    assert len(table["data"]) == 2 * 2 * T.NEIGHBOURS and "median distance" in note
+    with pytest.raises(AppError, match="maximum|count"):
+        client.predict("dcgan-mnist", None, 1.0, 2, 500, api_name="/nearest_neighbours")
+    with pytest.raises(AppError, match="temperature|minimum"):
+        client.predict("dcgan-mnist", None, -1.0, 2, 2, api_name="/nearest_neighbours")
+
+
+def test_completion_api_streams_and_validates(client):
+    job = client.submit("pixelcnn-mnist", "data", 3, None, "bottom half", 2, 0, 1.0, "",
+                        api_name="/complete_digit")
+    outputs = list(job)
+    sheet, progress, files = outputs[-1]
+    assert progress.startswith("Done") and read(sheet).shape == (30, 5 * 29 + 1) and len(files) == 2
+    rbm = list(client.submit("rbm-mnist", "data", 3, None, "top half", 2, 0, 1.0, None,
+                             api_name="/complete_digit"))
+    assert len(rbm) >= 2 and "Gibbs step 1000" in rbm[-1][1]
+    for args, match in [
+        (("pixelcnn-mnist", "sample", 3, None, "bottom half", 2, 0, 1.0, ""), "choices|real digit"),
+        (("pixelcnn-mnist", "data", 3, None, "bottom half", 50, 0, 1.0, ""), "maximum|count"),
+        (("pixelcnn-mnist", "drawing", 0, None, "bottom half", 2, 0, 1.0, "3"), "draw a digit"),
+        (("vae-mnist-16d", "data", 3, None, "bottom half", 2, 0, 1.0, ""), "choices|stepwise"),
+    ]:
+        with pytest.raises(AppError, match=match):
+            client.predict(*args, api_name="/complete_digit")
+
+
+def test_export_grid_writes_latents_when_the_sampler_has_them(client):
+    sheet, files = client.predict("vae-mnist-16d", None, 0.8, 3, 10, api_name="/export_grid")
+    rows = list(csv.DictReader(open(next(p for p in files if p.endswith(".csv")))))
+    assert len(rows) == 10 and rows[0]["seed"] == "3" and "z15" in rows[0]
+    grid_image, _ = client.predict("vae-mnist-16d", None, 0.8, 3, api_name="/sample_grid")
+    assert np.array_equal(read(sheet)[:30], read(grid_image)[:30])     # the same digits as Explore
+    _, files = client.predict("ae-mnist", None, 1.0, 0, 4, api_name="/export_grid")
+    rows = list(csv.DictReader(open(next(p for p in files if p.endswith(".csv")))))
+    assert "not exposed" in rows[0]["latent"]
