@@ -82,3 +82,143 @@ def test_judge_report_on_a_perfect_conditional_generator():
     assert out["judge_cond_accuracy_T1"] == 1.0
     assert out["judge_class_hist_T1"] == [0.5, 0.5]
     assert out["judge_fd_T1"] < 1e-3
+
+
+# ---- Inception-Score analogue -------------------------------------------------------------------
+def test_inception_score_known_cases():
+    k = 10
+    confident_even = np.eye(k)[np.arange(1000) % k]           # sure of each class, all classes
+    assert M.inception_score(confident_even) == pytest.approx(k, rel=1e-6)
+    assert M.inception_score(np.full((500, k), 1 / k)) == pytest.approx(1.0)  # uniform noise
+    assert M.inception_score(np.eye(k)[np.zeros(500, int)]) == pytest.approx(1.0)  # one mode
+    half = np.eye(k)[np.arange(1000) % 5]                     # collapse onto 5 classes
+    assert M.inception_score(half) == pytest.approx(5.0, rel=1e-6)
+    with pytest.raises(ValueError):
+        M.inception_score(np.array([[np.nan, 1.0]]))
+
+
+# ---- precision / recall -------------------------------------------------------------------------
+def test_precision_recall_identical_sets_are_perfect():
+    a = gaussian(300)
+    assert M.precision_recall(a, a) == (1.0, 1.0)
+
+
+def test_precision_recall_disjoint_sets_are_zero():
+    assert M.precision_recall(gaussian(300), gaussian(300, shift=50.0, seed=1)) == (0.0, 0.0)
+
+
+def test_precision_recall_two_draws_of_one_distribution_are_high():
+    p, r = M.precision_recall(gaussian(1000, d=4, seed=0), gaussian(1000, d=4, seed=1))
+    assert p > 0.85 and r > 0.85
+
+
+def test_mode_collapse_keeps_precision_and_loses_recall():
+    real = np.concatenate([gaussian(500, d=2, shift=-5), gaussian(500, d=2, shift=5, seed=1)])
+    collapsed = gaussian(1000, d=2, shift=5, seed=2)          # only one of the two modes
+    p, r = M.precision_recall(real, collapsed)
+    assert p > 0.9 and 0.4 < r < 0.55
+
+
+def test_uniform_noise_against_a_tight_cluster_has_low_precision():
+    real = gaussian(1000, d=2, scale=0.1)
+    noise = np.random.default_rng(1).uniform(-5, 5, (1000, 2))
+    p, r = M.precision_recall(real, noise)
+    assert p < 0.05 and r > 0.9  # noise covers the data (recall) but is rarely on it (precision)
+
+
+def test_precision_recall_rejects_bad_input():
+    with pytest.raises(ValueError, match="more than k"):
+        M.precision_recall(gaussian(3), gaussian(3))
+    with pytest.raises(ValueError, match="features"):
+        M.precision_recall(gaussian(10, d=3), gaussian(10, d=4))
+
+
+# ---- perceptual similarity ----------------------------------------------------------------------
+def digits_like(n, seed=0):
+    """Blobs of ink on black 28x28 images, in [0, 1]."""
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[:28, :28]
+    cy, cx = rng.uniform(8, 20, (2, n, 1, 1))
+    return np.exp(-((yy - cy) ** 2 + (xx - cx) ** 2) / 20.0)
+
+
+def test_ssim_known_cases():
+    a = digits_like(20)
+    assert np.allclose(M.ssim(a, a), 1.0)
+    noise = np.random.default_rng(1).uniform(0, 1, a.shape)
+    assert np.abs(M.ssim(a, noise)).max() < 0.2               # unrelated
+    assert (M.ssim(a, 1 - a) < 0).all()                        # inverted
+    assert M.ssim(a[0], a[0] * 0.9) > M.ssim(a[0], a[1])       # dimmer copy beats another image
+    assert np.allclose(M.ssim(a, noise), M.ssim(noise, a))     # symmetric
+    with pytest.raises(ValueError):
+        M.ssim(np.zeros((5, 5)), np.zeros((5, 5)))             # smaller than the window
+
+
+def test_feature_distance_and_diversity():
+    f = gaussian(50)
+    assert np.allclose(M.feature_distance(f, f), 0)
+    assert M.feature_distance(np.zeros((1, 2)), np.array([[3.0, 4.0]]))[0] == pytest.approx(5.0)
+    assert M.mean_pairwise_distance(np.repeat(f[:1], 10, 0)) == pytest.approx(0.0, abs=1e-6)
+    # N(0, I) in d dims: E|a - b| ≈ sqrt(2d)
+    assert M.mean_pairwise_distance(gaussian(1000, d=32)) == pytest.approx(8.0, rel=0.05)
+    same = np.repeat(digits_like(1), 10, 0)
+    assert M.mean_pairwise_ssim(same, 50) == pytest.approx(1.0)
+    assert M.mean_pairwise_ssim(digits_like(200), 500) < 0.9
+
+
+def test_random_pairs_are_distinct_and_seeded():
+    i, j = M.random_pairs(10, 1000, seed=3)
+    assert (i != j).all() and i.max() < 10 and j.max() < 10
+    assert all((a == b).all() for a, b in zip((i, j), M.random_pairs(10, 1000, seed=3)))
+
+
+def test_effective_classes():
+    assert M.effective_classes([0.1] * 10) == pytest.approx(10.0)
+    assert M.effective_classes([1.0] + [0.0] * 9) == pytest.approx(1.0)
+    assert M.effective_classes([0.5, 0.5, 0, 0]) == pytest.approx(2.0)
+
+
+# ---- likelihoods --------------------------------------------------------------------------------
+def test_bits_per_dim():
+    assert M.bits_per_dim(784 * np.log(2), 784) == pytest.approx(1.0)
+    with pytest.raises(ValueError):
+        M.bits_per_dim(1.0, 0)
+
+
+def test_pseudo_likelihood_matches_brute_force():
+    from playground.models.rbm import RBM, RBMConfig
+    g = torch.Generator().manual_seed(0)
+    rbm = RBM(RBMConfig(latent_dim=5, image_size=4))
+    with torch.no_grad():
+        for p in (rbm.W, rbm.b, rbm.c):
+            p.normal_(0, 0.5, generator=g)
+    x = (torch.rand(6, 1, 4, 4, generator=g) > 0.5).float()
+    v = x.flatten(1)
+    brute = torch.zeros(6)
+    for i in range(16):  # log p(v_i | rest) = log σ(F(v with i flipped) − F(v))
+        flipped = v.clone()
+        flipped[:, i] = 1 - flipped[:, i]
+        brute += torch.nn.functional.logsigmoid(rbm.free_energy(flipped) - rbm.free_energy(v))
+    assert M.pseudo_log_likelihood(rbm, x, batch=4) == pytest.approx(brute.mean().item(), rel=1e-5)
+
+
+def test_likelihood_report_dispatches_by_what_the_model_computes():
+    from playground.models.flow import FlowConfig, RealNVP
+    from playground.models.gan import DCGAN, GANConfig
+    from playground.models.vae import VAE, VAEConfig
+    g = torch.Generator().manual_seed(0)
+    x, y = torch.rand(8, 1, 28, 28, generator=g), torch.zeros(8, dtype=torch.long)
+    vae = VAE(VAEConfig(latent_dim=2, channels=4, hidden=16)).eval()
+    out = M.likelihood_report(vae, x, y, generator=torch.Generator().manual_seed(0))
+    again = M.likelihood_report(vae, x, y, generator=torch.Generator().manual_seed(0))
+    assert out["kind"] == "bound" and out == again                        # seeded: identical
+    assert out["nats"] == pytest.approx(out["rec_nats"] + out["kl_nats"])
+    assert out["bits_per_dim"] == pytest.approx(out["nats"] / (784 * np.log(2)))
+    flow = RealNVP(FlowConfig(n_layers=2, hidden=8)).eval()
+    pts = torch.randn(16, 2, generator=g)
+    out = M.likelihood_report(flow, pts, torch.zeros(16, dtype=torch.long))
+    assert out["kind"] == "exact_points"
+    assert out["nats"] == pytest.approx(-flow.log_prob(pts).mean().item(), rel=1e-5)
+    gan = DCGAN(GANConfig(latent_dim=8, channels=4, d_hidden=8)).eval()
+    out = M.likelihood_report(gan, x, y)
+    assert out["kind"] == "none" and out["nats"] is None and "no density" in out["note"]

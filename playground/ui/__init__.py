@@ -9,6 +9,7 @@ import gradio as gr
 
 from playground.backend import Backend
 from playground.ui.conditional import create_conditional_tab
+from playground.ui.evaluate import create_evaluate_tab
 from playground.ui.explore import create_explore_tab
 from playground.ui.latent_map import create_latent_map_tab
 from playground.ui.steps import create_steps_tab
@@ -36,6 +37,7 @@ def build_demo(backend: Backend | None = None, *, warm_up: bool = False) -> gr.B
             create_text_tab(backend)
             create_steps_tab(backend)
             create_train_live_tab(backend, explore, tabs)  # keeps a trained model for Explore
+            create_evaluate_tab(backend)
         restore, outputs = explore["restore"]
         demo.load(restore, None, outputs, api_visibility="private")  # share links: ?model=...&z=...
     demo.queue(default_concurrency_limit=4)
