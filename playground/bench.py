@@ -248,16 +248,17 @@ def bench_concurrent(server: Server, clients: int, seconds: float, think_s: tupl
     from gradio_client import Client
     from playground.backend import Backend
     models = [m for m in Backend().models("decode") if not m.has("points")]
-    latencies, errors, lock = [], [], threading.Lock()
+    latencies, errors, lock = {"decode": [], "grid": []}, [], threading.Lock()
     rss0 = server.rss_mb()
     ready, go = threading.Barrier(clients + 1), threading.Event()
 
-    def call(c, info, label, rng, i):
+    def call(c, info, label, rng, i) -> str:
         if i % 10 == 9:
             c.predict(info.id, label, 1.0, rng.randrange(1000), api_name="/sample_grid")
-        else:
-            values = [round(rng.uniform(-3, 3), 2) for _ in range(12)]
-            c.predict(info.id, "axes", label, -1, 1.0, 0, *values, api_name="/decode")
+            return "grid"
+        values = [round(rng.uniform(-3, 3), 2) for _ in range(12)]
+        c.predict(info.id, "axes", label, -1, 1.0, 0, *values, api_name="/decode")
+        return "decode"
 
     def user(k: int):
         rng = random.Random(k)
@@ -281,9 +282,9 @@ def bench_concurrent(server: Server, clients: int, seconds: float, think_s: tupl
         while c is not None and time.time() < stop:
             t = time.perf_counter()
             try:
-                call(c, info, label, rng, i)
+                kind = call(c, info, label, rng, i)
                 with lock:
-                    latencies.append((time.perf_counter() - t) * 1e3)
+                    latencies[kind].append((time.perf_counter() - t) * 1e3)
             except Exception as err:  # noqa: BLE001
                 with lock:
                     errors.append(repr(err)[:200])
@@ -302,9 +303,12 @@ def bench_concurrent(server: Server, clients: int, seconds: float, think_s: tupl
         t.join()
     wall = time.perf_counter() - t0
     rss1 = server.rss_mb()
+    every = latencies["decode"] + latencies["grid"]
     return {"clients": clients, "think_s": list(think_s), "seconds": round(wall, 1),
-            "requests": len(latencies), "throughput_rps": round(len(latencies) / wall, 1),
-            "p50_ms": round(pct(latencies, 50), 1), "p95_ms": round(pct(latencies, 95), 1),
+            "requests": len(every), "throughput_rps": round(len(every) / wall, 1),
+            "p50_ms": round(pct(every, 50), 1), "p95_ms": round(pct(every, 95), 1),
+            **{f"{kind}_{q}_ms": round(pct(v, int(q[1:])), 1)
+               for kind, v in latencies.items() for q in ("p50", "p95")},
             "errors": len(errors), "error_examples": sorted(set(errors))[:3],
             "server_cpu_cores": round((server.cpu_s() - cpu0) / wall, 2),
             "rss_before_mb": round(rss0, 1), "rss_after_warmup_mb": round(rss_warm, 1),
@@ -332,7 +336,9 @@ def table(report: dict) -> str:
         lines.append(f"slider-to-pixels in Chromium          {b}")
     for name, c in report["concurrent"].items():
         lines.append(f"{c['clients']} API clients, {name} (think {c['think_s'][0]:g}-{c['think_s'][1]:g} s), "
-                     f"{c['seconds']} s: p50 {c['p50_ms']} ms, p95 {c['p95_ms']} ms, "
+                     f"{c['seconds']} s: p50 {c['p50_ms']} ms, p95 {c['p95_ms']} ms (slider decodes "
+                     f"p50 {c['decode_p50_ms']} / p95 {c['decode_p95_ms']} ms, 64-grids p50 "
+                     f"{c['grid_p50_ms']} / p95 {c['grid_p95_ms']} ms), "
                      f"{c['throughput_rps']} req/s, {c['errors']} errors, server CPU "
                      f"{c['server_cpu_cores']} cores, RSS +{c['rss_growth_mb']} MB "
                      f"(+{c['rss_growth_after_warmup_mb']} MB after warm-up)")

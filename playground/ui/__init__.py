@@ -7,7 +7,7 @@ from pathlib import Path
 
 import gradio as gr
 
-from playground.backend import Backend
+from playground.backend import Backend, limit_malloc_arenas
 from playground.ui.conditional import create_conditional_tab
 from playground.ui.evaluate import create_evaluate_tab
 from playground.ui.explore import create_explore_tab
@@ -24,6 +24,7 @@ def build_demo(backend: Backend | None = None, *, warm_up: bool = False) -> gr.B
     """The page. `warm_up`: after start-up, preload the map's digits and pay UMAP's one-off numba
     compilation in a low-priority daemon thread (app.py does when run as a server)."""
     backend = backend or Backend()
+    limit_malloc_arenas()  # a server's threads share 2 malloc arenas: bounded RSS (see backend)
     # Generated images live in Gradio's cache; files older than an hour are swept every 10 minutes
     # so a long-running classroom server does not fill its disk.
     with gr.Blocks(title="Latent Space Playground", delete_cache=(600, 3600)) as demo:
