@@ -30,6 +30,7 @@ from playground.backend import (JUDGE, MAX_SAMPLES, MAX_SEED, Backend, ModelInfo
                                 _val_split, check_int, check_latent, check_number, check_temperature,
                                 digit_from_image, grid, stepped, to_uint8)
 
+DIGIT_DATASETS = ("mnist", "digits")  # labelled 0-9
 MAX_STEPS = 32          # interpolation frames: a strip of 32 is already wider than a screen
 MAX_TOOL_IMAGES = 8     # completions, neighbour queries, arithmetic bases, grid rows
 NEIGHBOURS = 5          # training digits shown per generated sample
@@ -269,6 +270,8 @@ class Tools:
         """The classes of a model's data (its own class names, else the data's labels)."""
         if info.class_names:
             return list(info.class_names)
+        if info.dataset in DIGIT_DATASETS:  # known without loading the data (the page builds fast)
+            return [str(k) for k in range(10)]
         _, y = _train_split(info.dataset)
         return [str(k) for k in range(int(y.max()) + 1)]
 

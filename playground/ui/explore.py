@@ -261,8 +261,10 @@ def create_explore_tab(backend: Backend) -> dict:
     rest_btn.click(randomise_rest, [rest_seed, seed], rest_seed, api_name="randomise_rest").then(
         decode, [model_dd, mode, class_dd, rest_seed, temperature, seed, *sliders], outs,
         api_visibility="private", show_progress="hidden")
+    # 8 at once, not 4: a Gibbs-chain grid waits for the backend's one heavy-sampler slot while it
+    # holds its event slot, and a VAE's 15 ms grid should not queue behind it.
     grid_btn.click(sample_grid, [model_dd, class_dd, temperature, seed], [grid_img, grid_plot],
-                   api_name="sample_grid")
+                   api_name="sample_grid", concurrency_limit=8)
     return {"restore": (restore, [model_dd, mode, temperature, seed, *view_outputs]),
             "select": (select_model, [model_dd, mode, temperature, seed], view_outputs),
             "model": model_dd, "mode": mode, "label": class_dd, "rest_seed": rest_seed,
