@@ -509,7 +509,7 @@ class Tools:
     def sample_grid(self, model_id, *, count=16, seed=0, temperature=1.0, label=None) -> dict:
         """The grid Explore's "Sample a grid" and the Conditional tab draw for these knobs, with
         the latents when the model's sampler is "decode a prior draw" (checked, not assumed: a
-        model with its own prior, like the autoencoder's mixture, or no latent, gets none)."""
+        model whose sampler is something else, like a Gibbs chain, or no latent, gets none)."""
         info = self.require(model_id, "export")
         n = check_int(count, "count", 1, MAX_SAMPLES)
         images = self.backend.sample(info.id, n, temperature=temperature, seed=seed, label=label)

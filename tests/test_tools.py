@@ -377,4 +377,7 @@ def test_export_grid_writes_latents_when_the_sampler_has_them(client):
     assert np.array_equal(read(sheet)[:30], read(grid_image)[:30])     # the same digits as Explore
     _, files = client.predict("ae-mnist", None, 1.0, 0, 4, api_name="/export_grid")
     rows = list(csv.DictReader(open(next(p for p in files if p.endswith(".csv")))))
-    assert "not exposed" in rows[0]["latent"]
+    assert "z15" in rows[0], "the autoencoder's grid decodes draws from its mixture prior"
+    _, files = client.predict("rbm-mnist", None, 1.0, 0, 4, api_name="/export_grid")
+    rows = list(csv.DictReader(open(next(p for p in files if p.endswith(".csv")))))
+    assert "not exposed" in rows[0]["latent"], "a Gibbs chain's samples are not decoded draws"

@@ -74,15 +74,18 @@ class Autoencoder(GenerativeModel):
         """Per-image mean squared error of encode→decode, (B,): high for inputs unlike the data."""
         return (self.decode(self.encode(x)) - x).pow(2).flatten(1).mean(1)
 
-    def sample(self, n: int, *, temperature: float = 1.0, condition: Tensor | None = None,
-               prompt=None, generator: torch.Generator | None = None) -> Tensor:
-        """Pick a mixture component by its weight, then z = mean + T · L ε with ε ~ N(0, I):
-        temperature scales each component's spread (T → 0 decodes the component means)."""
+    def prior(self, n: int, temperature: float, generator: torch.Generator | None) -> Tensor:
+        """Codes from the fitted mixture, (n, d): pick a component by its weight, then
+        z = mean + T · L ε with ε ~ N(0, I): temperature scales each component's spread (T → 0
+        gives the component means). Explore's "Random latent" and the tools draw from it too."""
         device = self.gmm_means.device
         k = torch.multinomial(self.gmm_weights, n, replacement=True, generator=generator)  # (n,)
         eps = torch.randn(n, self.latent_dim, 1, generator=generator, device=device)   # (n, d, 1)
-        z = self.gmm_means[k] + temperature * (self.gmm_chol[k] @ eps).squeeze(-1)     # (n, d)
-        return self.decode(z)
+        return self.gmm_means[k] + temperature * (self.gmm_chol[k] @ eps).squeeze(-1)  # (n, d)
+
+    def sample(self, n: int, *, temperature: float = 1.0, condition: Tensor | None = None,
+               prompt=None, generator: torch.Generator | None = None) -> Tensor:
+        return self.decode(self.prior(n, temperature, generator))
 
     def code_log_prob(self, z: Tensor) -> Tensor:
         """Log-density of codes (B, d) under the fitted mixture, in nats, (B,)."""
