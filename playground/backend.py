@@ -318,8 +318,9 @@ class Backend:
                     self._cache.popitem(last=False)
             return model
 
-    # ---- helpers ----
-    def _condition(self, info: ModelInfo, label, n: int) -> torch.Tensor | None:
+    # ---- helpers (also used by playground/tools.py) ----
+    def condition(self, info: ModelInfo, label, n: int) -> torch.Tensor | None:
+        """A validated class (a name or an index) as n labels, or None for an unconditional model."""
         if not info.has("condition"):
             return None
         if label is None or label == "":
@@ -334,7 +335,8 @@ class Backend:
                                       f"of {', '.join(info.class_names)}") from None
         return torch.full((n,), k, dtype=torch.long, device=self.device)
 
-    def _generator(self, seed) -> torch.Generator:
+    def generator(self, seed) -> torch.Generator:
+        """The request's random source: every draw follows from the validated seed."""
         return torch.Generator(self.device).manual_seed(check_int(seed, "seed", 0, MAX_SEED))
 
     def _images_or_points(self, info: ModelInfo, out: torch.Tensor) -> np.ndarray:
@@ -425,7 +427,7 @@ class Backend:
         n = check_int(len(zb), "number of latents", 1, MAX_POINTS if info.has("points") else MAX_SAMPLES)
         m = self.model(info.id)
         with torch.inference_mode():
-            out = m.decode(torch.from_numpy(zb).to(self.device), self._condition(info, label, n))
+            out = m.decode(torch.from_numpy(zb).to(self.device), self.condition(info, label, n))
         out = self._images_or_points(info, out)
         return out if (z.ndim == 2 or info.has("points")) else out[0]
 
@@ -437,7 +439,7 @@ class Backend:
         n = check_int(n, "sample count", 1, MAX_POINTS)
         t = check_temperature(temperature, allow_zero=True)
         with torch.inference_mode():
-            return self.model(info.id).prior(n, t, self._generator(seed)).cpu().numpy()
+            return self.model(info.id).prior(n, t, self.generator(seed)).cpu().numpy()
 
     @on_gpu
     def sample(self, model_id, n, *, temperature=1.0, seed=0, label=None) -> np.ndarray:
@@ -446,7 +448,7 @@ class Backend:
         info = self.info(model_id)
         n = check_int(n, "sample count", 1, MAX_POINTS if info.has("points") else MAX_SAMPLES)
         t = check_temperature(temperature, allow_zero=not info.latent_dim)
-        cond = self._condition(info, label, n)
+        cond = self.condition(info, label, n)
         key = (info.id, n, t, check_int(seed, "seed", 0, MAX_SEED), None if cond is None else int(cond[0]))
         with self._lock:
             if key in self._samples:
@@ -457,7 +459,7 @@ class Backend:
         # ~10 ms): one at a time server-wide, so on 2 cores slider decodes always find a core free.
         with self._heavy if info.has("stepwise") else contextlib.nullcontext():
             with torch.inference_mode():
-                out = m.sample(n, temperature=t, condition=cond, generator=self._generator(seed))
+                out = m.sample(n, temperature=t, condition=cond, generator=self.generator(seed))
         out = self._images_or_points(info, out)
         with self._lock:
             self._samples[key] = out
@@ -483,13 +485,13 @@ class Backend:
             if start not in ("noise", "digit"):
                 raise PlaygroundError(f"a chain starts from 'noise' or 'digit', got {str(start)[:20]!r}")
             if start == "digit":
-                x, _ = _val_split(info.dataset)
+                x, _ = val_split(info.dataset)
                 i = check_int(start_index, "start digit", 0, len(x) - n)
                 kwargs["start"] = x[i:i + n].to(self.device)
-        cond = self._condition(info, label, n)
+        cond = self.condition(info, label, n)
         m = self.model(info.id)
         yield from stepped(m.sample_steps(n, temperature=t, condition=cond,
-                                          generator=self._generator(seed), **kwargs))
+                                          generator=self.generator(seed), **kwargs))
 
     # ---- text ----
     def sample_text(self, model_id, n, *, temperature=1.0, seed=0, label=None, prompt="",
@@ -510,11 +512,11 @@ class Backend:
             prompt = ""
         if not isinstance(prompt, str) or len(prompt) > max_prompt or not re.fullmatch(r"[A-Za-z]*", prompt):
             raise PlaygroundError(f"the prefix must be at most {max_prompt} letters a–z")
-        cond = self._condition(info, label, n)
+        cond = self.condition(info, label, n)
         m = self.model(info.id)
         with torch.inference_mode():
             out = m.sample_with_probs(n, temperature=t, condition=cond, prompt=prompt.lower(),
-                                      generator=self._generator(seed), top_k=k or None,
+                                      generator=self.generator(seed), top_k=k or None,
                                       top_p=None if p == 1 else p)
         kind = None if cond is None else int(cond[0])
         return [{"text": text, "probs": [round(float(q), 4) for q in probs],
@@ -555,14 +557,14 @@ class Backend:
     def preload_map_data(self) -> None:
         """Load the validation digits the maps show (the originals beside a click), ~7 s cold."""
         for dataset in {i.dataset for i in self.map_models() if i.has("encode")}:
-            _val_split(dataset)
+            val_split(dataset)
 
     def map_images(self, model_id) -> np.ndarray:
         """The images (N, H, W) uint8 behind the map's points: the validation digits for an
         encoder, the decoded prior samples for a decoder-only model."""
         info = self._map_info(model_id)
         if info.has("encode"):
-            return to_uint8(_val_split(info.dataset)[0])
+            return to_uint8(val_split(info.dataset)[0])
         codes, labels = self.map_codes(model_id)
         return self._decode_batches(info, codes, labels)
 
@@ -598,7 +600,7 @@ class Backend:
     def _compute_map_codes(self, info: ModelInfo) -> tuple[np.ndarray, np.ndarray]:
         m = self.model(info.id)
         if info.has("encode"):
-            x, y = _val_split(info.dataset)
+            x, y = val_split(info.dataset)
             codes = []
             with torch.inference_mode():
                 for i in range(0, len(x), 250):
@@ -744,7 +746,7 @@ class Backend:
             raise PlaygroundError("images must be an array of numbers")
         if x.ndim == 3:
             x = x[:, None]
-        size = _IMAGE_SIZES.get(info.dataset, 28)
+        size = IMAGE_SIZES.get(info.dataset, 28)
         if x.ndim != 4 or x.shape[1:] != (1, size, size):
             raise PlaygroundError(f"{info.id} encodes (N, {size}, {size}) images, got shape {x.shape}")
         n = check_int(len(x), "number of images", 1, MAX_POINTS)
@@ -752,24 +754,25 @@ class Backend:
             raise PlaygroundError("image values must lie in [0, 1]")
         m = self.model(info.id)
         with torch.inference_mode():
-            z = m.encode(torch.from_numpy(x).to(self.device), self._condition(info, label, n))
+            z = m.encode(torch.from_numpy(x).to(self.device), self.condition(info, label, n))
         return z.float().cpu().numpy()
 
     def encode_drawing(self, model_id, image, label=None) -> tuple[np.ndarray, np.ndarray]:
         """A drawing or upload (H, W[, C]) of any size up to MAX_IMAGE_SIDE → (latent (D,), the
         MNIST-style digit (h, w) uint8 that was encoded)."""
         info = self.info(model_id)
-        digit = digit_from_image(image, _IMAGE_SIZES.get(info.dataset, 28))
+        digit = digit_from_image(image, IMAGE_SIZES.get(info.dataset, 28))
         z = self.encode(model_id, digit[None], label)[0]
         return z, (digit * 255).round().astype(np.uint8)
 
 
 _VAL_SIZES = {"mnist": 1000, "digits": 360}   # validation split sizes (data.py)
-_IMAGE_SIZES = {"mnist": 28, "digits": 8}
+IMAGE_SIZES = {"mnist": 28, "digits": 8}
 
 
 @functools.lru_cache(maxsize=4)
-def _val_split(name: str) -> tuple[torch.Tensor, torch.Tensor]:
+def val_split(name: str) -> tuple[torch.Tensor, torch.Tensor]:
+    """The held-out split of a data set (images, labels), loaded once per process."""
     from playground.data import DATASETS
     return DATASETS[name]("val")
 

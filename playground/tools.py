@@ -27,7 +27,7 @@ import torch
 
 from playground import sampling
 from playground.backend import (JUDGE, MAX_SAMPLES, MAX_SEED, Backend, ModelInfo, PlaygroundError,
-                                _val_split, check_int, check_latent, check_number, check_temperature,
+                                val_split, check_int, check_latent, check_number, check_temperature,
                                 digit_from_image, grid, stepped, to_uint8)
 
 DIGIT_DATASETS = ("mnist", "digits")  # labelled 0-9
@@ -153,7 +153,7 @@ class Tools:
 
     # ---- shared helpers ----------------------------------------------------------------------
     def _label(self, info: ModelInfo, label, n: int) -> torch.Tensor | None:
-        return self.backend._condition(info, label, n)
+        return self.backend.condition(info, label, n)
 
     def _encode(self, info: ModelInfo, x: torch.Tensor, y: torch.Tensor | None) -> torch.Tensor:
         """Codes (N, D) of data x, conditional encoders given the true labels y, in batches."""
@@ -193,7 +193,7 @@ class Tools:
             raise PlaygroundError(f"{info.id} has no encoder: it can only start from prior samples "
                                   f"(choose 'sample')")
         if source == "data":
-            x, y = _val_split(info.dataset)
+            x, y = val_split(info.dataset)
             i = check_int(number, "validation index", 0, len(x) - count)
             z = self._encode(info, x[i:i + count], y[i:i + count]).numpy()
             return z, [{"source": "data", "index": i + k, "label": int(y[i + k])} for k in range(count)]
@@ -348,7 +348,7 @@ class Tools:
         info = self.require(model_id, "anomaly")
 
         def compute():
-            x, y = _val_split(info.dataset)
+            x, y = val_split(info.dataset)
             z = self._encode(info, x, y).numpy()
             errors = []
             for i in range(0, len(x), 500):
@@ -367,7 +367,7 @@ class Tools:
         errors = self.validation_errors(info.id)
         top = check_int(top, "how many anomalies", 1, MAX_SAMPLES)
         worst = np.argsort(-errors)[:top]
-        x, y = _val_split(info.dataset)
+        x, y = val_split(info.dataset)
         xs = x[torch.from_numpy(worst.copy())]
         z = self._encode(info, xs, y[worst]).numpy()
         cond = y[worst].to(self.backend.device) if info.has("condition") else None
@@ -403,7 +403,7 @@ class Tools:
         "close" means for an unseen real digit). Computed once per process."""
         def compute():
             x, y = _train_split(JUDGE_DATA)
-            xv, _ = _val_split(JUDGE_DATA)
+            xv, _ = val_split(JUDGE_DATA)
             feats, feats_v = self._data_features(x, xv)
             flat = x.flatten(1)
             base = {"pixel": torch.cdist(xv.flatten(1), flat).min(1).values.median().item(),
@@ -465,12 +465,12 @@ class Tools:
         info = self.require(model_id, "complete")
         n = check_int(count, "count", 1, MAX_TOOL_IMAGES)
         t = check_temperature(temperature, allow_zero=not info.latent_dim)
-        g = self.backend._generator(seed)
+        g = self.backend.generator(seed)
         if self._source(source) == "sample":
             raise PlaygroundError("completion starts from a real digit or a drawing: choose 'data' "
                                   "or 'drawing'")
         if source == "data":
-            x, y = _val_split(info.dataset)
+            x, y = val_split(info.dataset)
             i = check_int(number, "validation index", 0, len(x) - 1)
             digit, true_label = x[i, 0].numpy(), int(y[i])
             if info.has("condition") and (label is None or label == ""):
@@ -529,8 +529,8 @@ class Tools:
 
 
 def x_size(info: ModelInfo) -> int:
-    from playground.backend import _IMAGE_SIZES
-    return _IMAGE_SIZES.get(info.dataset, 28)
+    from playground.backend import IMAGE_SIZES
+    return IMAGE_SIZES.get(info.dataset, 28)
 
 
 # ---- files ----------------------------------------------------------------------------------------

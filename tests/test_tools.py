@@ -112,8 +112,8 @@ def tools(backend):
 
 def val_digit_image(i):
     """A validation digit as an opaque grey image (how an upload arrives)."""
-    from playground.backend import _val_split
-    x, y = _val_split("mnist")
+    from playground.backend import val_split
+    x, y = val_split("mnist")
     return (255 - x[i, 0].numpy() * 255).astype(np.uint8), int(y[i])   # dark ink on white
 
 
