@@ -182,8 +182,8 @@ def grid(images: np.ndarray, ncol: int | None = None, pad: int = 1) -> np.ndarra
 def limit_malloc_arenas(arenas: int = 2) -> None:
     """glibc gives each busy thread its own malloc arena and keeps what is freed there; Gradio's
     ~40 worker threads then grow the server's RSS with every burst of clients. Measured with 30
-    paced API clients for 20 s: +353 MB with the default, +194 MB with MALLOC_ARENA_MAX=2, at the
-    same throughput (mallopt here does the same without needing the variable set at start). A no-op where glibc's mallopt is missing (macOS, musl)."""
+    paced API clients for 20 s (single, noisy runs): +353 MB with the default, +194 MB with
+    MALLOC_ARENA_MAX=2 set at start, +269 MB with this call (it only caps arenas created after it). A no-op where glibc's mallopt is missing (macOS, musl)."""
     try:
         import ctypes
         ctypes.CDLL("libc.so.6").mallopt(-8, int(arenas))  # -8 = M_ARENA_MAX

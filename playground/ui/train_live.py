@@ -19,6 +19,7 @@ from dataclasses import replace
 import gradio as gr
 import numpy as np
 import plotly.graph_objects as go
+import torch
 from plotly.subplots import make_subplots
 
 from playground import live
@@ -323,21 +324,24 @@ def create_train_live_tab(backend, explore: dict | None = None, tabs=None) -> No
         session only (a newer one replaces it) and is never saved to disk."""
         if not isinstance(session, LiveSession) or session.trainer is None:
             raise PlaygroundError("train a model first: press Start (Reset forgets it)")
-        with session.lock:
+        with session.lock:  # a copy between chunks; the training may go on meanwhile
             trainer = session.trainer
             kept = live.keep(trainer)
-        c = trainer.config
+            view_z, view_data = trainer.view_z, trainer.view_data
+        with torch.inference_mode():  # scored on the copy: the trainer's history is left as it is
+            coverage = live.coverage(kept.decode(view_z).numpy(), view_data)
+        c, steps = trainer.config, kept.config.steps_done
         name = dict((v, k) for k, v in FAMILY_CHOICES)[c.family]
         target = dict((v, k) for k, v in TARGET_CHOICES)[c.target]
-        label = f"your {name} on {target} (Train live, step {trainer.steps_done})"
+        label = f"your {name} on {target} (Train live, step {steps})"
         if session.kept_id:
             backend.drop_session_model(session.kept_id)
         session.backend = backend
         session.kept_id = backend.add_session_model(
             kept, family=f"live {c.family}", dataset=c.target,
-            summary=f"Trained in this page for {trainer.steps_done} steps on {target} (seed "
+            summary=f"Trained in this page for {steps} steps on {target} (seed "
                     f"{c.seed}); kept for this session only.",
-            metrics={"coverage": trainer.snapshot()["coverage"]})
+            metrics={"coverage": coverage})
         choices = [m.id for m in backend.models("decode")] + [(label, session.kept_id)]
         return gr.Dropdown(choices=choices, value=session.kept_id), gr.Tabs(selected="explore"), session
 
