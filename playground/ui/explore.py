@@ -50,11 +50,6 @@ CANVAS_HTML = ('<div class="web-decoded"><span class="web-label">Decoded in your
                ' image-rendering: auto; background: #fff; }</style>')
 
 
-def skip_none(*outputs):
-    """Leave an output untouched (no transfer, no repaint) where there is nothing for it."""
-    return tuple(gr.skip() if o is None else o for o in outputs)
-
-
 def slider_label(mode: str, i: int) -> str:
     return f"z[{i}]" if mode == "axes" else f"PC {i + 1} (in σ)"
 
@@ -131,7 +126,7 @@ def create_explore_tab(backend: Backend) -> dict:
         """Decode the latent the sliders describe (values are raw latent coordinates in 'axes'
         mode, steps along principal directions in σ units in 'principal' mode)."""
         k = backend.info(model_id).slider_count
-        return skip_none(*render(model_id, mode, label, rest_seed, temperature, seed, values[:k]))
+        return render(model_id, mode, label, rest_seed, temperature, seed, values[:k])
 
     @user_errors
     def random_latent(model_id, mode, label, temperature, seed):
@@ -142,15 +137,15 @@ def create_explore_tab(backend: Backend) -> dict:
         values = [round(float(np.clip(v, info.slider_min, r)), 2) for v in z[:k]]
         rest = int(seed) if info.latent_dim > k else -1
         return (*(values + [0.0] * (SLIDERS - k)), rest,
-                *skip_none(*render(model_id, mode, label, rest, temperature, seed, values)))
+                *render(model_id, mode, label, rest, temperature, seed, values))
 
     @user_errors
     def reset(model_id, mode, temperature, seed):
         """Sliders back to the origin (the mean of the data in 'principal' mode), rest to 0."""
         info = backend.info(model_id)
         return (*slider_updates(info, mode), -1,
-                *skip_none(*render(model_id, mode, info.class_names[0] if info.has("condition") else None,
-                                   -1, temperature, seed, [0.0] * info.slider_count)))
+                *render(model_id, mode, info.class_names[0] if info.has("condition") else None,
+                        -1, temperature, seed, [0.0] * info.slider_count))
 
     @user_errors
     def randomise_rest(rest_seed, seed):
@@ -164,11 +159,11 @@ def create_explore_tab(backend: Backend) -> dict:
         info = backend.info(model_id)
         if info.has("points"):
             zc = backend.prior_samples(model_id, 2000, temperature=temperature, seed=seed)
-            return gr.skip(), flow_figure(zc, backend.decode(model_id, zc),
-                                          title=f"2,000 samples at T={temperature:g}")
+            return None, flow_figure(zc, backend.decode(model_id, zc),
+                                     title=f"2,000 samples at T={temperature:g}")
         from playground.backend import grid
         images = backend.sample(model_id, GRID, temperature=temperature, seed=seed, label=label)
-        return grid(images, ncol=8), gr.skip()
+        return grid(images, ncol=8), None
 
     def web_decoder(model_id):
         """The model's decoder for the page to run itself (ops + float32 weights as base64, see
