@@ -28,6 +28,20 @@
     return {data: out, shape: x.shape};
   }
 
+  /** One affine coupling: (s, t) = net(mask · y), s tanh-bounded; the kept coordinates (mask 1)
+   * pass, the others become (y − t) · exp(−s) (inverse) or y · exp(s) + t. */
+  function coupling(x, op, inverse) {
+    const d = x.data.length, m = op.max_log_scale;
+    let h = map(x, (v, i) => v * op.mask[i]);
+    for (const o of op.ops) h = OPS[o.op](h, o);
+    const out = new Float32Array(d);
+    for (let i = 0; i < d; i++) {
+      const free = 1 - op.mask[i], s = m * Math.tanh(h.data[i] / m) * free, t = h.data[d + i] * free;
+      out[i] = inverse ? (x.data[i] - t) * Math.exp(-s) : x.data[i] * Math.exp(s) + t;
+    }
+    return {data: out, shape: [d]};
+  }
+
   const OPS = {
     linear(x, op) {                                     // w (out, in), b (out,)
       const [nOut, nIn] = op.w.shape, w = op.W, b = op.B, xd = x.data;
@@ -99,17 +113,8 @@
       }
       return {data: out, shape: [cOut, oh, ow]};
     },
-    coupling_inverse(x, op) {  // x = (y − t) · exp(−s), (s, t) = net(mask · y), s tanh-bounded
-      const d = x.data.length, m = op.max_log_scale;
-      let h = map(x, (v, i) => v * op.mask[i]);
-      for (const o of op.ops) h = OPS[o.op](h, o);
-      const out = new Float32Array(d);
-      for (let i = 0; i < d; i++) {
-        const free = 1 - op.mask[i], s = m * Math.tanh(h.data[i] / m) * free;
-        out[i] = (x.data[i] - h.data[d + i] * free) * Math.exp(-s);
-      }
-      return {data: out, shape: [d]};
-    },
+    coupling_inverse: (x, op) => coupling(x, op, true),  // x = (y − t) · exp(−s)
+    affine_coupling: (x, op) => coupling(x, op, false),  // x = y · exp(s) + t
     silu: x => map(x, v => v / (1 + Math.exp(-v))),
     relu: x => map(x, v => (v > 0 ? v : 0)),
     leaky_relu: (x, op) => map(x, v => (v >= 0 ? v : v * op.slope)),

@@ -270,15 +270,19 @@ class Backend:
         with self._lock:
             self._session[model_id] = (info, model.eval(), now)
             for old in [k for k, (_, _, t) in self._session.items() if now - t > SESSION_MODEL_TTL]:
-                del self._session[old]
+                self._forget(old)
             while len(self._session) > MAX_SESSION_MODELS:
-                self._session.popitem(last=False)
+                self._forget(next(iter(self._session)))  # the least recently used
         return model_id
 
     def drop_session_model(self, model_id) -> None:
         with self._lock:
-            self._session.pop(model_id, None)
-            self._web_specs.pop(model_id, None)
+            self._forget(model_id)
+
+    def _forget(self, model_id) -> None:
+        """A session model and its page decoder (the caller holds the lock)."""
+        self._session.pop(model_id, None)
+        self._web_specs.pop(model_id, None)
 
     def _session_entry(self, model_id: str) -> tuple[ModelInfo, GenerativeModel, float]:
         with self._lock:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import asdict, dataclass, replace
+from types import SimpleNamespace
 
 import numpy as np
 import torch
@@ -421,9 +422,38 @@ class KeptModel(GenerativeModel):
     def decode(self, z: torch.Tensor, condition=None) -> torch.Tensor:
         return self.net.decode(z)                                          # (B, 2)
 
+    def web_modules(self) -> list:
+        """The decoder for the page to run (playground/webdecoder.py): the GAN's generator or the
+        VAE's decoder MLP as they are; the flow's couplings in their sampling order."""
+        net = self.net
+        if isinstance(net, LiveRealNVP):
+            return [_web_coupling(c) for c in reversed(net.layers)]
+        return list(net.G if isinstance(net, LiveGAN) else net.dec)
+
     def sample(self, n: int, *, temperature: float = 1.0, condition=None, prompt=None,
                generator: torch.Generator | None = None) -> torch.Tensor:
         return self.decode(self.prior(n, temperature, generator))
+
+
+def _web_coupling(c: Coupling) -> tuple:
+    """A live coupling in the page's masked form (webdecoder's "affine_coupling"): its net reads
+    the kept coordinate and returns (s, t) for the other; the page's net reads mask · y (2 inputs)
+    and returns s and t for both coordinates (4 outputs; the kept one's are masked away)."""
+    first, *middle, last = c.net
+    net_in, net_out = nn.Linear(2, first.out_features), nn.Linear(last.in_features, 4)
+    with torch.no_grad():
+        net_in.weight.zero_()
+        net_in.weight[:, c.keep] = first.weight[:, 0]
+        net_in.bias.copy_(first.bias)
+        net_out.weight.zero_()
+        net_out.bias.zero_()
+        for row, at in ((0, c.other), (1, 2 + c.other)):   # s, then t, of the other coordinate
+            net_out.weight[at] = last.weight[row]
+            net_out.bias[at] = last.bias[row]
+    mask = torch.zeros(2)
+    mask[c.keep] = 1
+    # max_log_scale 1: the page's m · tanh(s / m) is then the live coupling's tanh(s)
+    return "affine_coupling", SimpleNamespace(mask=mask, net=[net_in, *middle, net_out], max_log_scale=1.0)
 
 
 def keep(trainer: "LiveTrainer") -> KeptModel:

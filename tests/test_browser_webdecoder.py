@@ -5,14 +5,14 @@ import pytest
 import torch
 from playwright.sync_api import Page, expect
 
-from playground.backend import PRETRAINED
+from playground.backend import Backend
+from playground.bench import FORCE_SERVER_JS
 from tests.test_browser import move_slider, open_page, pick
 
 pytestmark = pytest.mark.browser
 
-# Every shipped model is tried: those with a page decoder (GANs too, once their weights ship) must
-# match PyTorch; test_webdecoder.py checks that the AE, VAEs and cVAE are among them.
-SHIPPED = sorted(p.parent.name for p in PRETRAINED.glob("*/config.json"))
+# Every shipped decoder runs in the page (test_webdecoder.py checks the export) and must match PyTorch.
+DECODERS = [m.id for m in Backend().models("decode")]
 CANVAS_PIXELS = """() => {
   const c = document.querySelector('#decoded-canvas');
   const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
@@ -47,10 +47,8 @@ def open_model(page: Page, url: str, model_id: str) -> None:
     wait_for_decoder(page, model_id)
 
 
-@pytest.mark.parametrize("model_id", SHIPPED)
+@pytest.mark.parametrize("model_id", DECODERS)
 def test_page_decoder_equals_pytorch(page: Page, app_url, backend, model_id):
-    if model_id not in {m.id for m in backend.models("decode")} or not backend.web_decoder(model_id):
-        pytest.skip(f"{model_id} decodes on the server")
     open_model(page, app_url, model_id)
     info = backend.info(model_id)
     rng = np.random.default_rng(0)
@@ -99,15 +97,17 @@ def test_share_link_paints_its_latent_in_the_page(page: Page, app_url, backend):
                            arg=want.ravel().tolist(), timeout=15_000)
 
 
-def test_models_without_a_page_decoder_keep_the_server_path(page: Page, app_url):
+def test_server_path_paints_when_the_page_cannot_decode(page: Page, app_url):
+    """A model the page has no decoder for (as when an export fails its check) goes through the
+    server's /decode: the page is told so, and a slider move brings a new image from the server."""
     open_page(page, app_url)
     wait_for_decoder(page, "vae-mnist-2d")
-    pick(page, "#explore-model", "rbm-mnist")
-    expect(page.locator("#explore-card")).to_contain_text("rbm-mnist")
+    page.evaluate(FORCE_SERVER_JS)
+    move_slider(page, 0, 0.9)
     expect(page.locator("#decoded img")).to_be_visible(timeout=15_000)
     expect(page.locator("#decoded-canvas")).to_be_hidden()
     before = page.locator("#decoded img").get_attribute("src")
-    move_slider(page, 0, 0.9)
+    move_slider(page, 1, -1.3)
     expect(page.locator("#decoded img")).not_to_have_attribute("src", before, timeout=15_000)
 
 

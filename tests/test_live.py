@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import torch
 
-from playground import live
+from playground import live, webdecoder
 from playground.backend import PlaygroundError
 
 
@@ -125,6 +125,9 @@ def test_a_kept_model_is_served_by_the_backend_and_frozen(family, backend):
     z[0] = 0.7
     before = backend.decode(model_id, z)
     np.testing.assert_allclose(before, t.decode(z[None]), atol=1e-6)
+    spec = backend.web_decoder(model_id)  # the page decodes it too (checked against torch)
+    assert spec["output"] == "points"
+    np.testing.assert_allclose(webdecoder.run(spec, z[None]), before.reshape(1, 2), atol=1e-5)
     t.step(50)  # training on does not change what was kept
     assert np.array_equal(backend.decode(model_id, z), before)
     a = backend.sample(model_id, 5, temperature=0.8, seed=3)

@@ -97,6 +97,13 @@ class RBM(GenerativeModel):
             raise ValueError(f"latent has shape {tuple(z.shape)}, model expects (B, {self.latent_dim})")
         return self._image(self.p_v(z))
 
+    def web_modules(self) -> list:
+        """The decoder for the page to run (playground/webdecoder.py): p(v=1|h) = σ(hWᵀ + b)."""
+        fc = nn.Linear(self.latent_dim, self.W.shape[0])
+        fc.weight, fc.bias = self.W, self.b  # W is (V, H): already Linear's (out, in) layout
+        s = self.config.image_size
+        return [fc, nn.Sigmoid(), ("reshape", (1, s, s))]
+
     @torch.no_grad()
     def gibbs_chain(self, v0: Tensor, *, steps: int, temperature: float = 1.0,
                     generator: torch.Generator | None = None, every: int = 1,
