@@ -9,8 +9,9 @@ Measures what a user feels, on this machine, and saves it as JSON:
   the new PNG is decoded, or the plotly figure shows the new point), median and p90 over 30 moves,
   with the requests the page sent per move;
 - concurrent users: N gradio_client clients moving sliders (and now and then sampling a grid) against
-  the same server, paced like students ("classroom": a think time after each answer) and flat out
-  ("stress"): latency p50/p95, throughput, errors, the server's CPU, RSS growth.
+  the same server, once it is idle (its background warm-up done), paced like students ("classroom":
+  a think time after each answer) and flat out ("stress"): latency p50/p95, throughput, errors, the
+  server's CPU (per request too) and the clients' own, RSS growth.
 """
 from __future__ import annotations
 
@@ -112,6 +113,18 @@ class Server:
         """CPU seconds (user + system) the server process has used so far."""
         fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def wait_idle(self, timeout: float = 300.0, cores: float = 0.1, window: float = 3.0) -> float:
+        """Seconds until the server has used under `cores` CPU cores over `window` seconds: its
+        background start-up work (preloading digits, compiling UMAP) done, so what the concurrent
+        clients measure, RSS growth included, is theirs."""
+        t0 = time.perf_counter()
+        while time.perf_counter() - t0 < timeout:
+            cpu0 = self.cpu_s()
+            time.sleep(window)
+            if (self.cpu_s() - cpu0) / window < cores:
+                break
+        return time.perf_counter() - t0
 
     def close(self):
         self.proc.terminate()
@@ -299,12 +312,13 @@ def bench_concurrent(server: Server, clients: int, seconds: float, think_s: tupl
         t.start()
     ready.wait()
     rss_warm = server.rss_mb()
-    cpu0, t0 = server.cpu_s(), time.perf_counter()
+    cpu0, client_cpu0, t0 = server.cpu_s(), time.process_time(), time.perf_counter()
     stop = time.time() + seconds
     go.set()
     for t in threads:
         t.join()
     wall = time.perf_counter() - t0
+    server_cpu, client_cpu = server.cpu_s() - cpu0, time.process_time() - client_cpu0
     rss1 = server.rss_mb()
     every = latencies["decode"] + latencies["grid"]
     return {"clients": clients, "think_s": list(think_s), "seconds": round(wall, 1),
@@ -314,7 +328,10 @@ def bench_concurrent(server: Server, clients: int, seconds: float, think_s: tupl
                for kind, v in latencies.items() for q in ("p50", "p95")},
             "errors": len(errors), "error_examples": sorted(set(errors))[:3],
             "warmup_errors": len(warmup_errors), "warmup_error_examples": sorted(set(warmup_errors))[:3],
-            "server_cpu_cores": round((server.cpu_s() - cpu0) / wall, 2),
+            "server_cpu_cores": round(server_cpu / wall, 2),
+            # the clients share this machine's cores with the server (gradio_client, 30 threads)
+            "client_cpu_cores": round(client_cpu / wall, 2),
+            "server_cpu_ms_per_request": round(server_cpu / max(len(every), 1) * 1e3, 1),
             "rss_before_mb": round(rss0, 1), "rss_after_warmup_mb": round(rss_warm, 1),
             "rss_after_mb": round(rss1, 1), "rss_growth_mb": round(rss1 - rss0, 1),
             "rss_growth_after_warmup_mb": round(rss1 - rss_warm, 1)}
@@ -326,7 +343,8 @@ def table(report: dict) -> str:
         lines.append(f"  {mid:34s} {r['one_latent']['median_ms']:8.3f} ms {r['grid_64']['median_ms']:8.2f} ms")
     s = report["server"]
     lines += [f"cold start of app.py to first page     {s['cold_start_s']:.2f} s",
-              f"server RSS, every model loaded        {s['rss_all_models_mb']:.0f} MB"]
+              f"server RSS, every model loaded        {s['rss_all_models_mb']:.0f} MB",
+              f"server idle (background warm-up done) {s['settled_after_s']:.0f} s after the browser runs"]
     b = report["browser_slider_to_pixels"]
     for mid, m in b.get("models", {}).items():
         for name in ("in_page", "server_path"):
@@ -344,7 +362,8 @@ def table(report: dict) -> str:
                      f"p50 {c['decode_p50_ms']} / p95 {c['decode_p95_ms']} ms, 64-grids p50 "
                      f"{c['grid_p50_ms']} / p95 {c['grid_p95_ms']} ms), "
                      f"{c['throughput_rps']} req/s, {c['errors']} errors, server CPU "
-                     f"{c['server_cpu_cores']} cores, RSS +{c['rss_growth_mb']} MB "
+                     f"{c['server_cpu_cores']} cores ({c['server_cpu_ms_per_request']} ms/request), "
+                     f"clients' CPU {c['client_cpu_cores']} cores, RSS +{c['rss_growth_mb']} MB "
                      f"(+{c['rss_growth_after_warmup_mb']} MB after warm-up)")
     for mid, m in b.get("models", {}).items():
         lines.append(f"  a page user moving {mid}'s sliders sends {m['server_path']['requests_per_move']} "
@@ -379,6 +398,7 @@ def main(argv=None) -> dict:
                             "rss_at_start_mb": round(rss_start, 1),
                             "rss_all_models_mb": round(server.rss_mb(), 1)}
         report["browser_slider_to_pixels"] = bench_browser(server.url, moves)
+        report["server"]["settled_after_s"] = round(server.wait_idle(timeout=30 if args.quick else 300), 1)
         report["concurrent"] = {
             name: bench_concurrent(server, clients, seconds, think)
             for name, think in (("classroom", args.think), ("stress", (0.0, 0.0)))}
