@@ -1,6 +1,8 @@
 """Benchmark:  python -m playground.bench [--quick] [--out bench-results/latest.json]
 
-Measures what a user feels, on this machine, and saves it as JSON:
+Measures what a user feels, on this machine, and saves it as JSON. The server-side figures are
+taken once the server is idle (its background warm-up of digits and UMAP done), so they are the
+steady state a classroom meets, not start-up work:
 - decode latency of one latent and of a 64-sample grid, per image model (in-process, warm);
 - cold start of `python app.py` until the page answers, and the server's RSS with every model loaded;
 - slider-to-pixels in real Chromium, both paths on each of IN_PAGE_MODELS (a digit, the flow's
@@ -9,9 +11,9 @@ Measures what a user feels, on this machine, and saves it as JSON:
   the new PNG is decoded, or the plotly figure shows the new point), median and p90 over 30 moves,
   with the requests the page sent per move;
 - concurrent users: N gradio_client clients moving sliders (and now and then sampling a grid) against
-  the same server, once it is idle (its background warm-up done), paced like students ("classroom":
-  a think time after each answer) and flat out ("stress"): latency p50/p95, throughput, errors, the
-  server's CPU (per request too) and the clients' own, RSS growth.
+  the same server, paced like students ("classroom": a think time after each answer) and flat out
+  ("stress"): latency p50/p95, throughput, errors, the server's CPU (per request too) and the
+  clients' own, RSS growth.
 """
 from __future__ import annotations
 
@@ -344,7 +346,7 @@ def table(report: dict) -> str:
     s = report["server"]
     lines += [f"cold start of app.py to first page     {s['cold_start_s']:.2f} s",
               f"server RSS, every model loaded        {s['rss_all_models_mb']:.0f} MB",
-              f"server idle (background warm-up done) {s['settled_after_s']:.0f} s after the browser runs"]
+              f"server idle (background warm-up done) {s['settled_after_s']:.0f} s after every model loaded"]
     b = report["browser_slider_to_pixels"]
     for mid, m in b.get("models", {}).items():
         for name in ("in_page", "server_path"):
@@ -397,8 +399,8 @@ def main(argv=None) -> dict:
         report["server"] = {"cold_start_s": round(server.cold_start_s, 2),
                             "rss_at_start_mb": round(rss_start, 1),
                             "rss_all_models_mb": round(server.rss_mb(), 1)}
-        report["browser_slider_to_pixels"] = bench_browser(server.url, moves)
         report["server"]["settled_after_s"] = round(server.wait_idle(timeout=30 if args.quick else 300), 1)
+        report["browser_slider_to_pixels"] = bench_browser(server.url, moves)
         report["concurrent"] = {
             name: bench_concurrent(server, clients, seconds, think)
             for name, think in (("classroom", args.think), ("stress", (0.0, 0.0)))}
