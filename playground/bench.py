@@ -13,7 +13,8 @@ steady state a classroom meets, not start-up work:
 - concurrent users: N gradio_client clients moving sliders (and now and then sampling a grid) against
   the same server, paced like students ("classroom": a think time after each answer) and flat out
   ("stress"): latency p50/p95, throughput, errors, the server's CPU (per request too) and the
-  clients' own, RSS growth.
+  clients' own, RSS growth; and, for reference, the same stress on the smallest Gradio app that
+  decodes a slider value to a PNG: Gradio's own floor on this machine.
 """
 from __future__ import annotations
 
@@ -86,13 +87,13 @@ def rss_mb(pid: int) -> float:
 
 
 class Server:
-    """`python app.py` on a free port; cold start = spawn until the page answers with 200."""
+    """`python app.py` (or `args`) on a free port; cold start = spawn until the page answers 200."""
 
-    def __init__(self, env: dict | None = None):
+    def __init__(self, env: dict | None = None, args: tuple = ("app.py",)):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         t0 = time.perf_counter()
-        self.proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT,
+        self.proc = subprocess.Popen([sys.executable, *args], cwd=ROOT,
                                      env={**os.environ, "PORT": str(self.port), **(env or {})},
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.time() + 120
@@ -256,29 +257,59 @@ def bench_browser(url: str, moves: int) -> dict:
 
 
 # ---- concurrent clients --------------------------------------------------------------------
-def bench_concurrent(server: Server, clients: int, seconds: float, think_s: tuple = (0, 0)) -> dict:
-    """`clients` gradio_client users, each in its own thread: 9 slider decodes then one 64-grid,
-    over and over, waiting a random think time in `think_s` (seconds) after each answer. (0, 0) is
-    a stress test; a student dragging a slider through the API is closer to (0.5, 1.5)."""
-    from gradio_client import Client
+def playground_calls(k: int):
+    """Client k's calls on the playground: 9 slider decodes of one model (by k), then a 64-grid."""
     from playground.backend import Backend
     models = [m for m in Backend().models("decode") if not m.has("points")]
-    latencies, errors, warmup_errors, lock = {"decode": [], "grid": []}, [], [], threading.Lock()
-    rss0 = server.rss_mb()
-    ready, go = threading.Barrier(clients + 1), threading.Event()
+    info = models[k % len(models)]
+    label = info.class_names[0] if info.has("condition") else None
 
-    def call(c, info, label, rng, i) -> str:
+    def call(c, rng, i) -> str:
         if i % 10 == 9:
             c.predict(info.id, label, 1.0, rng.randrange(1000), api_name="/sample_grid")
             return "grid"
         values = [round(rng.uniform(-3, 3), 2) for _ in range(12)]
         c.predict(info.id, "axes", label, -1, 1.0, 0, *values, api_name="/decode")
         return "decode"
+    return call
+
+
+def reference_calls(k: int):
+    """Client k's calls on the minimal reference app: one slider value → a 28x28 PNG."""
+    def call(c, rng, i) -> str:
+        c.predict(round(rng.uniform(-3, 3), 2), api_name="/decode")
+        return "decode"
+    return call
+
+
+def reference_app():
+    """The smallest Gradio app that does what a slider decode does (a number in, a 28x28 PNG out,
+    queue=False, the playground's launch settings): the floor of Gradio's own cost per call here."""
+    import gradio as gr
+    from playground.ui import launch_kwargs
+
+    def decode(v: float) -> np.ndarray:
+        return np.full((28, 28), min(abs(v) * 80, 255), np.uint8)
+    os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", str(2**31))  # as build_demo does
+    with gr.Blocks() as demo:
+        value, image = gr.Slider(-3, 3, value=0), gr.Image(format="png")
+        gr.Button().click(decode, value, image, api_name="decode", queue=False)
+    demo.queue(default_concurrency_limit=4)
+    demo.launch(**(launch_kwargs() | {"head": None, "css_paths": None}))
+
+
+def bench_concurrent(server: Server, clients: int, seconds: float, think_s: tuple = (0, 0),
+                     calls=playground_calls) -> dict:
+    """`clients` gradio_client users, each in its own thread, making `calls(k)` over and over and
+    waiting a random think time in `think_s` (seconds) after each answer. (0, 0) is a stress test;
+    a student dragging a slider through the API is closer to (0.5, 1.5)."""
+    from gradio_client import Client
+    latencies, errors, warmup_errors, lock = {"decode": [], "grid": []}, [], [], threading.Lock()
+    rss0 = server.rss_mb()
+    ready, go = threading.Barrier(clients + 1), threading.Event()
 
     def user(k: int):
-        rng = random.Random(k)
-        info = models[k % len(models)]
-        label = info.class_names[0] if info.has("condition") else None
+        rng, call = random.Random(k), calls(k)
         time.sleep(rng.uniform(0, 3))  # students do not all connect in the same instant
         c = None
         for _ in range(3):
@@ -289,7 +320,7 @@ def bench_concurrent(server: Server, clients: int, seconds: float, think_s: tupl
                 # runs on their own machine; here it would take that CPU from the measured server.
                 c = Client(server.url, verbose=False, ssl_verify=False)
                 for i in range(3):  # warm-up: session created, first-call imports paid
-                    call(c, info, label, rng, 8 + i)
+                    call(c, rng, 8 + i)
                 break
             except Exception as err:  # noqa: BLE001 - counted apart from the measured calls
                 with lock:
@@ -300,7 +331,7 @@ def bench_concurrent(server: Server, clients: int, seconds: float, think_s: tupl
         while c is not None and time.time() < stop:
             t = time.perf_counter()
             try:
-                kind = call(c, info, label, rng, i)
+                kind = call(c, rng, i)
                 with lock:
                     latencies[kind].append((time.perf_counter() - t) * 1e3)
             except Exception as err:  # noqa: BLE001
@@ -383,7 +414,10 @@ def main(argv=None) -> dict:
     parser.add_argument("--think", type=float, nargs=2, default=(0.5, 1.5), metavar=("MIN", "MAX"),
                         help="classroom scenario: seconds each API client waits between calls")
     parser.add_argument("--out", type=Path, default=ROOT / "bench-results" / "latest.json")
+    parser.add_argument("--reference-app", action="store_true", help=argparse.SUPPRESS)  # serves it
     args = parser.parse_args(argv)
+    if args.reference_app:
+        return reference_app()
     reps, moves = (20, 5) if args.quick else (500, 30)
     clients, seconds = (4, 3.0) if args.quick else (args.clients, args.seconds)
 
@@ -404,6 +438,13 @@ def main(argv=None) -> dict:
         report["concurrent"] = {
             name: bench_concurrent(server, clients, seconds, think)
             for name, think in (("classroom", args.think), ("stress", (0.0, 0.0)))}
+    finally:
+        server.close()
+    # The same stress on the minimal app: what any Gradio app costs per call on this machine.
+    server = Server(args=("-m", "playground.bench", "--reference-app"))
+    try:
+        report["concurrent"]["stress_minimal_gradio_app"] = bench_concurrent(
+            server, clients, seconds, (0.0, 0.0), calls=reference_calls)
     finally:
         server.close()
     args.out.parent.mkdir(parents=True, exist_ok=True)
