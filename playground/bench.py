@@ -284,13 +284,15 @@ def reference_calls(k: int):
 
 def reference_app():
     """The smallest Gradio app that does what a slider decode does (a number in, a 28x28 PNG out,
-    queue=False, the playground's launch settings): the floor of Gradio's own cost per call here."""
+    queue=False, the playground's launch settings and fixes): the floor of Gradio's own cost per
+    call here."""
     import gradio as gr
-    from playground.ui import launch_kwargs
+    from playground.ui import launch_kwargs, write_image_cache_atomically
 
     def decode(v: float) -> np.ndarray:
         return np.full((28, 28), min(abs(v) * 80, 255), np.uint8)
     os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", str(2**31))  # as build_demo does
+    write_image_cache_atomically()
     with gr.Blocks() as demo:
         value, image = gr.Slider(-3, 3, value=0), gr.Image(format="png")
         gr.Button().click(decode, value, image, api_name="decode", queue=False)

@@ -24,6 +24,25 @@ def test_every_event_has_an_api_name(app_url, client):
     assert not any(name.startswith("/lambda") or name.startswith("/fn") for name in api)
 
 
+def test_a_class_asking_for_the_same_pictures_at_once_gets_them_all(app_url):
+    """Identical answers share one file in Gradio's cache; every client must still get all of it
+    (see playground.ui.write_image_cache_atomically)."""
+    from concurrent.futures import ThreadPoolExecutor
+    from gradio_client import Client
+
+    def student(_):
+        c = Client(app_url, verbose=False, ssl_verify=False)
+        return [path for _ in range(8) for path in (
+            c.predict("vae-mnist-16d", None, 1.0, 0, api_name="/sample_grid")[0],
+            decode(c, "vae-mnist-16d", [0.5] * 12)[0])]
+
+    with ThreadPoolExecutor(12) as pool:
+        paths = [p for answers in pool.map(student, range(12)) for p in answers]
+    assert len(paths) == 192
+    grids, digits = {read(p).tobytes() for p in paths[::2]}, {read(p).tobytes() for p in paths[1::2]}
+    assert len(grids) == len(digits) == 1
+
+
 def test_decode_matches_the_backend(client, backend):
     values = [0.7, -1.2] + [0.0] * 10
     image, _ = decode(client, "vae-mnist-2d", values)

@@ -3,6 +3,7 @@ launch settings shared by app.py and the tests."""
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 
 import gradio as gr
@@ -20,11 +21,37 @@ from playground.ui.train_live import create_train_live_tab
 ASSETS = Path(__file__).resolve().parent.parent.parent / "assets"
 
 
+def write_image_cache_atomically() -> None:
+    """Gradio (6.31) saves a generated image in its cache under the hash of its bytes with
+    Path.write_bytes, which empties the file before writing it: when two requests make the same
+    image at once (a class pressing "Sample a grid" on seed 0), one may be served the file while
+    the other is rewriting it, and gets an empty body (23 of 592 identical concurrent API calls,
+    measured; tests/test_api.py). Here the file is written under a temporary name and renamed into
+    place, so a reader gets the whole file; an existing file of that hash is already those bytes."""
+    from gradio import processing_utils as pu
+    if getattr(pu.save_pil_to_cache, "atomic", False):
+        return
+
+    def save_pil_to_cache(img, cache_dir: str, name: str = "image", format: str = "webp") -> str:
+        data = pu.encode_pil_to_bytes(img, format)
+        path = (Path(cache_dir) / pu.hash_bytes(data) / f"{name}.{format}").resolve()
+        if not (path.is_file() and path.stat().st_size == len(data)):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}")
+            tmp.write_bytes(data)
+            os.replace(tmp, path)
+        return str(path)
+
+    save_pil_to_cache.atomic = True
+    pu.save_pil_to_cache = save_pil_to_cache
+
+
 def build_demo(backend: Backend | None = None, *, warm_up: bool = False) -> gr.Blocks:
     """The page. `warm_up`: after start-up, preload the map's digits and pay UMAP's one-off numba
     compilation in a low-priority daemon thread (app.py does when run as a server)."""
     backend = backend or Backend()
     limit_malloc_arenas()  # a server's threads share 2 malloc arenas: bounded RSS (see backend)
+    write_image_cache_atomically()
     # Generated images live in Gradio's cache; files older than an hour are swept every 10 minutes
     # so a long-running classroom server does not fill its disk.
     with gr.Blocks(title="Latent Space Playground", delete_cache=(600, 3600)) as demo:
