@@ -27,7 +27,8 @@ def write_image_cache_atomically() -> None:
     image at once (a class pressing "Sample a grid" on seed 0), one may be served the file while
     the other is rewriting it, and gets an empty body (23 of 592 identical concurrent API calls,
     measured; tests/test_api.py). Here the file is written under a temporary name and renamed into
-    place, so a reader gets the whole file; an existing file of that hash is already those bytes."""
+    place, so a reader gets the whole file. An existing file of that hash is already those bytes:
+    it is only touched, as the rewrite did, so the hourly cache sweep (by ctime) spares it."""
     from gradio import processing_utils as pu
     if getattr(pu.save_pil_to_cache, "atomic", False):
         return
@@ -35,11 +36,16 @@ def write_image_cache_atomically() -> None:
     def save_pil_to_cache(img, cache_dir: str, name: str = "image", format: str = "webp") -> str:
         data = pu.encode_pil_to_bytes(img, format)
         path = (Path(cache_dir) / pu.hash_bytes(data) / f"{name}.{format}").resolve()
-        if not (path.is_file() and path.stat().st_size == len(data)):
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}")
-            tmp.write_bytes(data)
-            os.replace(tmp, path)
+        try:
+            if path.stat().st_size == len(data):
+                os.utime(path)
+                return str(path)
+        except FileNotFoundError:
+            pass
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}")
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
         return str(path)
 
     save_pil_to_cache.atomic = True
