@@ -1,0 +1,36 @@
+"""The benchmark's own machinery, briefly: concurrent clients against the real app and against the
+minimal reference app, and the table the README quotes (python -m playground.bench runs it long)."""
+import pytest
+
+from playground import bench
+
+
+@pytest.mark.parametrize("args,calls", [(("app.py",), bench.playground_calls),
+                                        (("-m", "playground.bench", "--reference-app"), bench.reference_calls)])
+def test_concurrent_clients_are_measured(args, calls):
+    server = bench.Server(env={"LATENT_PLAYGROUND_WARMUP": "0"}, args=args)
+    try:
+        r = bench.bench_concurrent(server, clients=3, seconds=3.0, calls=calls)
+    finally:
+        server.close()
+    assert r["errors"] == r["warmup_errors"] == 0, r["error_examples"] + r["warmup_error_examples"]
+    assert r["requests"] > 3 and r["p50_ms"] > 0 and r["server_cpu_ms_per_request"] > 0
+    assert r["rss_after_mb"] > 100
+
+
+def test_table_prints_every_figure():
+    one = {"median_ms": 1.0, "p90_ms": 2.0, "n": 3}
+    c = {"clients": 30, "think_s": [0, 0], "seconds": 60, "p50_ms": 1, "p95_ms": 2, "decode_p50_ms": 1,
+         "decode_p95_ms": 2, "grid_p50_ms": 3, "grid_p95_ms": 4, "throughput_rps": 9, "errors": 0,
+         "server_cpu_cores": 1, "server_cpu_ms_per_request": 20, "client_cpu_cores": 0.5,
+         "rss_growth_mb": 10, "rss_growth_after_warmup_mb": 5}
+    report = {"decode": {"m": {"one_latent": one, "grid_64": one}},
+              "server": {"cold_start_s": 7, "rss_all_models_mb": 700, "settled_after_s": 60},
+              "browser_slider_to_pixels": {"models": {"m": {
+                  "in_page": {**one, "requests_per_move": 0, "next_frame": one},
+                  "server_path": {**one, "requests_per_move": 2}}}},
+              "concurrent": {"stress": c}}
+    text = bench.table(report)
+    for figure in ("cold start", "700 MB", "in_page", "server_path", "p95 2 ms", "20 ms/request",
+                   "clients' CPU 0.5 cores", "0 requests/move"):
+        assert figure in text
