@@ -38,6 +38,10 @@ def downloads(elem_id: str) -> gr.File:
                    file_count="multiple", interactive=False, elem_id=elem_id)
 
 
+def temperature_slider(minimum: float = 0.0, label: str = "Temperature T") -> gr.Slider:
+    return gr.Slider(minimum, 3.0, value=1.0, step=0.05, label=label)
+
+
 def class_dropdown(first, elem_id: str, label: str = "Class", empty: bool = False) -> gr.Dropdown:
     """The class input of a conditional model (hidden for others); `empty`: no class chosen."""
     names = list(first.class_names) if first else []
@@ -126,6 +130,9 @@ def create_tools_tab(backend: Backend, explore: dict | None = None, tabs=None) -
 
     def ids(tool):
         return [m.id for m in tools.models(tool)]
+
+    def model_picker(tool, m, elem_id):
+        return gr.Dropdown(ids(tool), value=m.id, label="Model", elem_id=elem_id)
 
     def first(tool, prefer=None):
         models = tools.models(tool)
@@ -335,16 +342,14 @@ def create_tools_tab(backend: Backend, explore: dict | None = None, tabs=None) -
             with gr.Tab("Interpolate", id="tools-interpolate"):
                 with gr.Row():
                     with gr.Column(scale=4):
-                        i_model = gr.Dropdown(ids("interpolate"), value=m.id, label="Model",
-                                              elem_id="interp-model")
+                        i_model = model_picker("interpolate", m, "interp-model")
                         i_label = class_dropdown(m, "interp-class")
                         with gr.Row():
                             i_method = gr.Radio(["lerp", "slerp"], value="slerp",
                                                 label="Interpolation", elem_id="interp-method")
                             i_steps = gr.Slider(2, T.MAX_STEPS, value=10, step=1, label="Frames",
                                                 elem_id="interp-steps")
-                        i_temp = gr.Slider(0.0, 3.0, value=1.0, step=0.05, label="Temperature of "
-                                           "prior samples")
+                        i_temp = temperature_slider(label="Temperature of prior samples")
                         ends = []
                         for name, seed0 in (("A", 0), ("B", 1)):
                             with gr.Group():
@@ -377,8 +382,7 @@ def create_tools_tab(backend: Backend, explore: dict | None = None, tabs=None) -
                 with gr.Tab("Latent arithmetic", id="tools-arithmetic"):
                     with gr.Row():
                         with gr.Column(scale=4):
-                            a_model = gr.Dropdown(ids("arithmetic"), value=m.id, label="Model",
-                                                  elem_id="arith-model")
+                            a_model = model_picker("arithmetic", m, "arith-model")
                             with gr.Row():
                                 a_plus = gr.Dropdown(names, value="7", label="+ mean of class",
                                                      allow_custom_value=True, elem_id="arith-plus")
@@ -394,8 +398,7 @@ def create_tools_tab(backend: Backend, explore: dict | None = None, tabs=None) -
                                 a_count = gr.Slider(1, T.MAX_TOOL_IMAGES, value=6, step=1,
                                                     label="how many bases")
                             a_label = class_dropdown(m, "arith-class", "Decode as class")
-                            a_temp = gr.Slider(0.0, 3.0, value=1.0, step=0.05,
-                                               label="Temperature of prior samples")
+                            a_temp = temperature_slider(label="Temperature of prior samples")
                             with gr.Accordion("Drawing (bases from my drawing)", open=False):
                                 a_draw = sketchpad("arith-draw")
                             a_go = gr.Button("Compute", variant="primary", elem_id="arith-go")
@@ -415,8 +418,7 @@ def create_tools_tab(backend: Backend, explore: dict | None = None, tabs=None) -
                 with gr.Tab("Class × style", id="tools-style"):
                     with gr.Row():
                         with gr.Column(scale=4):
-                            s_model = gr.Dropdown(ids("style_grid"), value=m.id, label="Model",
-                                                  elem_id="style-model")
+                            s_model = model_picker("style_grid", m, "style-model")
                             s_source = gr.Radio(SOURCE_CHOICES, value="sample", label="Styles from")
                             with gr.Row():
                                 s_number = gr.Number(0, precision=0, minimum=0,
@@ -424,8 +426,7 @@ def create_tools_tab(backend: Backend, explore: dict | None = None, tabs=None) -
                                                      info=DATA_HINT)
                                 s_rows = gr.Slider(1, T.MAX_TOOL_IMAGES, value=6, step=1,
                                                    label="rows (styles)")
-                            s_temp = gr.Slider(0.0, 3.0, value=1.0, step=0.05,
-                                               label="Temperature of prior samples")
+                            s_temp = temperature_slider(label="Temperature of prior samples")
                             with gr.Accordion("Drawing (style from my drawing)", open=False):
                                 s_draw = sketchpad("style-draw")
                                 s_label = class_dropdown(m, "style-class", "The class I drew")
@@ -444,8 +445,7 @@ def create_tools_tab(backend: Backend, explore: dict | None = None, tabs=None) -
                     latent = gr.State([])
                     with gr.Row():
                         with gr.Column(scale=4):
-                            d_model = gr.Dropdown(ids("reconstruct"), value=m.id, label="Model",
-                                                  elem_id="digit-model")
+                            d_model = model_picker("reconstruct", m, "digit-model")
                             d_label = class_dropdown(m, "digit-class", "The class I drew")
                             d_draw = sketchpad("digit-draw", "Draw a digit", 300)
                             d_go = gr.Button("Encode, reconstruct and score", variant="primary",
@@ -491,10 +491,9 @@ def create_tools_tab(backend: Backend, explore: dict | None = None, tabs=None) -
                 with gr.Tab("Nearest neighbours", id="tools-neighbours"):
                     with gr.Row():
                         with gr.Column(scale=4):
-                            n_model = gr.Dropdown(ids("neighbours"), value=m.id, label="Model",
-                                                  elem_id="nn-model")
+                            n_model = model_picker("neighbours", m, "nn-model")
                             n_label = class_dropdown(m, "nn-class")
-                            n_temp = gr.Slider(0.05, 3.0, value=1.0, step=0.05, label="Temperature T")
+                            n_temp = temperature_slider(0.05)
                             with gr.Row():
                                 n_seed = gr.Number(0, precision=0, minimum=0, label="Seed")
                                 n_count = gr.Slider(1, T.MAX_TOOL_IMAGES, value=4, step=1,
@@ -519,8 +518,7 @@ def create_tools_tab(backend: Backend, explore: dict | None = None, tabs=None) -
                 with gr.Tab("Completion", id="tools-complete"):
                     with gr.Row():
                         with gr.Column(scale=4):
-                            c_model = gr.Dropdown(ids("complete"), value=m.id, label="Model",
-                                                  elem_id="complete-model")
+                            c_model = model_picker("complete", m, "complete-model")
                             c_source = gr.Radio(SOURCE_CHOICES[1:], value="data", label="Digit")
                             c_number = gr.Number(0, precision=0, minimum=0, label="validation index",
                                                  info=DATA_HINT)
@@ -533,7 +531,7 @@ def create_tools_tab(backend: Backend, explore: dict | None = None, tabs=None) -
                                 c_count = gr.Slider(1, T.MAX_TOOL_IMAGES, value=4, step=1,
                                                     label="completions")
                                 c_seed = gr.Number(0, precision=0, minimum=0, label="Seed")
-                            c_temp = gr.Slider(0.05, 3.0, value=1.0, step=0.05, label="Temperature T")
+                            c_temp = temperature_slider(0.05)
                             with gr.Accordion("Drawing (complete my drawing)", open=False):
                                 c_draw = sketchpad("complete-draw")
                             c_go = gr.Button("Complete", variant="primary", elem_id="complete-go")
@@ -553,10 +551,9 @@ def create_tools_tab(backend: Backend, explore: dict | None = None, tabs=None) -
             with gr.Tab("Export a grid", id="tools-export"):
                 with gr.Row():
                     with gr.Column(scale=4):
-                        e_model = gr.Dropdown(ids("export"), value=m.id, label="Model",
-                                              elem_id="export-model")
+                        e_model = model_picker("export", m, "export-model")
                         e_label = class_dropdown(m, "export-class")
-                        e_temp = gr.Slider(0.0, 3.0, value=1.0, step=0.05, label="Temperature T")
+                        e_temp = temperature_slider()
                         with gr.Row():
                             e_seed = gr.Number(0, precision=0, minimum=0, label="Seed")
                             e_count = gr.Slider(1, MAX_SAMPLES, value=64, step=1, label="How many")
