@@ -287,12 +287,11 @@ def reference_app():
     queue=False, the playground's launch settings and fixes): the floor of Gradio's own cost per
     call here."""
     import gradio as gr
-    from playground.ui import launch_kwargs, write_image_cache_atomically
+    from playground.ui import launch_kwargs, tune_gradio
 
     def decode(v: float) -> np.ndarray:
         return np.full((28, 28), min(abs(v) * 80, 255), np.uint8)
-    os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", str(2**31))  # as build_demo does
-    write_image_cache_atomically()
+    tune_gradio()  # as build_demo does
     with gr.Blocks() as demo:
         value, image = gr.Slider(-3, 3, value=0), gr.Image(format="png")
         gr.Button().click(decode, value, image, api_name="decode", queue=False)

@@ -52,12 +52,22 @@ def write_image_cache_atomically() -> None:
     pu.save_pil_to_cache = save_pil_to_cache
 
 
+def tune_gradio() -> None:
+    """Gradio settings measured here; call before `demo.queue()` (the queue reads the variables).
+    Gradio recomputes a pandas summary of its last 10,000 events after every event, for the
+    monitoring page this app turns off: +17 ms of server CPU per call once that log is full. It is
+    never recomputed, and the log is kept short (bounded memory). Cache images written atomically."""
+    os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", str(2**31))
+    os.environ.setdefault("GRADIO_ANALYTICS_MAX_EVENTS", "1000")
+    write_image_cache_atomically()
+
+
 def build_demo(backend: Backend | None = None, *, warm_up: bool = False) -> gr.Blocks:
     """The page. `warm_up`: after start-up, preload the map's digits and pay UMAP's one-off numba
     compilation in a low-priority daemon thread (app.py does when run as a server)."""
     backend = backend or Backend()
     limit_malloc_arenas()  # a server's threads share 2 malloc arenas: bounded RSS (see backend)
-    write_image_cache_atomically()
+    tune_gradio()
     # Generated images live in Gradio's cache; files older than an hour are swept every 10 minutes
     # so a long-running classroom server does not fill its disk.
     with gr.Blocks(title="Latent Space Playground", delete_cache=(600, 3600)) as demo:
@@ -74,11 +84,6 @@ def build_demo(backend: Backend | None = None, *, warm_up: bool = False) -> gr.B
             create_evaluate_tab(backend)
         restore, outputs = explore["restore"]
         demo.load(restore, None, outputs, api_visibility="private")  # share links: ?model=...&z=...
-    # Gradio recomputes a pandas summary of its last 10,000 events after every event, for the
-    # monitoring page this app turns off: +17 ms of server CPU per call once that log is full
-    # (measured). Never recompute it, and keep a short log (bounded memory).
-    os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", str(2**31))
-    os.environ.setdefault("GRADIO_ANALYTICS_MAX_EVENTS", "1000")
     demo.queue(default_concurrency_limit=4)
     if warm_up:
         from playground.projection import warm_up_in_background
