@@ -35,6 +35,40 @@ def register(cls: type["GenerativeModel"]) -> type["GenerativeModel"]:
     return cls
 
 
+@dataclass(frozen=True)
+class UIHints:
+    """What the page needs to know about one model beyond its capabilities (config.json "ui")."""
+    summary: str = ""                   # one line shown in the model picker
+    order: int = 100                    # pickers list models by (order, id); each tab's default is
+                                        # the first model with the capability it needs
+    slider_range: float = 3.0           # sliders span ±range: 3 covers 99.7 % of an N(0, 1) prior
+    slider_min: float | None = None     # lower end when the latent is one-sided (RBM: 0); None: -range
+    class_names: tuple[str, ...] = ()   # names of the condition's classes, in label order
+    max_prompt: int = 12                # text models: the longest prefix a person may type
+    stream_every: int = 1               # stepwise samplers: show every k-th step (PixelCNN: a row)
+    chain_steps: int = 0                # Markov-chain samplers: default number of steps (0: the
+                                        # sampler is not a chain and takes no step count or start)
+
+    @classmethod
+    def from_dict(cls, ui: dict | None) -> "UIHints":
+        """The hints of a config.json "ui" block; unknown keys are an error, so a typo in a recipe
+        fails loudly instead of being ignored."""
+        ui = dict(ui or {})
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(ui) - names)
+        if unknown:
+            raise ValueError(f"unknown UI hints {unknown}; known: {sorted(names)}")
+        if "class_names" in ui:
+            ui["class_names"] = tuple(str(c) for c in ui["class_names"])
+        return cls(**ui)
+
+    def as_dict(self) -> dict:
+        """Only what differs from the defaults, as config.json stores it."""
+        default = UIHints()
+        return {f.name: (list(v) if isinstance(v, tuple) else v) for f in dataclasses.fields(self)
+                if (v := getattr(self, f.name)) != getattr(default, f.name)}
+
+
 @dataclass
 class TrainConfig:
     """How a recipe trains; families with their own loop (GANs) read the same fields."""
