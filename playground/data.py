@@ -12,6 +12,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from playground.lru import LRU
+
 SPLIT_SEED = 0      # fixed: every model and metric sees the same validation digits
 MNIST_VAL = 1000    # 100 per class: enough points for a latent map, enough left to train on
 
@@ -110,6 +112,20 @@ def names(split: str = "train") -> tuple[torch.Tensor, torch.Tensor]:
     for i, s in enumerate(rows):
         x[i, :len(s)] = [NAME_CHARS.index(c) + 1 for c in s]
     return torch.from_numpy(x), torch.tensor(kinds, dtype=torch.int64)
+
+
+# Facts the services need without loading anything: image side and validation size per image set.
+IMAGE_SIZES = {"mnist": 28, "digits": 8}
+VAL_SIZES = {"mnist": MNIST_VAL, "digits": 360}   # digits: ceil(20 % of 1,797)
+
+_splits = LRU(8)
+
+
+def split(name: str, which: str = "val") -> tuple[torch.Tensor, torch.Tensor]:
+    """A data set's split (x, y), loaded once per process (a cached copy: do not modify it)."""
+    if name not in DATASETS:
+        raise ValueError(f"unknown data set {name!r}; choose from {', '.join(DATASETS)}")
+    return _splits.get_or_create((name, which), lambda: DATASETS[name](which))
 
 
 # Loaders a recipe can name; each returns the (x, y) training split and the validation split.

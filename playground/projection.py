@@ -4,7 +4,7 @@ weights and an on-disk cache for recomputes. No torch here: codes come in as num
 
 Files
 - Shipped: pretrained/<id>/projection-<method>.npz, one per method, written by
-  `python -m playground.projection --all`. Keys: points (N, 2) float32, labels (N,) int64,
+  `python -m playground.maps --all`. Keys: points (N, 2) float32, labels (N,) int64,
   codes (N, D) float32 (the latents the points stand for, so a click decodes without re-encoding),
   method and params (JSON) as plain unicode arrays, weights_sha256 of the model.safetensors it was
   made from (a retrained model ignores a stale map), and for PCA its mean and components.
@@ -22,13 +22,14 @@ import json
 import logging
 import math
 import os
-import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+
+from playground.files import weights_sha256, write_atomic  # noqa: F401  TEMP(merge): weights_sha256 for old callers
 
 log = logging.getLogger(__name__)
 
@@ -209,30 +210,14 @@ def cache_key(model_id: str, weights_sha: str, method: str, params: dict) -> str
     return hashlib.sha256(blob.encode()).hexdigest()[:32]
 
 
-def weights_sha256(path: str | Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def save(path: str | Path, proj: Projection, weights_sha: str) -> None:
-    """Write atomically (temp file + rename), so a crash never leaves a half-written map."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp.npz")
-    os.close(fd)
-    try:
-        np.savez_compressed(tmp, points=proj.points.astype(np.float32),
-                            labels=proj.labels.astype(np.int64), codes=proj.codes.astype(np.float32),
-                            method=np.array(proj.method), params=np.array(json.dumps(proj.params)),
-                            weights_sha256=np.array(weights_sha),
-                            **{k: np.asarray(v, np.float32) for k, v in proj.extra.items()})
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    """Write atomically, so a crash never leaves a half-written map."""
+    write_atomic(path, lambda tmp: np.savez_compressed(
+        tmp, points=proj.points.astype(np.float32),
+        labels=proj.labels.astype(np.int64), codes=proj.codes.astype(np.float32),
+        method=np.array(proj.method), params=np.array(json.dumps(proj.params)),
+        weights_sha256=np.array(weights_sha),
+        **{k: np.asarray(v, np.float32) for k, v in proj.extra.items()}))
 
 
 def load(path: str | Path, weights_sha: str | None = None) -> Projection | None:
@@ -307,31 +292,3 @@ def warm_up_in_background(delay: float = 2.0, before=None) -> threading.Thread |
     thread = threading.Thread(target=run, name="umap-warm-up", daemon=True)
     thread.start()
     return thread
-
-
-# ---- command line -------------------------------------------------------------------------------
-def main(argv=None) -> None:
-    """python -m playground.projection --all | <model id>... [--methods umap pca tsne]"""
-    import argparse
-    ap = argparse.ArgumentParser(description="Precompute the shipped latent maps "
-                                             "(pretrained/<id>/projection-<method>.npz).")
-    ap.add_argument("ids", nargs="*", help="model ids (default with --all: every mappable model)")
-    ap.add_argument("--all", action="store_true")
-    ap.add_argument("--methods", nargs="+", default=None, choices=list(METHODS))
-    args = ap.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
-    from playground.backend import Backend
-    backend = Backend()
-    ids = args.ids or ([m.id for m in backend.map_models()] if args.all else [])
-    if not ids:
-        ap.error("name model ids or pass --all")
-    for model_id in ids:
-        valid = backend.map_methods(model_id)
-        for method in [m for m in (args.methods or valid) if m in valid]:
-            t = time.perf_counter()
-            path = backend.write_shipped_projection(model_id, method)
-            log.info("%s: %.1f s, %.0f KB", path, time.perf_counter() - t, path.stat().st_size / 1024)
-
-
-if __name__ == "__main__":
-    main()

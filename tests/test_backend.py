@@ -101,7 +101,7 @@ def test_cache_returns_the_same_object_and_is_bounded():
     first = b.model("vae-mnist-2d")
     assert b.model("vae-mnist-2d") is first
     b.model("vae-mnist-16d"), b.model("cvae-mnist")
-    assert len(b._cache) == 2 and "vae-mnist-2d" not in b._cache
+    assert b.store._loaded.keys() == ["vae-mnist-16d", "cvae-mnist"]
 
 
 def test_concurrent_loads_are_safe():

@@ -1,14 +1,15 @@
 """Latent maps: projection fits, the map ↔ latent correspondences, files and cache, validation."""
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from playground import projection as proj
-from playground.backend import Backend, PlaygroundError, digit_from_image
+from playground.backend import Backend
+from playground.errors import PlaygroundError
+from playground.images import digit_from_image
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -117,14 +118,12 @@ def test_cache_key_is_a_hash_never_a_path():
     assert key != proj.cache_key("../../etc/passwd", "sha", "umap", {"n_neighbors": 16})
 
 
-def test_recompute_is_cached_on_disk_and_a_second_request_is_instant(cache):
+def test_recompute_is_cached_on_disk_and_a_second_request_fits_nothing(cache):
     params = {"perplexity": 12}
     first = Backend().projection("vae-mnist-2d", "tsne", params)
     assert first.source == "computed" and first.points.shape == (1000, 2)
     assert len(list(cache.glob("*.npz"))) == 1
-    t = time.perf_counter()
     again = Backend().projection("vae-mnist-2d", "tsne", params)  # a fresh process's view
-    assert time.perf_counter() - t < 1.0
     assert again.source == "cache" and np.array_equal(again.points, first.points)
 
 
@@ -153,8 +152,8 @@ def test_shipped_maps_load_fast_without_umap(backend):
                 continue
             # points and the latents they stand for, float32, plus a little metadata
             assert path.stat().st_size < 4 * 1000 * (2 + info.latent_dim) + 100_000
-            assert proj.load(path, proj.weights_sha256(backend.root / info.id / "model.safetensors")), \
-                f"{path} was made from other weights: run python -m playground.projection {info.id}"
+            assert proj.load(path, backend.store.weights_sha(info.id)), \
+                f"{path} was made from other weights: run python -m playground.maps {info.id}"
             p = backend.projection(info.id, method)
             assert p.source == "shipped" and p.points.shape == (1000, 2)
             assert p.codes.shape == (1000, info.latent_dim) and sorted(set(p.labels)) == list(range(10))

@@ -3,12 +3,13 @@ launch settings shared by app.py and the tests."""
 from __future__ import annotations
 
 import os
-import secrets
 from pathlib import Path
 
 import gradio as gr
 
-from playground.backend import Backend, limit_malloc_arenas
+from playground.backend import Backend
+from playground.runtime import limit_malloc_arenas
+from playground.ui.gradio_fixes import tune_gradio
 from playground.ui.conditional import create_conditional_tab
 from playground.ui.evaluate import create_evaluate_tab
 from playground.ui.explore import create_explore_tab
@@ -19,47 +20,6 @@ from playground.ui.tools import create_tools_tab
 from playground.ui.train_live import create_train_live_tab
 
 ASSETS = Path(__file__).resolve().parent.parent.parent / "assets"
-
-
-def write_image_cache_atomically() -> None:
-    """Gradio (6.31) saves a generated image in its cache under the hash of its bytes with
-    Path.write_bytes, which empties the file before writing it: when two requests make the same
-    image at once (a class pressing "Sample a grid" on seed 0), one may be served the file while
-    the other is rewriting it, and gets an empty body (23 of 592 identical concurrent API calls,
-    measured; tests/test_api.py). Here the file is written under a temporary name and renamed into
-    place, so a reader gets the whole file. An existing file of that hash is already those bytes:
-    it is only touched, as the rewrite did, so the hourly cache sweep (by ctime) spares it."""
-    from gradio import processing_utils as pu
-    if getattr(pu.save_pil_to_cache, "atomic", False):
-        return
-
-    def save_pil_to_cache(img, cache_dir: str, name: str = "image", format: str = "webp") -> str:
-        data = pu.encode_pil_to_bytes(img, format)
-        path = (Path(cache_dir) / pu.hash_bytes(data) / f"{name}.{format}").resolve()
-        try:
-            if path.stat().st_size == len(data):
-                os.utime(path)
-                return str(path)
-        except FileNotFoundError:
-            pass
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}")
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-        return str(path)
-
-    save_pil_to_cache.atomic = True
-    pu.save_pil_to_cache = save_pil_to_cache
-
-
-def tune_gradio() -> None:
-    """Gradio settings measured here; call before `demo.queue()` (the queue reads the variables).
-    Gradio recomputes a pandas summary of its last 10,000 events after every event, for the
-    monitoring page this app turns off: +17 ms of server CPU per call once that log is full. It is
-    never recomputed, and the log is kept short (bounded memory). Cache images written atomically."""
-    os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", str(2**31))
-    os.environ.setdefault("GRADIO_ANALYTICS_MAX_EVENTS", "1000")
-    write_image_cache_atomically()
 
 
 def build_demo(backend: Backend | None = None, *, warm_up: bool = False) -> gr.Blocks:

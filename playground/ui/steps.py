@@ -32,11 +32,11 @@ def create_steps_tab(backend: Backend) -> None:
     first = models[0]
 
     def controls(info):
-        chain = bool(info.ui.get("chain"))
+        chain = info.ui.chain_steps > 0
         return (card_markdown(info),
                 gr.Radio(choices=list(info.class_names), value=(info.class_names or [None])[0],
                          visible=info.has("condition")),
-                gr.Slider(visible=chain, value=info.ui.get("steps", 1000)),
+                gr.Slider(visible=chain, value=info.ui.chain_steps or 1000),
                 gr.Radio(visible=chain), gr.Number(visible=chain), gr.Plot(visible=chain, value=None))
 
     @user_errors
@@ -52,13 +52,13 @@ def create_steps_tab(backend: Backend) -> None:
         frames = backend.sample_steps(model_id, count, temperature=temperature, seed=seed,
                                       label=label, steps=steps, start=start, start_index=start_index)
         trace, plot = [], gr.skip()
-        every = int(info.ui.get("stream_every", 1))
+        every = info.ui.stream_every
         for k, (images, stats) in enumerate(frames):
             step = int(stats.pop("step", [k])[0])
             for name, values in stats.items():
                 trace.append((step, values))
                 plot = trace_figure(trace, name.replace("_", " "))
-            done = (f"Gibbs step {step}" if info.ui.get("chain") else
+            done = (f"Gibbs step {step}" if info.ui.chain_steps else
                     f"{min((k + 1) * every, images[0].size)} of {images[0].size} pixels written")
             yield grid(images, ncol=min(4, len(images))), plot, done
 
@@ -77,8 +77,8 @@ def create_steps_tab(backend: Backend) -> None:
                     count = gr.Slider(1, MAX_STEP_IMAGES, value=16, step=1, label="How many",
                                       elem_id="steps-count")
                     seed = gr.Number(0, precision=0, minimum=0, label="Seed")
-                chain = bool(first.ui.get("chain"))
-                steps = gr.Slider(0, MAX_CHAIN_STEPS, value=first.ui.get("steps", 1000), step=10,
+                chain = first.ui.chain_steps > 0
+                steps = gr.Slider(0, MAX_CHAIN_STEPS, value=first.ui.chain_steps or 1000, step=10,
                                   label="Gibbs steps", visible=chain)
                 start = gr.Radio([("noise", "noise"), ("real digits", "digit")], value="noise",
                                  label="Chains start from", visible=chain)

@@ -1,0 +1,226 @@
+"""Inference: decode, sample, sample step by step, generate text, encode. Every input is validated
+here once; every heavy sampler runs through the one gate (playground/gate.py); answers are numpy
+arrays or plain Python values, never tensors."""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import torch
+
+from playground.data import VAL_SIZES, split
+from playground.errors import (MAX_CHAIN_STEPS, MAX_LATENT_ABS, MAX_POINTS, MAX_SAMPLES,
+                               MAX_STEP_IMAGES, MAX_TEXTS, PlaygroundError, check_choice,
+                               check_int, check_latent, check_number, check_seed,
+                               check_temperature)
+from playground.gate import heavy
+from playground.images import digit_from_image, to_uint8
+from playground.lru import LRU
+from playground.runtime import on_gpu
+from playground.store import ModelInfo, ModelStore
+
+SAMPLE_CACHE = 256       # recent sample() answers kept (a 64-grid is 50 KB: ≤ 13 MB)
+CHAIN_STARTS = ("noise", "digit")
+
+
+class Inference:
+    """Validated model calls over a ModelStore. Safe to call from many threads."""
+
+    def __init__(self, store: ModelStore):
+        self.store, self.device = store, store.device
+        self._samples: LRU[np.ndarray] = LRU(SAMPLE_CACHE)
+
+    # ---- request helpers ----
+    def condition(self, info: ModelInfo, label, n: int) -> torch.Tensor | None:
+        """A validated class (a name or an index) as n labels, or None for an unconditional model."""
+        if not info.has("condition"):
+            return None
+        if label is None or label == "":
+            raise PlaygroundError(f"{info.id} needs a class: one of {', '.join(info.class_names)}")
+        if isinstance(label, str) and label in info.class_names:
+            k = info.class_names.index(label)
+        else:
+            try:
+                k = check_int(label, "class", 0, info.n_classes - 1)
+            except PlaygroundError:
+                raise PlaygroundError(f"unknown class {str(label)[:40]!r} for {info.id}; choose one "
+                                      f"of {', '.join(info.class_names)}") from None
+        return torch.full((n,), k, dtype=torch.long, device=self.device)
+
+    def generator(self, seed: int) -> torch.Generator:
+        """The request's random source: every draw follows from the (already validated) seed."""
+        return torch.Generator(self.device).manual_seed(seed)
+
+    def _output(self, info: ModelInfo, out: torch.Tensor) -> np.ndarray:
+        return out.float().cpu().numpy() if info.has("points") else to_uint8(out)
+
+    def _count(self, info: ModelInfo, n, name: str) -> int:
+        return check_int(n, name, 1, MAX_POINTS if info.has("points") else MAX_SAMPLES)
+
+    # ---- decoding ----
+    @on_gpu
+    def decode(self, model_id, z, label=None) -> np.ndarray:
+        """A latent a person typed or slid to, (D,) → (H, W) uint8 image, or (N, D) → (N, H, W);
+        point models give (N, 2) float32 points."""
+        info = self.store.require(model_id, "decode", "has no decoder; use sampling instead")
+        return self._decode(info, check_latent(z, info.latent_dim), label)
+
+    @on_gpu
+    def render(self, model_id, z, label=None) -> np.ndarray:
+        """Decode latents the server computed itself (prior draws, their sums and blends): checked
+        for shape and finiteness, but never refused for lying beyond the ±MAX_LATENT_ABS bound
+        meant for typed latents (a T = 3 prior draw often does)."""
+        info = self.store.require(model_id, "decode", "has no decoder; use sampling instead")
+        z = np.asarray(z, np.float32)
+        if z.ndim not in (1, 2) or z.shape[-1] != info.latent_dim or not np.isfinite(z).all():
+            raise PlaygroundError(f"latent has shape {z.shape} or non-finite values; "
+                                  f"{info.id} decodes {info.latent_dim} finite values")
+        return self._decode(info, z, label)
+
+    def _decode(self, info: ModelInfo, z: np.ndarray, label) -> np.ndarray:
+        zb = z if z.ndim == 2 else z[None]
+        n = self._count(info, len(zb), "number of latents")
+        with torch.inference_mode():
+            out = self.store.model(info.id).decode(torch.from_numpy(zb).to(self.device),
+                                                   self.condition(info, label, n))
+        out = self._output(info, out)
+        return out if (z.ndim == 2 or info.has("points")) else out[0]
+
+    # ---- sampling ----
+    def prior_samples(self, model_id, n, *, temperature=1.0, seed=0) -> np.ndarray:
+        """`n` latents (n, D) from the model's prior at `temperature`."""
+        info = self.store.info(model_id)
+        if not info.latent_dim:
+            raise PlaygroundError(f"{info.id} has no latent space")
+        n = check_int(n, "sample count", 1, MAX_POINTS)
+        t = check_temperature(temperature, allow_zero=True)
+        seed = check_seed(seed)
+        with torch.inference_mode():
+            return self.store.model(info.id).prior(n, t, self.generator(seed)).cpu().numpy()
+
+    def random_latent(self, model_id, *, seed, temperature=1.0) -> np.ndarray:
+        """A latent drawn from the model's prior at `temperature` (deterministic in `seed`),
+        clipped to the range a person may type, since it goes back into the sliders."""
+        z = self.prior_samples(model_id, 1, temperature=temperature, seed=seed)[0]
+        return np.clip(z, -MAX_LATENT_ABS, MAX_LATENT_ABS)
+
+    @on_gpu
+    def sample(self, model_id, n, *, temperature=1.0, seed=0, label=None) -> np.ndarray:
+        """`n` samples: (n, H, W) uint8 images, or (n, 2) float32 points. Deterministic in the
+        knobs, so recent answers are kept: a class that opens the page on seed 0 asks once."""
+        info = self.store.info(model_id)
+        n = self._count(info, n, "sample count")
+        t = check_temperature(temperature, allow_zero=not info.latent_dim)
+        seed = check_seed(seed)
+        cond = self.condition(info, label, n)
+        key = (info.id, n, t, seed, None if cond is None else int(cond[0]))
+
+        def draw() -> np.ndarray:
+            m = self.store.model(info.id)
+            with heavy(info.capabilities), torch.inference_mode():
+                out = m.sample(n, temperature=t, condition=cond, generator=self.generator(seed))
+            return self._output(info, out)
+        return self._samples.get_or_create(key, draw).copy()
+
+    def sample_steps(self, model_id, n, *, temperature=1.0, seed=0, label=None, steps=None,
+                     start="noise", start_index=0):
+        """Yield (images (n, H, W) uint8, stats {name: (n,) floats}) as a stepwise model samples:
+        pixel rows being written (autoregressive) or the frames of a Markov chain. For chains
+        (UI hint chain_steps > 0), `steps` steps run from noise or from validation digits
+        start_index...; other samplers take neither."""
+        info = self.store.require(model_id, "stepwise", "does not sample step by step")
+        n = check_int(n, "count", 1, MAX_STEP_IMAGES)
+        t = check_temperature(temperature, allow_zero=not info.latent_dim)
+        seed = check_seed(seed)
+        # Every knob is validated, used or not: garbage is refused, never silently ignored.
+        steps = check_int(info.ui.chain_steps or 1000 if steps is None else steps, "steps", 0,
+                          MAX_CHAIN_STEPS)
+        start = check_choice(start, "start", CHAIN_STARTS)
+        start_index = check_int(start_index, "start digit", 0, max(0, VAL_SIZES.get(info.dataset, n) - n))
+        kwargs = {}
+        if info.ui.chain_steps:  # only Markov chains take a step count and a start
+            kwargs["steps"] = steps
+            if start == "digit":
+                kwargs["start"] = split(info.dataset, "val")[0][start_index:start_index + n].to(self.device)
+        cond = self.condition(info, label, n)
+        m = self.store.model(info.id)
+        with heavy(info.capabilities):
+            frames = m.sample_steps(n, temperature=t, condition=cond,
+                                    generator=self.generator(seed), **kwargs)
+            while True:
+                # Gradio resumes a stream on any worker thread, and inference mode is per thread:
+                # it is entered around each step, or in-place updates of the sampler's tensors
+                # fail mid-stream.
+                with torch.inference_mode():
+                    out = next(frames, None)
+                if out is None:
+                    return
+                images, stats = out
+                yield to_uint8(images), {k: v.float().cpu().numpy() for k, v in stats.items()}
+
+    # ---- text ----
+    def sample_text(self, model_id, n, *, temperature=1.0, seed=0, label=None, prompt="",
+                    top_k=0, top_p=1.0) -> list[dict]:
+        """`n` strings from a text model, each {"text", "probs" (per letter, then the end), "novel"}.
+        temperature 0 = greedy; top_k 0 and top_p 1 switch those filters off."""
+        info = self.store.require(model_id, "text", "does not generate text")
+        n = check_int(n, "count", 1, MAX_TEXTS)
+        t = check_temperature(temperature, allow_zero=True)
+        seed = check_seed(seed)
+        k = check_int(top_k, "top-k", 0, 1000)
+        p = check_number(top_p, "top-p", 0.0, 1.0)
+        if p == 0:
+            raise PlaygroundError("top-p must be above 0 (1 keeps every letter)")
+        prompt = "" if prompt is None else prompt
+        limit = info.ui.max_prompt
+        if not isinstance(prompt, str) or len(prompt) > limit or not re.fullmatch(r"[A-Za-z]*", prompt):
+            raise PlaygroundError(f"the prefix must be at most {limit} letters a–z")
+        cond = self.condition(info, label, n)
+        m = self.store.model(info.id)
+        with torch.inference_mode():
+            out = m.sample_text(n, temperature=t, condition=cond, prompt=prompt.lower(),
+                                generator=self.generator(seed), top_k=k or None,
+                                top_p=None if p == 1 else p)
+        kind = None if cond is None else int(cond[0])
+        return [{"text": text, "probs": [round(float(q), 4) for q in probs],
+                 "novel": bool(m.is_novel(text, kind))} for text, probs in out]
+
+    # ---- encoding ----
+    def encode(self, model_id, images, label=None) -> np.ndarray:
+        """Images (N, H, W) or (N, 1, H, W) in [0, 1] → latents (N, D) float32."""
+        info = self.store.require(model_id, "encode", "has no encoder")
+        try:
+            x = np.asarray(images, dtype=np.float32)
+        except (TypeError, ValueError, OverflowError):
+            raise PlaygroundError("images must be an array of numbers")
+        if x.ndim == 3:
+            x = x[:, None]
+        size = info.image_size
+        if x.ndim != 4 or x.shape[1:] != (1, size, size):
+            raise PlaygroundError(f"{info.id} encodes (N, {size}, {size}) images, got shape {x.shape}")
+        n = check_int(len(x), "number of images", 1, MAX_POINTS)
+        if not np.isfinite(x).all() or x.min() < 0 or x.max() > 1:
+            raise PlaygroundError("image values must lie in [0, 1]")
+        with torch.inference_mode():
+            z = self.store.model(info.id).encode(torch.from_numpy(x).to(self.device),
+                                                 self.condition(info, label, n))
+        return z.float().cpu().numpy()
+
+    def encode_drawing(self, model_id, image, label=None) -> tuple[np.ndarray, np.ndarray]:
+        """A drawing or upload (H, W[, C]) of any size up to MAX_IMAGE_SIDE → (latent (D,), the
+        MNIST-style digit (h, w) uint8 that was encoded)."""
+        info = self.store.require(model_id, "encode", "has no encoder")
+        digit = digit_from_image(image, info.image_size)
+        z = self.encode(info.id, digit[None], label)[0]
+        return z, (digit * 255).round().astype(np.uint8)
+
+    def decode_batches(self, info: ModelInfo, codes: np.ndarray, labels: np.ndarray) -> np.ndarray:
+        """Many latents the server holds (a map's points) → images (N, H, W) uint8, 250 at a time."""
+        m, out = self.store.model(info.id), []
+        with torch.inference_mode():
+            for i in range(0, len(codes), 250):
+                z = torch.from_numpy(codes[i:i + 250]).to(self.device)
+                cond = (torch.from_numpy(labels[i:i + 250]).to(self.device)
+                        if info.has("condition") else None)
+                out.append(to_uint8(m.decode(z, cond)))
+        return np.concatenate(out)

@@ -1,0 +1,47 @@
+"""Where this app changes Gradio's own behaviour, in one place, each change with its measurement.
+tests/test_gradio_fixes.py fails when Gradio's code under a patch changes, so each patch is
+re-checked (and dropped once Gradio fixes the problem itself)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from playground.files import write_atomic
+
+
+def write_image_cache_atomically() -> None:
+    """Gradio (6.31) saves a generated image in its cache under the hash of its bytes with
+    Path.write_bytes, which empties the file before writing it: when two requests make the same
+    image at once (a class pressing "Sample a grid" on seed 0), one may be served the file while
+    the other is rewriting it, and gets an empty body (23 of 592 identical concurrent API calls,
+    measured; tests/test_api.py). Here the file is written under a temporary name and renamed into
+    place, so a reader gets the whole file. An existing file of that hash is already those bytes:
+    it is only touched, as the rewrite did, so the hourly cache sweep (by ctime) spares it."""
+    from gradio import processing_utils as pu
+    if getattr(pu.save_pil_to_cache, "atomic", False):
+        return
+
+    def save_pil_to_cache(img, cache_dir: str, name: str = "image", format: str = "webp") -> str:
+        data = pu.encode_pil_to_bytes(img, format)
+        path = (Path(cache_dir) / pu.hash_bytes(data) / f"{name}.{format}").resolve()
+        try:
+            if path.stat().st_size == len(data):
+                os.utime(path)
+                return str(path)
+        except FileNotFoundError:
+            pass
+        return str(write_atomic(path, data))
+
+    save_pil_to_cache.atomic = True
+    save_pil_to_cache.replaces = pu.save_pil_to_cache
+    pu.save_pil_to_cache = save_pil_to_cache
+
+
+def tune_gradio() -> None:
+    """Gradio settings measured here; call before `demo.queue()` (the queue reads the variables).
+    Gradio recomputes a pandas summary of its last 10,000 events after every event, for the
+    monitoring page this app turns off: +17 ms of server CPU per call once that log is full. It is
+    never recomputed, and the log is kept short (bounded memory). Cache images written atomically."""
+    os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", str(2**31))
+    os.environ.setdefault("GRADIO_ANALYTICS_MAX_EVENTS", "1000")
+    write_image_cache_atomically()

@@ -1,0 +1,31 @@
+"""The Gradio patches in playground/ui/gradio_fixes.py: each one still applies to the Gradio that is
+installed, and still does what it is for."""
+import inspect
+
+from PIL import Image
+
+from playground.ui.gradio_fixes import write_image_cache_atomically
+
+
+def test_image_cache_patch_still_needed_and_compatible():
+    """Fails when Gradio changes the function the patch replaces: then re-read Gradio's code, and
+    drop the patch if Gradio now writes its cache atomically itself."""
+    from gradio import processing_utils as pu
+    write_image_cache_atomically()
+    original = pu.save_pil_to_cache.replaces
+    source = inspect.getsource(original)
+    assert ".write_bytes(" in source and "os.replace" not in source and "rename" not in source, \
+        "Gradio's save_pil_to_cache changed: check whether it is atomic now and drop the patch"
+    assert list(inspect.signature(original).parameters) == \
+        list(inspect.signature(pu.save_pil_to_cache).parameters)
+
+
+def test_image_cache_patch_writes_whole_files_once(tmp_path):
+    from gradio import processing_utils as pu
+    write_image_cache_atomically()
+    img = Image.new("L", (28, 28), 128)
+    first = pu.save_pil_to_cache(img, str(tmp_path), format="png")
+    again = pu.save_pil_to_cache(img, str(tmp_path), format="png")
+    assert first == again
+    assert open(first, "rb").read() == pu.encode_pil_to_bytes(img, "png")
+    assert [p.name for p in tmp_path.rglob("*") if p.is_file()] == ["image.png"]  # no temp left
