@@ -769,6 +769,31 @@ class Backend:
         z = self.encode(model_id, digit[None], label)[0]
         return z, (digit * 255).round().astype(np.uint8)
 
+    # TEMP(tools): lead replaces at merge
+    @on_gpu
+    def render(self, model_id, z, label=None) -> np.ndarray:
+        """Decode latents the server computed itself (prior draws, encodings, interpolation paths,
+        arithmetic): as `decode`, but without the ±MAX_LATENT_ABS bound meant for latents a person
+        typed, which draws at temperature 3 pass. Shape and finiteness are still checked."""
+        info = self.info(model_id)
+        if not info.has("decode"):
+            raise PlaygroundError(f"{info.id} has no decoder; use sampling instead")
+        try:
+            z = np.asarray(z, dtype=np.float32)
+        except (TypeError, ValueError, OverflowError):
+            raise PlaygroundError("latent must contain only numbers")
+        if z.ndim not in (1, 2) or z.shape[-1] != info.latent_dim or z.size == 0:
+            raise PlaygroundError(f"latent has shape {z.shape}, the model expects {info.latent_dim} values")
+        if not np.isfinite(z).all():
+            raise PlaygroundError("latent contains NaN or infinity")
+        zb = z if z.ndim == 2 else z[None]
+        n = check_int(len(zb), "number of latents", 1, MAX_POINTS if info.has("points") else MAX_SAMPLES)
+        m = self.model(info.id)
+        with torch.inference_mode():
+            out = m.decode(torch.from_numpy(zb).to(self.device), self.condition(info, label, n))
+        out = self._images_or_points(info, out)
+        return out if (z.ndim == 2 or info.has("points")) else out[0]
+
 
 _VAL_SIZES = {"mnist": 1000, "digits": 360}   # validation split sizes (data.py)
 IMAGE_SIZES = {"mnist": 28, "digits": 8}

@@ -381,3 +381,25 @@ def test_export_grid_writes_latents_when_the_sampler_has_them(client):
     _, files = client.predict("rbm-mnist", None, 1.0, 0, 4, api_name="/export_grid")
     rows = list(csv.DictReader(open(next(p for p in files if p.endswith(".csv")))))
     assert "not exposed" in rows[0]["latent"], "a Gibbs chain's samples are not decoded draws"
+
+
+# ---- server-computed latents are never refused by the typed-latent validator ---------------------
+def test_export_grid_at_the_sliders_top_temperature(tools):
+    """Temperature 3 is on the slider; its prior draws often pass ±10 on a 100-D latent (the bound
+    meant for typed latents refused 10 of 10 seeds on dcgan-mnist)."""
+    big = 0.0
+    for seed in range(4):
+        r = tools.sample_grid("dcgan-mnist", count=64, seed=seed, temperature=3.0)
+        assert r["latents"] is not None and r["images"].shape == (64, 28, 28)
+        big = max(big, float(np.abs(r["latents"]).max()))
+    assert big > 10, "no draw went past ±10: the test no longer covers the bug"
+
+
+def test_latent_arithmetic_at_the_sliders_top_temperature_and_strength(tools):
+    big = 0.0
+    for seed in range(4):
+        r = tools.arithmetic("vae-mnist-16d", "7", "1", "sample", seed, count=6, strength=3.0,
+                             temperature=3.0)
+        assert r["images"].shape == (12, 28, 28)
+        big = max(big, float(np.abs(r["results"]).max()))
+    assert big > 10, "no result went past ±10: the test no longer covers the bug"
