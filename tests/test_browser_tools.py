@@ -33,6 +33,8 @@ def test_draw_a_digit_see_its_reconstruction_and_anomaly_score(page: Page, app_u
     page.goto(app_url)
     page.get_by_role("tab", name="Tools").click()
     page.get_by_role("tab", name="Your digit").click()
+    model = page.locator("#digit-model input").input_value()   # the sub-tab's default, whichever
+    assert model, "the Your digit sub-tab shows no model"
     draw_a_seven(page, "#digit-draw")
     page.locator("#digit-go").click()
     expect(page.locator("#digit-recon img")).to_be_visible(timeout=30_000)
@@ -44,9 +46,9 @@ def test_draw_a_digit_see_its_reconstruction_and_anomaly_score(page: Page, app_u
     expect(page.locator("#digit-gallery img").first).to_be_visible()
     # one click sets Explore to this model and latent
     page.locator("#digit-to-explore").click()
-    expect(page.locator("#digit-explore-note")).to_contain_text("Explore now shows vae-mnist-16d",
+    expect(page.locator("#digit-explore-note")).to_contain_text(f"Explore now shows {model}",
                                                                 timeout=15_000)
     expect(page.get_by_role("tab", name="Explore latent space")).to_have_attribute(
         "aria-selected", "true", timeout=15_000)        # the page switches to Explore by itself
-    expect(page.locator("#explore-card")).to_contain_text("vae-mnist-16d")
+    expect(page.locator("#explore-card")).to_contain_text(model)
     expect(page.locator("#slider-0 input[type=number]")).not_to_have_value("0")

@@ -42,8 +42,9 @@ def build_demo(backend: Backend | None = None, *, warm_up: bool = False) -> gr.B
             create_steps_tab(backend)
             create_train_live_tab(backend, explore, tabs)  # keeps a trained model for Explore
             create_evaluate_tab(backend)
-        restore, outputs = explore["restore"]
-        demo.load(restore, None, outputs, api_visibility="private")  # share links: ?model=...&z=...
+        if explore is not None:  # None: no model has a decoder, so no view to share
+            restore, outputs = explore["restore"]
+            demo.load(restore, None, outputs, api_visibility="private")  # share links: ?model=&z=
     demo.queue(default_concurrency_limit=4)
     if warm_up:
         from playground.projection import warm_up_in_background

@@ -1,4 +1,5 @@
-"""Helpers shared by the tabs: turning backend errors into messages the page shows, and images."""
+"""Helpers shared by the tabs: turning backend errors into messages the page shows, each tab's
+default model, and the model card line."""
 from __future__ import annotations
 
 import functools
@@ -6,7 +7,7 @@ import inspect
 
 import gradio as gr
 
-from playground.backend import PlaygroundError
+from playground.errors import PlaygroundError
 
 
 def user_errors(fn):
@@ -38,3 +39,14 @@ def card_markdown(info) -> str:
     latent = f"{info.latent_dim}-D latent" if info.latent_dim else "no latent"
     return (f"**{info.id}** ({info.family}, {latent}; {caps})  \n{info.summary}  \n"
             f"<small>{metrics}</small>")
+
+
+def default_model(models: list):
+    """A tab's default: the first model with what it needs (the backend lists models in their
+    config's UI order, then by id), or None when no model has it."""
+    return models[0] if models else None
+
+
+def no_model(what: str) -> gr.Markdown:
+    """What a tab shows instead of its controls when no installed model can do its job."""
+    return gr.Markdown(f"No model here can {what}.", elem_classes="no-model")

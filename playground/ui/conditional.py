@@ -4,15 +4,15 @@ from __future__ import annotations
 import gradio as gr
 
 from playground.backend import MAX_SAMPLES, Backend, grid
-from playground.ui.common import card_markdown, user_errors
+from playground.ui.common import card_markdown, default_model, user_errors
 
 
 def create_conditional_tab(backend: Backend) -> None:
     # Image models with a class input; text models have their own tab.
     models = [m for m in backend.models("condition") if not (m.has("text") or m.has("points"))]
-    if not models:
+    first = default_model(models)
+    if first is None:
         return
-    first = models[0]
 
     @user_errors
     def select_conditional_model(model_id):

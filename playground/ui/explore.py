@@ -6,11 +6,10 @@ import gradio as gr
 import numpy as np
 
 from playground.backend import MAX_SEED, SLIDERS, Backend, PlaygroundError, check_int, check_temperature
-from playground.ui.common import card_markdown, user_errors
+from playground.ui.common import card_markdown, default_model, no_model, user_errors
 from playground.ui.plots import flow_figure
 
 MODES = [("latent axes", "axes"), ("principal directions of the data", "principal")]
-DEFAULT_MODEL = "vae-mnist-2d"  # the simplest picture: the latent plane is the map
 GRID = 64
 CLOUD = 1000  # prior samples drawn behind the current point of a 2-D point model
 
@@ -54,10 +53,15 @@ def slider_label(mode: str, i: int) -> str:
     return f"z[{i}]" if mode == "axes" else f"PC {i + 1} (in σ)"
 
 
-def create_explore_tab(backend: Backend) -> dict:
-    """Build the tab; returns its components so other tabs can read the current latent."""
+def create_explore_tab(backend: Backend) -> dict | None:
+    """Build the tab; returns its components so other tabs can read the current latent (None when
+    no model has a decoder: the tab then says so, and other tabs leave Explore out)."""
     models = backend.models("decode")
-    first = next((m for m in models if m.id == DEFAULT_MODEL), models[0])
+    first = default_model(models)
+    if first is None:
+        with gr.Tab("Explore latent space", id="explore"):
+            no_model("decode a latent")
+        return None
 
     def render(model_id, mode, label, rest_seed, temperature, seed, values):
         """Decoded output for slider values: (image, None) or (None, plot)."""

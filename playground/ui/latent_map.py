@@ -12,13 +12,8 @@ import gradio as gr
 
 from playground import projection as proj
 from playground.backend import SLIDERS, Backend, PlaygroundError
-from playground.ui.common import card_markdown, user_errors
+from playground.ui.common import card_markdown, default_model, no_model, user_errors
 from playground.ui.plots import map_figure
-
-# The simplest map (the latent plane itself, exact clicks) and Explore's default too, so
-# "where Explore's latent lands" works at once; its radio offers every method, so API calls in a
-# fresh session may name any method and get the backend's message when it does not apply.
-DEFAULT_MODEL = "vae-mnist-2d"
 
 # Registered once per page; each (re)mount of the bridge points it at its own props/trigger.
 CLICK_JS = """
@@ -60,9 +55,12 @@ def params_of(method, n_neighbors, min_dist, perplexity) -> dict:
 
 def create_latent_map_tab(backend: Backend, explore: dict | None = None) -> None:
     models = backend.map_models()
-    if not models:
+    # First in UI order, like Explore's default: "where Explore's latent lands" works at once.
+    first = default_model(models)
+    if first is None:
+        with gr.Tab("Latent map", id="latent-map-tab"):
+            no_model("map its latent space (an image model with an encoder or a decoder)")
         return
-    first = next((m for m in models if m.id == DEFAULT_MODEL), models[0])
     umap_defaults, tsne_defaults = proj.DEFAULT_PARAMS["umap"], proj.DEFAULT_PARAMS["tsne"]
 
     def figure(model_id, method, params, markers=None):

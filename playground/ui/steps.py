@@ -7,7 +7,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from playground.backend import MAX_CHAIN_STEPS, MAX_STEP_IMAGES, Backend, grid
-from playground.ui.common import card_markdown, user_errors
+from playground.ui.common import card_markdown, default_model, user_errors
 
 
 def trace_figure(trace: list[tuple[int, np.ndarray]], name: str) -> go.Figure:
@@ -27,9 +27,9 @@ def trace_figure(trace: list[tuple[int, np.ndarray]], name: str) -> go.Figure:
 
 def create_steps_tab(backend: Backend) -> None:
     models = backend.models("stepwise")
-    if not models:
+    first = default_model(models)
+    if first is None:
         return
-    first = models[0]
 
     def controls(info):
         chain = info.ui.chain_steps > 0

@@ -7,7 +7,7 @@ import html
 import gradio as gr
 
 from playground.backend import MAX_TEXTS, Backend
-from playground.ui.common import card_markdown, user_errors
+from playground.ui.common import card_markdown, default_model, user_errors
 
 
 def letter_span(ch: str, p: float) -> str:
@@ -35,9 +35,9 @@ def names_html(rows: list[dict]) -> str:
 
 def create_text_tab(backend: Backend) -> None:
     models = backend.models("text")
-    if not models:
+    first = default_model(models)
+    if first is None:
         return
-    first = models[0]
 
     @user_errors
     def select_text_model(model_id):

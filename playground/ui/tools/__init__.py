@@ -1,0 +1,34 @@
+"""Tools: hands-on experiments, one sub-tab per module (interpolate, latent arithmetic, class ×
+style, your digit with its anomaly score, nearest training neighbours, completion, export). The
+logic is playground/tools/; each module here lays out its controls, draws its figures and writes
+its downloads in module-level handlers that take the tools service first (bound at wiring time),
+so tests call them directly. Each sub-tab lists only the models with the capabilities it needs."""
+from __future__ import annotations
+
+import gradio as gr
+
+from playground.backend import Backend
+from playground.tools import Tools
+from playground.ui.tools.arithmetic import create_arithmetic_tab
+from playground.ui.tools.completion import create_completion_tab
+from playground.ui.tools.digit import create_digit_tab
+from playground.ui.tools.export import create_export_tab
+from playground.ui.tools.interpolation import create_interpolation_tab
+from playground.ui.tools.neighbours import create_neighbours_tab
+from playground.ui.tools.style import create_style_tab
+
+
+def create_tools_tab(backend: Backend, explore: dict | None = None, tabs=None) -> dict:
+    """The Tools tab; `explore` (Explore's components) and `tabs` let "Your digit" open its latent
+    in Explore."""
+    tools = Tools(backend)
+    with gr.Tab("Tools", id="tools"):
+        with gr.Tabs():
+            create_interpolation_tab(tools)
+            create_arithmetic_tab(tools)
+            create_style_tab(tools)
+            create_digit_tab(tools, explore, tabs)
+            create_neighbours_tab(tools)
+            create_completion_tab(tools)
+            create_export_tab(tools)
+    return {"tools": tools}

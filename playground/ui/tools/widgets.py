@@ -1,0 +1,102 @@
+"""What the Tools sub-tabs share: their controls (model picker, class, temperature, the "seed /
+first validation index + count" row, sketchpads, outputs, downloads), the model-selection handler,
+and `bind`, which gives a module-level handler its service at wiring time."""
+from __future__ import annotations
+
+import functools
+
+import gradio as gr
+import numpy as np
+
+from playground.backend import grid
+from playground.tools import MAX_TOOL_IMAGES, Tools
+from playground.ui.common import default_model, no_model, user_errors
+
+SOURCE_CHOICES = [("prior sample (seed)", "sample"), ("validation digit (index)", "data"),
+                  ("my drawing", "drawing")]
+BLANK = 255             # a white tile: the gap between groups of digits in a sheet
+DATA_HINT = "validation digits are sorted by class: 0-99 are 0s, 100-199 are 1s, …"
+
+
+def bind(handler, *services):
+    """`handler` with its first arguments (the tools, ...) given: Gradio sees the remaining
+    parameters as the event's inputs, and the handler's own name and docstring (the API's and MCP's
+    description)."""
+    bound = functools.partial(handler, *services)
+    bound.__name__, bound.__doc__ = handler.__name__, handler.__doc__
+    return bound
+
+
+def first_model(tools: Tools, tool: str, what: str):
+    """The tool's default model, or None after a note saying that no model here can `what`."""
+    first = default_model(tools.models(tool))
+    if first is None:
+        no_model(what)
+    return first
+
+
+# ---- controls ---------------------------------------------------------------------------------
+def model_picker(tools: Tools, tool: str, first, elem_id: str) -> gr.Dropdown:
+    return gr.Dropdown([m.id for m in tools.models(tool)], value=first.id, label="Model",
+                       elem_id=elem_id)
+
+
+def sketchpad(elem_id: str, label: str = "Draw a digit", height: int = 240) -> gr.Sketchpad:
+    return gr.Sketchpad(label=label, type="numpy", image_mode="RGBA", canvas_size=(280, 280),
+                        height=height, elem_id=elem_id)
+
+
+def image_out(label: str, elem_id: str, height: int = 220) -> gr.Image:
+    return gr.Image(label=label, format="png", interactive=False, height=height, elem_id=elem_id,
+                    elem_classes="pixelated", buttons=["download"])
+
+
+def downloads(elem_id: str) -> gr.File:
+    return gr.File(label="Downloads (PNG / GIF and the latents, seeds and knobs as CSV)",
+                   file_count="multiple", interactive=False, elem_id=elem_id)
+
+
+def temperature_slider(minimum: float = 0.0, label: str = "Temperature T") -> gr.Slider:
+    return gr.Slider(minimum, 3.0, value=1.0, step=0.05, label=label)
+
+
+def number_and_count(number_label: str, count_label: str, count: int, *, hint: str | None = None,
+                     count_max: int = MAX_TOOL_IMAGES, count_first: bool = False
+                     ) -> tuple[gr.Number, gr.Slider]:
+    """One row: a seed (or first validation index) and how many; returns (number, count)."""
+    make = {"number": lambda: gr.Number(0, precision=0, minimum=0, label=number_label, info=hint),
+            "count": lambda: gr.Slider(1, count_max, value=count, step=1, label=count_label)}
+    with gr.Row():
+        made = {k: make[k]() for k in (("count", "number") if count_first else ("number", "count"))}
+    return made["number"], made["count"]
+
+
+def class_dropdown(first, elem_id: str, label: str = "Class", empty: bool = False) -> gr.Dropdown:
+    """The class input of a conditional model (hidden for others); `empty`: no class chosen."""
+    names = list(first.class_names)
+    return gr.Dropdown(names, value=None if empty else (names or [None])[0], label=label,
+                       elem_id=elem_id, visible=first.has("condition"), allow_custom_value=True)
+
+
+# ---- handlers and helpers ---------------------------------------------------------------------
+@user_errors
+def select_tool_model(tools: Tools, tool: str, empty: bool, model_id):
+    """A model for this tool: its classes (shown for conditional models)."""
+    info = tools.require(model_id, tool)
+    names = list(info.class_names)
+    return gr.Dropdown(choices=names, value=None if empty else (names or [None])[0],
+                       visible=info.has("condition"))
+
+
+def knob_row(**knobs) -> dict:
+    """The knobs of a request as CSV columns (None dropped)."""
+    return {k: v for k, v in knobs.items() if v is not None}
+
+
+def tiles(images: np.ndarray, ncol: int) -> np.ndarray:
+    return grid(np.asarray(images, np.uint8), ncol=ncol)
+
+
+def blank(height: int, width: int) -> np.ndarray:
+    """A white tile of this size: the gap between groups of digits in a sheet."""
+    return np.full((height, width), BLANK, np.uint8)
