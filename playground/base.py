@@ -4,7 +4,12 @@ A pretrained model is a folder:
     config.json        {"family", "format_version", "config", "data", "ui", "metrics"}
     model.safetensors  weights and buffers (never pickle)
     README.md          model card
-The UI never branches on a family's name: it reads `capabilities`, `latent_dim` and the `ui` block.
+The UI never branches on a family's name: it reads `capabilities`, `latent_dim` and the `ui` block
+(`UIHints`), and calls the protocol methods the capabilities promise:
+    "likelihood"  likelihood(x, condition) -> Likelihood
+    "decode"      web_modules("decoder"), "encode": web_modules("encoder") (for the page to run)
+    "stepwise"    sample_steps(n, ...) yielding (frame, stats)
+    "text"        sample_text(n, ...) -> [(text, probabilities)], is_novel(text, condition)
 """
 from __future__ import annotations
 
@@ -12,7 +17,7 @@ import dataclasses
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, ClassVar
+from typing import Any, Callable, ClassVar, Iterator
 
 import torch
 from safetensors.torch import load_model, save_model
@@ -69,6 +74,33 @@ class UIHints:
                 if (v := getattr(self, f.name)) != getattr(default, f.name)}
 
 
+# What a likelihood number is; the Evaluate tab names and explains each (metrics.LIKELIHOOD_NOTES).
+LIKELIHOOD_KINDS = frozenset({
+    "exact",    # log p(x) itself (autoregressive models, flows)
+    "bound",    # a lower bound on log p(x), so the true value is at least this (a VAE's ELBO)
+    "pseudo",   # a stand-in where the normaliser is intractable (an RBM's pseudo-likelihood
+                # Σ_i log p(x_i | x_rest)): it ranks items of one model, it is not log p(x)
+})
+
+
+@dataclass(frozen=True)
+class Likelihood:
+    """The answer of `GenerativeModel.likelihood` for N items."""
+    kind: str           # one of LIKELIHOOD_KINDS
+    log_p: Tensor       # (N,) per-item log-likelihood or its stand-in, in nats (higher = better)
+    dims: Tensor        # (N,) dimensions of each item, for bits/dim (text: letters + the end token)
+    parts: dict[str, Tensor] = field(default_factory=dict)  # optional (N,) terms in nats (a VAE's
+                                                            # "rec" and "kl": -log_p = rec + kl)
+
+    def __post_init__(self):
+        if self.kind not in LIKELIHOOD_KINDS:
+            raise ValueError(f"likelihood kind {self.kind!r} is not one of {sorted(LIKELIHOOD_KINDS)}")
+        shapes = {k: tuple(v.shape) for k, v in {"log_p": self.log_p, "dims": self.dims,
+                                                 **self.parts}.items()}
+        if len(set(shapes.values())) != 1 or len(shapes["log_p"]) != 1:
+            raise ValueError(f"likelihood terms must all be (N,), got {shapes}")
+
+
 @dataclass
 class TrainConfig:
     """How a recipe trains; families with their own loop (GANs) read the same fields."""
@@ -87,11 +119,15 @@ class Recipe:
     config: Any                    # the family's config dataclass
     data: str                      # a loader name in playground.data.DATASETS
     train: TrainConfig = field(default_factory=TrainConfig)
-    ui: dict = field(default_factory=dict)  # hints for the UI: slider range, class names, ...
-    summary: str = ""              # one line shown in the model picker
+    ui: UIHints = field(default_factory=UIHints)  # hints for the UI: order, slider range, classes
+    summary: str = ""              # one line shown in the model picker (train.py copies it into ui)
     limits: str = ""               # honest list of what the model does badly, for its card
     tiny: dict = field(default_factory=dict)  # config overrides that make --dry-run fast
     notes: str = ""                # how training/sampling departs from the default loop, for its card
+
+    def __post_init__(self):
+        if not isinstance(self.ui, UIHints):  # a dict would skip the check of its key names
+            raise TypeError(f"recipe {self.name}: ui must be a UIHints, got {type(self.ui).__name__}")
 
 
 class GenerativeModel(nn.Module):
@@ -133,6 +169,61 @@ class GenerativeModel(nn.Module):
 
     def decode(self, z: Tensor, condition: Tensor | None = None) -> Tensor:
         raise NotImplementedError(f"{self.family} has no decoder")
+
+    # ---- protocols, each promised by a capability ------------------------------------------
+    def likelihood(self, x, condition: Tensor | None = None, *,
+                   generator: torch.Generator | None = None) -> Likelihood:
+        """"likelihood": how well the model explains each item of a batch `x` as its data loader
+        yields it (images (N, 1, H, W) in [0, 1], points (N, d), padded letter ids (N, W) for text)
+        given `condition` (N,). A bound that draws noise (a VAE's z) takes it from `generator`,
+        so the same generator gives the same numbers. See `Likelihood` for the kinds."""
+        raise NotImplementedError(f"{self.family} defines no likelihood (capability 'likelihood')")
+
+    def web_modules(self, part: str = "decoder") -> list:
+        """The `part` ("decoder" with "decode", "encoder" with "encode") as a flat chain the page
+        can run (playground/webdecoder.py): nn.Modules (Linear, Conv2d, ConvTranspose2d,
+        BatchNorm2d after a linear or conv layer, activations, Flatten), ("reshape", shape) steps,
+        ("coupling_inverse" | "affine_coupling", coupling) steps (a coupling with `mask`, `net`,
+        `max_log_scale`) and ("keep_tail", k, [steps]) steps (run the steps on all but the last k
+        inputs and append those k unchanged).
+        Input layout, one row per item: the decoder reads the latent (D,) followed by the one-hot
+        class (K,) of a conditional model and returns what `decode` does; the encoder reads the
+        flattened item ((H·W,) for an image (1, H, W), (d,) for a point) followed by the one-hot
+        class, and returns the posterior mean (D,), what `encode` does."""
+        raise NotImplementedError(f"{self.family} has no {part} the page can run")
+
+    def sample_steps(self, n: int, *, temperature: float = 1.0, condition: Tensor | None = None,
+                     generator: torch.Generator | None = None, steps: int | None = None,
+                     start: Tensor | None = None, given: Tensor | None = None,
+                     mask: Tensor | None = None) -> Iterator[tuple[Tensor, dict[str, Tensor]]]:
+        """"stepwise": sample n images while showing the work. Yields (frame (n, 1, H, W) in [0, 1],
+        stats {name: (n,) or (1,) tensor}) as the sampler goes and once at the end; the last frame
+        is a sample. A stat named "step" is the chain step of the frame; others are per-image
+        numbers worth plotting (an RBM's free energy).
+        `steps` and `start` (images (n, 1, H, W) the chains begin from) are for Markov chains only
+        (UIHints.chain_steps > 0); any other sampler raises ValueError when given them.
+        Completion: `given` images and a boolean `mask` (True = given), both (n or 1, 1, H, W):
+        the given pixels are kept and the rest is sampled."""
+        raise NotImplementedError(f"{self.family} does not sample step by step (capability "
+                                  f"'stepwise')")
+
+    def sample_text(self, n: int, *, temperature: float = 1.0, condition=None, prompt: str = "",
+                    generator: torch.Generator | None = None, top_k: int | None = None,
+                    top_p: float | None = None) -> list[tuple[str, Tensor]]:
+        """"text": n strings that start with `prompt`, each with the probability (len(text) + 1,)
+        the sampler gave each chosen letter, then the end (typed prompt letters get 1).
+        temperature divides the logits (0 = greedy); top_k / top_p cut the unlikely tail."""
+        raise NotImplementedError(f"{self.family} does not write text (capability 'text')")
+
+    def is_novel(self, text: str, condition=None) -> bool:
+        """"text": True when `text` is not in the model's training data (of that class)."""
+        raise NotImplementedError(f"{self.family} does not write text (capability 'text')")
+
+    def _not_a_chain(self, steps, start) -> None:
+        """Samplers that are not Markov chains call this: chain knobs are refused, never ignored."""
+        if steps is not None or start is not None:
+            raise ValueError(f"{self.family} is not a Markov chain: it takes no `steps` or `start` "
+                             f"(only samplers with UIHints.chain_steps > 0 do)")
 
     def evaluate(self, x: Tensor, y: Tensor) -> dict[str, float]:
         """Held-out metrics for the model card; families override."""
@@ -184,13 +275,17 @@ class GenerativeModel(nn.Module):
         self.latent_scales.copy_(s / max(len(codes) - 1, 1) ** 0.5)
 
     # ---- persistence ----------------------------------------------------------------------
-    def save_pretrained(self, path: str | Path, *, data: dict | None = None, ui: dict | None = None,
-                        metrics: dict | None = None, card: str | None = None) -> None:
+    def save_pretrained(self, path: str | Path, *, data: dict | None = None,
+                        ui: UIHints | dict | None = None, metrics: dict | None = None,
+                        card: str | None = None) -> None:
+        """Write config.json (the "ui" block as `UIHints.as_dict`; a dict is checked as hints
+        first), model.safetensors and, when given, the model card README.md."""
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
+        hints = ui if isinstance(ui, UIHints) else UIHints.from_dict(ui)
         meta = {"family": self.family, "format_version": FORMAT_VERSION,
-                "config": dataclasses.asdict(self.config), "data": data or {}, "ui": ui or {},
-                "metrics": metrics or {}}
+                "config": dataclasses.asdict(self.config), "data": data or {},
+                "ui": hints.as_dict(), "metrics": metrics or {}}
         (path / "config.json").write_text(json.dumps(meta, indent=2) + "\n")
         save_model(self, str(path / "model.safetensors"))  # handles tied weights, unlike save_file
         if card is not None:
@@ -206,6 +301,11 @@ class GenerativeModel(nn.Module):
             raise ValueError(f"{path}: unknown family {meta.get('family')!r}; "
                              f"known: {sorted(FAMILIES)}")
         return meta
+
+    @staticmethod
+    def read_hints(meta: dict) -> UIHints:
+        """The typed UI hints of a config.json (from `read_meta`); unknown keys raise ValueError."""
+        return UIHints.from_dict(meta.get("ui"))
 
     @classmethod
     def from_pretrained(cls, path: str | Path, device: str = "cpu") -> "GenerativeModel":

@@ -21,7 +21,6 @@ import math
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import Tensor
 
 
@@ -271,75 +270,45 @@ LIKELIHOOD_NOTES = {
 }
 
 
-def _batched(fn, x: Tensor, y: Tensor | None, batch: int) -> list:
-    return [fn(x[i:i + batch], None if y is None else y[i:i + batch]) for i in range(0, len(x), batch)]
+# The report's kind names, with exact likelihoods split by what the model makes: bits per pixel,
+# per point coordinate and per character do not compare with each other.
+REPORT_PER = {"bound": "image", "exact_images": "image", "exact_points": "point",
+              "exact_text": "character", "pseudo": "image"}
 
 
-@torch.no_grad()
-def elbo(model, x: Tensor, condition: Tensor | None = None, generator=None,
-         batch: int = 250) -> dict:
-    """A VAE's −ELBO on images x (N, 1, H, W): mean reconstruction NLL, KL and their sum in nats per
-    image, and the sum in bits/dim (an upper bound on the true bits/dim)."""
-    terms = _batched(lambda xb, yb: model.elbo_terms(xb, yb, generator=generator), x, condition, batch)
-    rec = torch.cat([r for r, _ in terms]).double().mean().item()
-    kl = torch.cat([k for _, k in terms]).double().mean().item()
-    dims = x[0].numel()
-    return {"nats": rec + kl, "rec_nats": rec, "kl_nats": kl,
-            "bits_per_dim": bits_per_dim(rec + kl, dims), "dims": dims}
-
-
-@torch.no_grad()
-def pseudo_log_likelihood(model, x: Tensor, batch: int = 50) -> float:
-    """Σ_i log p(v_i | v_rest) per image for a binary energy model with `free_energy` and visible
-    weights W (V, H), visible bias b and hidden bias c (an RBM), on x binarised at 0.5, exact
-    over all pixels: flipping pixel i changes the hidden pre-activations by ±W_i."""
-    v = (x.flatten(1) > 0.5).to(model.W.dtype)                                  # (N, V)
-    out = []
-    for i in range(0, len(v), batch):
-        vb = v[i:i + batch]
-        pre = vb @ model.W + model.c                                            # (B, H)
-        sign = 1 - 2 * vb                                                       # +1 turns a pixel on
-        flipped = pre[:, None, :] + sign[:, :, None] * model.W[None]            # (B, V, H)
-        f_flip = -(vb @ model.b)[:, None] - sign * model.b - F.softplus(flipped).sum(2)  # (B, V)
-        f = model.free_energy(vb)[:, None]                                       # (B, 1)
-        out.append((-F.softplus(f - f_flip)).sum(1))  # log σ(F(v_flip) − F(v)) summed over pixels
-    return torch.cat(out).double().mean().item()
+def report_kind(kind: str | None, capabilities) -> str:
+    """The one mapping from a `Likelihood.kind` (None: no "likelihood" capability) and the model's
+    capabilities to the names the Evaluate tab and evaluation.json use (LIKELIHOOD_NOTES' keys)."""
+    if kind is None:
+        return "none"
+    if kind == "exact":
+        return ("exact_text" if "text" in capabilities else
+                "exact_points" if "points" in capabilities else "exact_images")
+    return kind
 
 
 @torch.no_grad()
 def likelihood_report(model, x: Tensor, y: Tensor, *, generator=None, batch: int = 250) -> dict:
-    """How well a model explains held-out data x (labels y), by what it can compute:
-    {"kind", "nats" (per item, negative log-likelihood or its bound), "per", "bits_per_dim",
-    "n", "note"}. kind: "bound" (VAEs' ELBO), "exact_images"/"exact_points"/"exact_text",
-    "pseudo" (an energy model's pseudo-likelihood) or "none" (GANs, plain autoencoders)."""
-    caps = model.capabilities
+    """How well a model explains held-out data x (labels y), through its `likelihood` protocol:
+    {"kind", "nats" (per item, or per character for text: negative log-likelihood or its bound),
+    "per", "bits_per_dim" (None for a pseudo-likelihood), "n", "note"}, and for a bound "rec_nats"
+    and "kl_nats". kind: see `report_kind`; "none" for models without a likelihood (GANs, plain
+    autoencoders)."""
+    caps, n = model.capabilities, len(x)
+    if "likelihood" not in caps:
+        return {"kind": "none", "nats": None, "per": None, "bits_per_dim": None, "n": n,
+                "note": LIKELIHOOD_NOTES["none"]}
     cond = y if "condition" in caps else None
-    n = len(x)
-    if hasattr(model, "elbo_terms"):                       # a latent-variable model with a bound
-        out = elbo(model, x, cond, generator, batch)
-        return {"kind": "bound", "nats": out["nats"], "per": "image",
-                "bits_per_dim": out["bits_per_dim"], "rec_nats": out["rec_nats"],
-                "kl_nats": out["kl_nats"], "n": n, "note": LIKELIHOOD_NOTES["bound"]}
-    if "likelihood" in caps and "text" in caps:
-        parts = _batched(model.nll, x, y, batch * 8)
-        nats = torch.cat([p[0] for p in parts]).double().sum().item()
-        chars = torch.cat([p[1] for p in parts]).sum().item()
-        return {"kind": "exact_text", "nats": nats / chars, "per": "character",
-                "bits_per_dim": bits_per_dim(nats / chars, 1), "n": n,
-                "note": LIKELIHOOD_NOTES["exact_text"]}
-    if "likelihood" in caps and "points" in caps:
-        ll = torch.cat(_batched(lambda xb, _: model.log_prob(xb), x, None, batch * 8)).double()
-        nats = -ll.mean().item()
-        return {"kind": "exact_points", "nats": nats, "per": "point",
-                "bits_per_dim": bits_per_dim(nats, x.shape[1]), "n": n,
-                "note": LIKELIHOOD_NOTES["exact_points"]}
-    if "likelihood" in caps and hasattr(model, "nll"):
-        nats = torch.cat(_batched(model.nll, x, cond, batch)).double().mean().item()
-        return {"kind": "exact_images", "nats": nats, "per": "image",
-                "bits_per_dim": bits_per_dim(nats, x[0].numel()), "n": n,
-                "note": LIKELIHOOD_NOTES["exact_images"]}
-    if hasattr(model, "free_energy"):
-        return {"kind": "pseudo", "nats": -pseudo_log_likelihood(model, x), "per": "image",
-                "bits_per_dim": None, "n": n, "note": LIKELIHOOD_NOTES["pseudo"]}
-    return {"kind": "none", "nats": None, "per": None, "bits_per_dim": None, "n": n,
-            "note": LIKELIHOOD_NOTES["none"]}
+    size = batch * 8 if caps & {"text", "points"} else batch  # small items: bigger batches
+    answers = [model.likelihood(x[i:i + size], None if cond is None else cond[i:i + size],
+                                generator=generator) for i in range(0, n, size)]
+    kind = report_kind(answers[0].kind, caps)
+    nll = -torch.cat([a.log_p for a in answers]).double()                          # (N,)
+    total, dims = nll.sum().item(), int(torch.cat([a.dims for a in answers]).sum().item())
+    per = REPORT_PER[kind]
+    out = {"kind": kind, "nats": total / dims if per == "character" else nll.mean().item(),
+           "per": per, "bits_per_dim": None if kind == "pseudo" else bits_per_dim(total, dims)}
+    if kind == "bound":  # its two terms (they sum to nats), as the card and the Evaluate tab show
+        for name in ("rec", "kl"):
+            out[f"{name}_nats"] = torch.cat([a.parts[name] for a in answers]).double().mean().item()
+    return {**out, "n": n, "note": LIKELIHOOD_NOTES[kind]}

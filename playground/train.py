@@ -187,9 +187,9 @@ def run(recipe: Recipe, out: Path, dry_run: bool = False, log=print,
     meta = {"data_note": DATA_NOTES.get(recipe.data, recipe.data), "n_train": len(x),
             "n_val": len(xv), "train_seconds": seconds, "threads": torch.get_num_threads(),
             "machine": f"{platform.machine()}, {torch.get_num_threads()} cores"}
-    ui = {"summary": recipe.summary, **recipe.ui}
     model.save_pretrained(out, data={"name": recipe.data, "n_train": len(x), "n_val": len(xv)},
-                          ui=ui, metrics=metrics, card=model_card(recipe, model, metrics, meta))
+                          ui=dataclasses.replace(recipe.ui, summary=recipe.summary),
+                          metrics=metrics, card=model_card(recipe, model, metrics, meta))
     sheet = sample_sheet(model, recipe)
     if sheet is not None:
         sheet.save(out / "samples.png", optimize=True)

@@ -1,10 +1,11 @@
-"""Export a small decoder so the page can run it: an op list plus float32 weights, as JSON.
+"""Export a model's small decoder or encoder so the page can run it: an op list plus float32
+weights, as JSON.
 
 The Explore tab's sliders then repaint in the browser (assets/webdecoder.js) with no request to
 the server: a digit on a canvas, or for point models ("points" capability: output (B, 2)) the
-latent plane beside the data plane. An image spec looks like
-    {"format": "webdecoder/1", "model": id, "latent_dim": D, "n_classes": K, "output": "image",
-     "input_dim": D + K, "output_shape": [1, 28, 28], "ops": [...],
+latent plane beside the data plane. An image decoder's spec looks like
+    {"format": "webdecoder/1", "model": id, "part": "decoder", "latent_dim": D, "n_classes": K,
+     "output": "image", "input_dim": D + K, "output_shape": [1, 28, 28], "ops": [...],
      "latent_mean": [...], "latent_components": [[...]], "latent_scales": [...]}
 where each op is a dict such as {"op": "linear", "w": T, "b": T}, {"op": "reshape", "shape": [C,
 H, W]}, {"op": "conv_transpose2d", "w": T, "b": T, "stride": 2, "padding": 1}, {"op": "silu"}, and
@@ -16,14 +17,18 @@ x = (y - t(kept)) · exp(-s(kept)), kept = mask · y, s bounded by tanh; "affine
 x = y · exp(s(kept)) + t(kept) instead, for the flows trained in the page), and "prior_draws": a fixed
 set of N(0, I) latents the page scales by T and decodes for the faint background of both planes.
 
-The decode path is found by walking the model's modules: a family may describe it itself with
-`web_modules()` (a list of modules, activations and ("reshape", shape) steps from the decoder's
-input to its [0, 1] output); otherwise the layouts of the shipped families are recognised
-(`dec_fc` + `feat` + `decoder` for the autoencoders, `generator.fc/bn0/net` for the GANs, `layers`
-of couplings with `mask`, `net`, `max_log_scale` for RealNVP, inverted last layer first).
-BatchNorm is folded into the layer before it. Every export is checked against the model's own
-`decode` on random latents: a decoder the spec does not reproduce is not exported at all, so the
-page keeps the server path for it instead of painting something else.
+An encoder's spec ("part": "encoder", "output": "latent", "output_shape": [D]) reads the
+flattened item (an image (1, H, W) as H·W values, a point as d) followed by the one-hot class, so
+"input_dim" is H·W + K and "input_shape" the item's shape; it returns the posterior mean (what
+`encode` returns). Its extra ops: {"op": "flatten"} and {"op": "keep_tail", "n": K, "ops": [...]}
+(run the ops on all but the last K inputs, then append those K unchanged: a conditional encoder's
+convolutions see the image while the class waits for the layer that reads it).
+
+What to export comes from the model itself, `model.web_modules(part)` (the protocol written in
+playground/base.py); this module never looks inside a family. BatchNorm is folded into the layer
+before it. Every export is checked against the model's own `decode` (or `encode`) on random
+inputs: a part the spec does not reproduce is not exported at all, so the page keeps the server
+path for it instead of painting something else.
 """
 from __future__ import annotations
 
@@ -36,7 +41,7 @@ from torch import nn
 
 FORMAT = "webdecoder/1"
 MAX_PARAMS = 4_000_000     # 16 MB of float32: beyond this the page is better served by the server
-CHECK_TOLERANCE = 1e-4     # max |pixel| difference between the spec and torch on random latents
+CHECK_TOLERANCE = 1e-4     # max difference between the spec and torch on random inputs (check_error)
 PRIOR_DRAWS = 1000         # background points of a point model's planes, as the server's figure
 
 ACTIVATIONS = {nn.SiLU: "silu", nn.ReLU: "relu", nn.Tanh: "tanh", nn.Sigmoid: "sigmoid"}
@@ -57,20 +62,23 @@ def unpack(d: dict) -> np.ndarray:
     return a.reshape(d["shape"]).astype(np.float32)
 
 
-# ---- the decode path ----------------------------------------------------------------------------
-def decode_path(model: nn.Module) -> list:
-    """The decoder as a flat chain of modules / ("reshape", shape) steps, or NotExportable."""
-    if hasattr(model, "web_modules"):
-        return list(model.web_modules())
-    if all(hasattr(model, a) for a in ("dec_fc", "feat", "decoder")):     # AE, VAE, cVAE
-        return [*model.dec_fc, ("reshape", tuple(model.feat)), *model.decoder, nn.Sigmoid()]
-    g = getattr(model, "generator", None)
-    if g is not None and all(hasattr(g, a) for a in ("fc", "feat", "bn0", "net")):  # DCGAN, cGAN
-        return [g.fc, ("reshape", tuple(g.feat)), g.bn0, nn.ReLU(), *g.net, nn.Sigmoid()]
-    layers = getattr(model, "layers", None)
-    if layers and all(hasattr(c, a) for c in layers for a in ("mask", "net", "max_log_scale")):
-        return [("coupling_inverse", c) for c in reversed(layers)]          # RealNVP: f⁻¹
-    raise NotExportable(f"no known decoder layout in {type(model).__name__}")
+# ---- the path: what the model says its part is ----------------------------------------------------
+PARTS = {"decoder": "decode", "encoder": "encode"}   # part → the capability and method it mirrors
+
+
+def module_path(model, part: str = "decoder") -> list:
+    """The part as a flat chain of modules and steps (GenerativeModel.web_modules), or
+    NotExportable when the model has none."""
+    if part not in PARTS:
+        raise ValueError(f"part must be one of {sorted(PARTS)}, got {part!r}")
+    if PARTS[part] not in getattr(model, "capabilities", ()) or not model.latent_dim:
+        raise NotExportable(f"the model has no latent {part}")
+    try:
+        # A decoder is asked for with the default argument: models trained in the page
+        # (live.KeptModel) describe only their decoder and take no `part`.
+        return list(model.web_modules() if part == "decoder" else model.web_modules(part))
+    except NotImplementedError as err:
+        raise NotExportable(str(err)) from None
 
 
 def _fold_batchnorm(ops: list, bn: nn.BatchNorm2d, weights: dict) -> None:
@@ -102,6 +110,12 @@ def _ops(path: list) -> list[dict]:
             c = m[1]
             ops.append({"op": m[0], "mask": c.mask.detach().cpu().tolist(),
                         "max_log_scale": float(c.max_log_scale), "ops": _ops(list(c.net))})
+        elif isinstance(m, tuple) and m[0] == "keep_tail":
+            ops.append({"op": "keep_tail", "n": int(m[1]), "ops": _ops(list(m[2]))})
+        elif isinstance(m, nn.Flatten):
+            if (m.start_dim, m.end_dim) != (1, -1):
+                raise NotExportable(f"unsupported {m}")
+            ops.append({"op": "flatten"})
         elif type(m) in ACTIVATIONS:
             ops.append({"op": ACTIVATIONS[type(m)]})
         elif isinstance(m, nn.LeakyReLU):
@@ -143,55 +157,84 @@ def _n_params(ops: list[dict]) -> int:
         sum(_n_params(op["ops"]) for op in ops if "ops" in op)
 
 
-def export(model, model_id: str = "", check: bool = True) -> dict:
-    """The web-decoder spec of a loaded model (see the module docstring). Raises NotExportable."""
-    if "decode" not in getattr(model, "capabilities", ()) or not model.latent_dim:
-        raise NotExportable("the model has no latent decoder")
-    k = int(getattr(model.config, "n_classes", 0) or 0)
-    ops = _ops(decode_path(model))
+def export(model, model_id: str = "", part: str = "decoder", *, check: bool = True) -> dict:
+    """The spec of a loaded model's decoder or encoder (see the module docstring), checked against
+    torch unless `check` is False. Raises NotExportable."""
+    ops = _ops(module_path(model, part))
     n_params = _n_params(ops)
     if n_params > MAX_PARAMS:
         raise NotExportable(f"{n_params:,} parameters is too many to send to the page")
     d = model.latent_dim
+    k = int(getattr(model.config, "n_classes", 0) or 0) if "condition" in model.capabilities else 0
     points = "points" in model.capabilities
-    spec = {"format": FORMAT, "model": model_id, "latent_dim": d, "n_classes": k, "input_dim": d + k,
-            "output": "points" if points else "image", "n_params": n_params, "ops": ops,
+    if part == "decoder":
+        item, input_dim, output = None, d + k, "points" if points else "image"
+    else:
+        item = _item_shape(model, k)
+        input_dim, output = int(np.prod(item)) + k, "latent"
+    spec = {"format": FORMAT, "model": model_id, "part": part, "latent_dim": d, "n_classes": k,
+            "input_dim": input_dim, "output": output, "n_params": n_params, "ops": ops,
             "latent_mean": model.latent_mean.cpu().tolist(),
             "latent_components": model.latent_components.cpu().tolist(),
             "latent_scales": model.latent_scales.cpu().tolist()}
-    if points:  # fixed draws, so the background is the same on every visit (seeded, not random)
+    if item is not None:
+        spec["input_shape"] = list(item)
+    if points and part == "decoder":  # fixed draws: the same background on every visit
         g = torch.Generator().manual_seed(0)
         spec["prior_draws"] = pack(torch.randn(PRIOR_DRAWS, d, generator=g))
-    out = run(spec, np.zeros((1, d), np.float32), np.zeros(1, np.int64) if k else None)
+    out = run(spec, np.zeros((1, input_dim - k), np.float32), np.zeros(1, np.int64) if k else None)
     spec["output_shape"] = list(out.shape[1:])
     if check:
         err = check_error(model, spec)
         if not err <= CHECK_TOLERANCE:
-            raise NotExportable(f"the exported decoder differs from torch by {err:.2g}")
+            raise NotExportable(f"the exported {part} differs from torch by {err:.2g}")
     return spec
 
 
+def _item_shape(model, k: int) -> tuple[int, ...]:
+    """The shape of one item an encoder reads: what the model's decoder makes."""
+    if "decode" not in model.capabilities:
+        raise NotExportable("an encoder is checked on items the model decodes, and it has no decoder")
+    dev = model.latent_mean.device
+    with torch.inference_mode():
+        out = model.decode(torch.zeros(1, model.latent_dim, device=dev),
+                           torch.zeros(1, dtype=torch.int64, device=dev) if k else None)
+    return tuple(out.shape[1:])
+
+
 def check_error(model, spec: dict, n: int = 8, seed: int = 0) -> float:
-    """Max |spec - torch decode| over `n` random latents (and classes)."""
+    """Max |spec - torch| / max(1, |torch|) over `n` random inputs (and classes): latents ~
+    N(0, 1.5²) through `decode` for a decoder; images uniform in [0, 1] (points ~ N(0, 1.5²))
+    through `encode` for an encoder. Relative above 1: a flow maps far points to codes in the
+    thousands, where float32 torch itself is only good to ~1e-7 of the value."""
     g = torch.Generator().manual_seed(seed)
-    z = torch.randn(n, model.latent_dim, generator=g) * 1.5
+    encoder = spec.get("part", "decoder") == "encoder"
+    if not encoder:
+        x = torch.randn(n, model.latent_dim, generator=g) * 1.5
+    elif "points" in model.capabilities:
+        x = torch.randn(n, *spec["input_shape"], generator=g) * 1.5
+    else:
+        x = torch.rand(n, *spec["input_shape"], generator=g)
     k = spec["n_classes"]
     y = torch.randint(0, k, (n,), generator=g) if k else None
+    dev = model.latent_mean.device
     with torch.inference_mode():
-        want = model.decode(z.to(model.latent_mean.device),
-                            None if y is None else y.to(model.latent_mean.device)).float().cpu().numpy()
-    got = run(spec, z.numpy(), None if y is None else y.numpy())
-    return float(np.abs(got - want).max())
+        fn = model.encode if encoder else model.decode
+        want = fn(x.to(dev), None if y is None else y.to(dev)).float().cpu().numpy()
+    got = run(spec, x.flatten(1).numpy(), None if y is None else y.numpy())
+    return float((np.abs(got - want) / np.maximum(1, np.abs(want))).max())
 
 
 # ---- a numpy interpreter of the spec (the reference for assets/webdecoder.js) ---------------------
 def run(spec: dict, z: np.ndarray, labels: np.ndarray | None = None) -> np.ndarray:
-    """Decode latents (B, D) [and labels (B,)] with the spec alone: (B, *output_shape) float32."""
+    """Run the spec alone on inputs (B, ...) (latents for a decoder, items for an encoder,
+    flattened) [and labels (B,)]: (B, *output_shape) float32."""
     x = np.asarray(z, np.float64).reshape(len(z), -1)
     if spec["n_classes"]:
         x = np.concatenate([x, np.eye(spec["n_classes"])[np.asarray(labels)]], 1)
-    for op in spec["ops"]:
-        x = OPS[op["op"]](x, op)
+    with np.errstate(over="ignore"):  # exp(-x) of a very negative x is inf: σ, SiLU are then 0
+        for op in spec["ops"]:
+            x = OPS[op["op"]](x, op)
     return x.astype(np.float32)
 
 
@@ -221,6 +264,14 @@ def _coupling(x, op, inverse: bool):
     return (x - t) * np.exp(-s) if inverse else x * np.exp(s) + t
 
 
+def _keep_tail(x, op):
+    """The ops on all but the last n inputs, those n appended unchanged: (B, F) → (B, F')."""
+    n, head = op["n"], x[:, :-op["n"]]
+    for o in op["ops"]:
+        head = OPS[o["op"]](head, o)
+    return np.concatenate([head.reshape(len(x), -1), x[:, -n:]], 1)
+
+
 def _conv2d(x, op):
     w, b, s, p = unpack(op["w"]).astype(np.float64), unpack(op["b"]), op["stride"], op["padding"]
     x = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))
@@ -239,6 +290,8 @@ def _conv2d(x, op):
 OPS = {
     "linear": lambda x, op: x @ unpack(op["w"]).T.astype(np.float64) + unpack(op["b"]),
     "reshape": lambda x, op: x.reshape(len(x), *op["shape"]),
+    "flatten": lambda x, op: x.reshape(len(x), -1),
+    "keep_tail": _keep_tail,
     "conv_transpose2d": _conv_transpose2d,
     "conv2d": _conv2d,
     "coupling_inverse": lambda x, op: _coupling(x, op, inverse=True),
@@ -252,20 +305,28 @@ OPS = {
 
 
 def main(argv=None) -> None:
-    """python -m playground.webdecoder: which shipped models the page decodes, and their sizes."""
+    """python -m playground.webdecoder [root]: which shipped models' decoders and encoders the page
+    can run, and their sizes."""
     import json
+    from pathlib import Path
 
-    from playground.backend import Backend
-    backend = Backend()
-    for info in backend.models("decode"):
-        try:
-            spec = export(backend.model(info.id), info.id)
-        except NotExportable as err:
-            print(f"{info.id:18s} server path: {err}")
-            continue
-        size = len(json.dumps(spec))
-        print(f"{info.id:18s} in page: {spec['n_params']:,} params, {size / 1e6:.2f} MB JSON, "
-              f"max |page - torch| {check_error(backend.model(info.id), spec, n=64, seed=1):.2g}")
+    import playground.models  # noqa: F401  (registers every family)
+    from playground.base import GenerativeModel
+    root = Path(argv[0]) if argv else Path(__file__).resolve().parent.parent / "pretrained"
+    for folder in sorted(p.parent for p in root.glob("*/config.json")):
+        model = GenerativeModel.from_pretrained(folder)
+        for part, capability in PARTS.items():
+            if capability not in model.capabilities:
+                continue
+            name = f"{folder.name} {part}"
+            try:
+                spec = export(model, folder.name, part)
+            except NotExportable as err:
+                print(f"{name:26s} server path: {err}")
+                continue
+            size = len(json.dumps(spec))
+            print(f"{name:26s} in page: {spec['n_params']:,} params, {size / 1e6:.2f} MB JSON, "
+                  f"max |page - torch| {check_error(model, spec, n=64, seed=1):.2g}")
 
 
 if __name__ == "__main__":

@@ -186,20 +186,28 @@ def test_bits_per_dim():
 
 
 def test_pseudo_likelihood_matches_brute_force():
+    """The RBM's `likelihood` (kind "pseudo"), per image, and the report built on it."""
     from playground.models.rbm import RBM, RBMConfig
     g = torch.Generator().manual_seed(0)
     rbm = RBM(RBMConfig(latent_dim=5, image_size=4))
     with torch.no_grad():
         for p in (rbm.W, rbm.b, rbm.c):
             p.normal_(0, 0.5, generator=g)
-    x = (torch.rand(6, 1, 4, 4, generator=g) > 0.5).float()
+    x = (torch.rand(60, 1, 4, 4, generator=g) > 0.5).float()   # more than one internal batch
     v = x.flatten(1)
-    brute = torch.zeros(6)
+    brute = torch.zeros(60)
     for i in range(16):  # log p(v_i | rest) = log σ(F(v with i flipped) − F(v))
         flipped = v.clone()
         flipped[:, i] = 1 - flipped[:, i]
         brute += torch.nn.functional.logsigmoid(rbm.free_energy(flipped) - rbm.free_energy(v))
-    assert M.pseudo_log_likelihood(rbm, x, batch=4) == pytest.approx(brute.mean().item(), rel=1e-5)
+    with torch.no_grad():
+        out = rbm.likelihood(x)
+        report = M.likelihood_report(rbm, x, torch.zeros(60, dtype=torch.long))
+    assert out.kind == "pseudo" and torch.equal(out.dims, torch.full((60,), 16))
+    assert torch.allclose(out.log_p, brute, rtol=1e-5, atol=1e-5)
+    assert torch.allclose(out.parts["free_energy"], rbm.free_energy(x))
+    assert report["kind"] == "pseudo" and report["bits_per_dim"] is None
+    assert report["nats"] == pytest.approx(-brute.mean().item(), rel=1e-5)
 
 
 def test_likelihood_report_dispatches_by_what_the_model_computes():
@@ -222,3 +230,29 @@ def test_likelihood_report_dispatches_by_what_the_model_computes():
     gan = DCGAN(GANConfig(latent_dim=8, channels=4, d_hidden=8)).eval()
     out = M.likelihood_report(gan, x, y)
     assert out["kind"] == "none" and out["nats"] is None and "no density" in out["note"]
+
+
+def test_likelihood_report_of_text_and_pixels():
+    """Text is scored per character (the end included), images per image; both exact."""
+    from playground.models.char_gpt import CharGPT, CharGPTConfig
+    from playground.models.pixelcnn import PixelCNN, PixelCNNConfig
+    torch.manual_seed(0)
+    gpt = CharGPT(CharGPTConfig(n_layer=1, n_embd=16, n_head=2)).eval()
+    names = gpt._ids(["anna", "bo", "christopher"])
+    kinds = torch.tensor([0, 1, 2])
+    with torch.no_grad():
+        out = M.likelihood_report(gpt, names, kinds)
+        lp = gpt.likelihood(["anna", "bo", "christopher"], kinds)
+    assert out["kind"] == "exact_text" and out["per"] == "character"
+    assert lp.dims.tolist() == [5, 3, 12]
+    assert out["nats"] == pytest.approx(-lp.log_p.sum().item() / 20, rel=1e-6)
+    assert out["bits_per_dim"] == pytest.approx(out["nats"] / np.log(2))
+    pix = PixelCNN(PixelCNNConfig(channels=4, n_layers=2, kernel=3, head=8)).eval()
+    x = torch.rand(4, 1, 28, 28, generator=torch.Generator().manual_seed(1))
+    y = torch.tensor([0, 1, 2, 3])
+    with torch.no_grad():
+        out = M.likelihood_report(pix, x, y)
+        nll = pix.nll(x, y)
+    assert out["kind"] == "exact_images" and out["per"] == "image"
+    assert out["nats"] == pytest.approx(nll.mean().item(), rel=1e-6)
+    assert out["bits_per_dim"] == pytest.approx(out["nats"] / (784 * np.log(2)))

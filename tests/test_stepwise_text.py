@@ -87,7 +87,9 @@ def test_negative_temperature_raises_a_clear_error(name, t):
 def test_pixelcnn_sample_steps_fill_the_image_in_raster_order():
     m = build_tiny("pixelcnn-mnist")
     labels = torch.tensor([1, 8])
-    frames = list(m.sample_steps(2, temperature=1.0, condition=labels, generator=gen(5), every=28))
+    out = list(m.sample_steps(2, temperature=1.0, condition=labels, generator=gen(5), every=28))
+    assert all(stats == {} for _, stats in out)          # rows need no statistics to plot
+    frames = [f for f, _ in out]
     assert len(frames) == 28 and all(f.shape == (2, 1, 28, 28) for f in frames)
     for row, frame in enumerate(frames):
         assert frame[:, :, row + 1:].abs().sum() == 0           # nothing below the written row
@@ -129,10 +131,10 @@ def test_chargpt_names_are_mostly_novel_and_respect_the_prompt():
     assert all(s for s in names)
     with_prefix = m.sample(20, temperature=1.0, condition="female", prompt="Mar", generator=gen(1))
     assert all(s.startswith("mar") for s in with_prefix)
-    scored = m.sample_with_probs(5, temperature=1.0, condition=2, prompt="o", generator=gen(2))
+    scored = m.sample_text(5, temperature=1.0, condition=2, prompt="o", generator=gen(2))
     for name, probs in scored:
-        assert name.startswith("o") and len(probs) == len(name) + 1       # letters + the end
-        assert probs[0] == 1.0 and all(0 < p <= 1 for p in probs)
+        assert name.startswith("o") and probs.shape == (len(name) + 1,)   # letters + the end
+        assert probs[0] == 1.0 and ((0 < probs) & (probs <= 1)).all()
     with pytest.raises(ValueError, match="a-z"):
         m.sample(2, condition=0, prompt="jo3", generator=gen(0))
     assert not m.is_novel("mary", "female") and m.is_novel("zqxvbn")

@@ -114,6 +114,65 @@ def test_point_model_spec_inverts_the_flow_and_carries_its_background(backend):
         assert np.allclose(model.encode(x).numpy(), z[:8], atol=1e-3)  # and f(f⁻¹(z)) = z
 
 
+ENCODERS = ["vae-mnist-2d", "vae-mnist-16d", "cvae-mnist", "ae-mnist", "flow-moons", "rbm-mnist"]
+
+
+@pytest.mark.parametrize("model_id", ENCODERS)
+def test_shipped_encoder_export_round_trip(backend, model_id):
+    """The encoder reads the flattened item then the one-hot class and gives `encode`'s output."""
+    model = backend.model(model_id)
+    spec = json_round_trip(webdecoder.export(model, model_id, "encoder"))
+    assert spec["part"] == "encoder" and spec["output"] == "latent"
+    assert spec["output_shape"] == [model.latent_dim]
+    points = "points" in model.capabilities
+    assert spec["input_shape"] == ([2] if points else [1, 28, 28])
+    g = torch.Generator().manual_seed(4)
+    x = torch.randn(16, 2, generator=g) if points else torch.rand(16, 1, 28, 28, generator=g)
+    y = torch.randint(0, 10, (16,), generator=g) if spec["n_classes"] else None
+    assert spec["input_dim"] == x[0].numel() + spec["n_classes"]
+    got = webdecoder.run(spec, x.flatten(1).numpy(), None if y is None else y.numpy())
+    with torch.inference_mode():
+        want = model.encode(x, y).numpy()
+    assert np.abs(got - want).max() <= 1e-4 * max(1.0, np.abs(want).max())
+
+
+def test_a_conditional_encoder_keeps_the_class_aside(backend):
+    spec = webdecoder.export(backend.model("cvae-mnist"), "cvae-mnist", "encoder")
+    first = spec["ops"][0]
+    assert first["op"] == "keep_tail" and first["n"] == 10
+    assert [o["op"] for o in first["ops"]][0] == "reshape" and first["ops"][-1]["op"] == "flatten"
+
+
+def test_an_encoder_the_spec_does_not_reproduce_is_not_exported(monkeypatch):
+    model = tiny("vae")
+    monkeypatch.setattr(model, "encode", lambda x, c=None: 2 * model.__class__.encode(model, x, c))
+    with pytest.raises(webdecoder.NotExportable, match="encoder differs from torch"):
+        webdecoder.export(model, part="encoder")
+    with pytest.raises(ValueError, match="part"):
+        webdecoder.export(model, part="discriminator")
+
+
+def test_keep_tail_and_flatten_ops():
+    x = np.arange(2 * 6, dtype=np.float64).reshape(2, 6)
+    op = {"op": "keep_tail", "n": 2, "ops": [{"op": "reshape", "shape": [1, 2, 2]},
+                                              {"op": "relu"}, {"op": "flatten"}]}
+    want = np.concatenate([np.maximum(x[:, :4] - 3, 0), x[:, 4:] - 3], 1)  # the tail untouched
+    assert np.array_equal(webdecoder.OPS["keep_tail"](x - 3, op), want)
+
+
+def test_the_cli_lists_both_parts_without_the_service_layer(tmp_path, capsys):
+    import ast
+    tree = ast.parse((ROOT / "playground" / "webdecoder.py").read_text())
+    imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)} | \
+        {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    assert not {m for m in imported if m and m.startswith("playground.")} - {"playground.base",
+                                                                             "playground.models"}
+    tiny("cvae", n_classes=3).save_pretrained(tmp_path / "cvae-tiny")
+    webdecoder.main([str(tmp_path)])
+    out = capsys.readouterr().out
+    assert "cvae-tiny decoder" in out and "cvae-tiny encoder" in out and out.count("in page") == 2
+
+
 def test_unsupported_layers_are_refused():
     model = tiny("vae")
     model.decoder[1] = torch.nn.GELU()

@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from playground.base import GenerativeModel, Recipe, TrainConfig, register
+from playground.base import GenerativeModel, Recipe, TrainConfig, UIHints, register
 
 
 @dataclass
@@ -63,6 +63,14 @@ class Autoencoder(GenerativeModel):
 
     def decode(self, z: Tensor, condition: Tensor | None = None) -> Tensor:
         return torch.sigmoid(self.decode_logits(z))
+
+    def web_modules(self, part: str = "decoder") -> list:
+        if part == "decoder":
+            return [*self.dec_fc, ("reshape", self.feat), *self.decoder, nn.Sigmoid()]
+        if part == "encoder":
+            s = self.config.image_size
+            return [("reshape", (1, s, s)), *self.encoder]
+        return super().web_modules(part)
 
     def loss(self, batch) -> Tensor:
         x, _ = batch
@@ -136,7 +144,7 @@ RECIPES = {
     "ae-mnist": Recipe(
         name="ae-mnist", family="ae", config=AEConfig(), data="mnist",
         train=TrainConfig(epochs=40, batch_size=64, lr=2e-3),
-        ui={"slider_range": 3.0},
+        ui=UIHints(order=60),
         summary="Plain autoencoder (16-D) with a 10-component Gaussian mixture fitted to its codes.",
         limits="Trained on 4,000 digits only. The mixture is fitted after training, so nothing made "
         "the decoder behave between the training codes: samples and interpolations that leave the "

@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from playground.base import GenerativeModel, Recipe, TrainConfig, register
+from playground.base import GenerativeModel, Likelihood, Recipe, TrainConfig, UIHints, register
 from playground.data import NAME_CHARS, NAME_KINDS, NAME_WIDTH, census_names
 from playground.sampling import check_temperature, sample_logits, token_probs
 
@@ -191,33 +191,42 @@ class CharGPT(GenerativeModel):
                                generator=generator, top_k=top_k, top_p=top_p)
         return [self.decode_ids(row.tolist()) for row in ids]
 
-    def sample_with_probs(self, n: int, *, temperature: float = 1.0, condition=None,
-                          prompt: str | None = None, generator: torch.Generator | None = None,
-                          top_k: int | None = None, top_p: float | None = None
-                          ) -> list[tuple[str, list[float]]]:
+    def sample_text(self, n: int, *, temperature: float = 1.0, condition=None, prompt: str = "",
+                    generator: torch.Generator | None = None, top_k: int | None = None,
+                    top_p: float | None = None) -> list[tuple[str, Tensor]]:
         """Like `sample`, with the probability of each letter and of the end (last entry), as the
         sampler saw it; for colouring text by confidence. Prompt letters have probability 1."""
         ids, probs = self.generate(n, temperature=temperature, condition=condition, prompt=prompt,
                                    generator=generator, top_k=top_k, top_p=top_p)
-        out = []
-        for row, p in zip(ids.tolist(), probs.tolist()):
-            name = self.decode_ids(row)
-            out.append((name, p[:len(name) + 1]))     # generate() always ends a name with END
-        return out
+        names = [self.decode_ids(row) for row in ids.tolist()]
+        # generate() always ends a name with END, so the end's probability is at len(name)
+        return [(name, p[:len(name) + 1]) for name, p in zip(names, probs)]
 
-    @torch.no_grad()
-    def log_prob(self, names: list[str], condition=None) -> Tensor:
-        """Log-likelihood in nats of whole names (end included) under the model: (len(names),)."""
+    def likelihood(self, x, condition=None, *,
+                   generator: torch.Generator | None = None) -> Likelihood:
+        """Exact log p(name | kind) in nats, the end included: x is padded letter ids (N, block)
+        as the data loader yields them, or a list of names; dims counts letters + the end."""
+        if isinstance(x, (list, tuple)):
+            x = self._ids(x)
+        nll, count = self.nll(x.to(self.head.weight.device), self._kinds(condition, len(x)))
+        return Likelihood("exact", -nll, count)
+
+    def _ids(self, names: list[str]) -> Tensor:
+        """Names → padded letter ids (N, block), 0 (the end) after the last letter."""
         x = torch.zeros(len(names), self.config.block, dtype=torch.int64)
         for i, s in enumerate(names):
             ids = self.encode_text(s)
             if len(ids) >= self.config.block:
                 raise ValueError(f"{s!r} is longer than the {self.config.block - 1} letters modelled")
             x[i, :len(ids)] = torch.tensor(ids, dtype=torch.int64)
-        return -self.nll(x.to(self.head.weight.device), self._kinds(condition, len(names)))[0]
+        return x
 
-    @staticmethod
-    def is_novel(name: str, condition=None) -> bool:
+    @torch.no_grad()
+    def log_prob(self, names: list[str], condition=None) -> Tensor:
+        """Log-likelihood in nats of whole names (end included) under the model: (len(names),)."""
+        return self.likelihood(names, condition).log_p
+
+    def is_novel(self, name: str, condition=None) -> bool:
         """True if `name` is not a census name of that kind (any kind when condition is None)."""
         kinds = KINDS if condition is None else [condition if isinstance(condition, str)
                                                  else KINDS[int(condition)]]
@@ -267,7 +276,7 @@ RECIPES = {
     "chargpt-names": Recipe(
         name="chargpt-names", family="char_gpt", config=CharGPTConfig(), data="names",
         train=TrainConfig(epochs=10, batch_size=256, lr=2e-3),
-        ui={"class_names": list(KINDS), "max_prompt": NAME_WIDTH - 2},
+        ui=UIHints(order=95, class_names=KINDS, max_prompt=NAME_WIDTH - 2),
         summary="Tiny character-level transformer: invents female, male and last names, "
                 "optionally continuing a prefix you type.",
         limits="Trained on US-census names only (a-z, no accents, spaces or hyphens): names from "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from playground.base import Recipe, TrainConfig, register
+from playground.base import Recipe, TrainConfig, UIHints, register
 from playground.models.vae import MNIST_LIMITS, VAE, VAEConfig
 
 
@@ -27,7 +27,7 @@ RECIPES = {
     "cvae-mnist": Recipe(
         name="cvae-mnist", family="cvae", config=CVAEConfig(), data="mnist",
         train=TrainConfig(epochs=60, batch_size=64, lr=2e-3),
-        ui={"slider_range": 3.0, "class_names": [str(i) for i in range(10)]},
+        ui=UIHints(order=30, class_names=tuple(str(i) for i in range(10))),
         summary="Conditional VAE: pick a digit, the 8-D latent sets its style (slant, width, stroke).",
         limits=MNIST_LIMITS + " The same latent gives a similar style across classes, but not "
         "exactly: style and class are not perfectly separated with 400 examples per class.",

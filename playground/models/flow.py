@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
-from playground.base import GenerativeModel, Recipe, TrainConfig, register
+from playground.base import GenerativeModel, Likelihood, Recipe, TrainConfig, UIHints, register
 
 
 @dataclass
@@ -91,6 +91,19 @@ class RealNVP(GenerativeModel):
         z, log_det = self.forward_with_logdet(x)
         return -0.5 * z.pow(2).sum(1) - 0.5 * self.latent_dim * math.log(2 * math.pi) + log_det
 
+    def likelihood(self, x: Tensor, condition: Tensor | None = None, *,
+                   generator: torch.Generator | None = None) -> Likelihood:
+        """Exact log-density of points (B, d), by change of variables."""
+        dims = torch.full((len(x),), x.shape[1], dtype=torch.int64, device=x.device)
+        return Likelihood("exact", self.log_prob(x), dims)
+
+    def web_modules(self, part: str = "decoder") -> list:
+        if part == "decoder":   # f⁻¹: the couplings inverted, last layer first
+            return [("coupling_inverse", c) for c in reversed(self.layers)]
+        if part == "encoder":   # f: each coupling forward (the page's "affine_coupling")
+            return [("affine_coupling", c) for c in self.layers]
+        return super().web_modules(part)
+
     def loss(self, batch) -> Tensor:
         x, _ = batch
         return -self.log_prob(x).mean()
@@ -111,7 +124,7 @@ RECIPES = {
     "flow-moons": Recipe(
         name="flow-moons", family="flow", config=FlowConfig(), data="moons",
         train=TrainConfig(epochs=200, batch_size=256, lr=1e-3),
-        ui={"slider_range": 3.0},
+        ui=UIHints(order=90),
         summary="RealNVP flow on two moons: an exact, invertible map between the moons and a "
         "Gaussian.",
         limits="An invertible map cannot tear the Gaussian into two pieces: a thin bridge of "

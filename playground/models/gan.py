@@ -20,7 +20,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torch.nn.utils.parametrizations import spectral_norm
 
-from playground.base import GenerativeModel, Recipe, TrainConfig, one_hot, register
+from playground.base import GenerativeModel, Recipe, TrainConfig, UIHints, one_hot, register
 
 
 @dataclass
@@ -121,6 +121,12 @@ class DCGAN(GenerativeModel):
                prompt=None, generator: torch.Generator | None = None) -> Tensor:
         """z ~ N(0, T² I): T < 1 trades variety for cleaner digits (the truncation trick)."""
         return self.decode(self.prior(n, temperature, generator), condition)
+
+    def web_modules(self, part: str = "decoder") -> list:
+        g = self.generator
+        if part == "decoder":  # the page folds BatchNorm (eval statistics) into the linear layer
+            return [g.fc, ("reshape", g.feat), g.bn0, nn.ReLU(), *g.net, nn.Sigmoid()]
+        return super().web_modules(part)
 
     # ---- training --------------------------------------------------------------------------
     def _d_losses(self, real, y, fake, y_fake, g):
@@ -289,7 +295,7 @@ RECIPES = {
         # At 30 epochs (the CPU budget) a sweep over lr 4e-4 / 6e-4 gave Fréchet distance 473 / 347,
         # and only 6e-4 kept every class between 5 and 15 % of samples.
         train=TrainConfig(epochs=30, batch_size=64, lr=6e-4),
-        ui={"slider_range": 3.0},
+        ui=UIHints(order=40),
         summary="DCGAN (64-D noise): sharper digits than the VAEs, but no encoder.",
         limits=GAN_LIMITS,
         notes=GAN_NOTES.format(shift=2, ema=0.999),
@@ -299,7 +305,7 @@ RECIPES = {
         # lr 4e-4 beat 2e-4 at 30 epochs in a sweep: Fréchet distance 77 vs 156, conditional
         # accuracy 97 % vs 93 %.
         train=TrainConfig(epochs=30, batch_size=64, lr=4e-4),
-        ui={"slider_range": 3.0, "class_names": [str(i) for i in range(10)]},
+        ui=UIHints(order=50, class_names=tuple(str(i) for i in range(10))),
         summary="Conditional GAN: pick a digit; the 64-D noise sets its style.",
         limits=GAN_LIMITS + " The same noise gives related but not identical styles across classes.",
         notes=GAN_NOTES.format(shift=2, ema=0.999) + " Conditioning: one-hot label concatenated "

@@ -21,7 +21,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from playground.base import GenerativeModel, Recipe, TrainConfig, one_hot, register
+from playground.base import (GenerativeModel, Likelihood, Recipe, TrainConfig, UIHints, one_hot,
+                             register)
 from playground.sampling import check_temperature, sample_bernoulli_logits
 
 
@@ -113,26 +114,36 @@ class PixelCNN(GenerativeModel):
         """log p(x | label) in nats of images binarised at 0.5, (B,)."""
         return -self.nll(x, condition)
 
+    def likelihood(self, x: Tensor, condition: Tensor | None = None, *,
+                   generator: torch.Generator | None = None) -> Likelihood:
+        """Exact log p(x | label) of images binarised at 0.5."""
+        dims = torch.full((len(x),), x[0].numel(), dtype=torch.int64, device=x.device)
+        return Likelihood("exact", self.log_prob(x, condition), dims)
+
     # ---- cached autoregressive sampling --------------------------------------------------
-    @torch.no_grad()
     def sample_steps(self, n: int, *, temperature: float = 1.0, condition: Tensor | None = None,
-                     generator: torch.Generator | None = None, every: int = 28,
-                     given: Tensor | None = None, mask: Tensor | None = None
-                     ) -> Iterator[Tensor]:
-        """Write n digits pixel by pixel, yielding the partial images (n, 1, H, W) after every
+                     generator: torch.Generator | None = None, steps: int | None = None,
+                     start: Tensor | None = None, given: Tensor | None = None,
+                     mask: Tensor | None = None, every: int = 28
+                     ) -> Iterator[tuple[Tensor, dict[str, Tensor]]]:
+        """Write n digits pixel by pixel, yielding (partial images (n, 1, H, W), {}) after every
         `every` pixels (28 = once per row) and at the end. Unwritten pixels are 0. temperature
         divides the logits: 1 = the model's distribution, < 1 = bolder/cleaner, 0 = greedy.
+        Not a chain: `steps` and `start` raise ValueError. Arguments are checked here, before the
+        first frame.
 
         Completion: `given` images (n or 1, 1, H, W) (binarised at 0.5) and a boolean `mask` of
         the same shape (True = given) make the sampler copy the given pixels instead of sampling
         them. The model only sees pixels above and to the left, so what is given below or to the
         right of a pixel cannot inform it. Rows given in full cost no per-pixel work."""
+        self._not_a_chain(steps, start)
         check_temperature(temperature)
         if n < 1 or every < 1:
             raise ValueError(f"need n >= 1 and every >= 1, got n={n}, every={every}")
         S = self.config.image_size
         if (given is None) != (mask is None):
             raise ValueError("completion needs both `given` pixels and their `mask`")
+        full_rows = None
         if given is not None:
             if given.shape != mask.shape or given.dim() != 4 or given.shape[1:] != (1, S, S) \
                     or given.shape[0] not in (1, n):
@@ -149,6 +160,11 @@ class PixelCNN(GenerativeModel):
             condition = condition.expand(n)
         if condition.numel() != n:
             raise ValueError(f"got {condition.numel()} labels for {n} images")
+        return self._write(n, temperature, condition, generator, every, given, mask, full_rows)
+
+    @torch.no_grad()
+    def _write(self, n, temperature, condition, generator, every, given, mask, full_rows):
+        """The cached sampler behind `sample_steps`, on checked arguments."""
         dev = self.cond.weight.device
         S, L, c, p = self.config.image_size, self.config.n_layers, self.config.channels, self.p
         bias = self._cond_bias(condition, torch.float32)
@@ -176,7 +192,7 @@ class PixelCNN(GenerativeModel):
                 img[:, :, r] = given[:, :, r]
                 before, done = done, done + S
                 if done // every > before // every or done == S * S:
-                    yield img.clone()
+                    yield img.clone(), {}
             for col in range(S if given is None or not full_rows[r] else 0):
                 h_in, below = row_in, None
                 for i in range(L):
@@ -195,7 +211,7 @@ class PixelCNN(GenerativeModel):
                 row_in[:, 0, p + 1 + col] = pixel
                 done += 1
                 if done % every == 0 or done == S * S:
-                    yield img.clone()
+                    yield img.clone(), {}
             # Row r is written: compute row r of every vertical layer, for the next row's links.
             v_in = img
             for i in range(L):
@@ -209,8 +225,8 @@ class PixelCNN(GenerativeModel):
                prompt=None, generator: torch.Generator | None = None) -> Tensor:
         """n binary digits (n, 1, H, W) of the asked classes; see `sample_steps` for the knobs."""
         frame = None
-        for frame in self.sample_steps(n, temperature=temperature, condition=condition,
-                                       generator=generator, every=self.config.image_size ** 2):
+        for frame, _ in self.sample_steps(n, temperature=temperature, condition=condition,
+                                          generator=generator, every=self.config.image_size ** 2):
             pass
         return frame
 
@@ -232,7 +248,7 @@ RECIPES = {
         # judged as asked at T=1: kernel 3 x 8 layers, 5 epochs 37 %, 15 epochs 64 %;
         # kernel 5 x 10 layers, 15 epochs 93 %
         train=TrainConfig(epochs=15, batch_size=32, lr=3e-3),
-        ui={"class_names": [str(i) for i in range(10)], "stream_every": 28},
+        ui=UIHints(order=70, class_names=tuple(str(i) for i in range(10)), stream_every=28),
         summary="Gated PixelCNN: pick a digit and watch it being written pixel by pixel.",
         limits="Binary pixels only (MNIST thresholded at 0.5), trained on 4,000 digits: 93 % of "
                "T=1 samples are read by the judge as the digit that was asked for; the rest include "

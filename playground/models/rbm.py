@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from playground.base import GenerativeModel, Recipe, TrainConfig, register
+from playground.base import GenerativeModel, Likelihood, Recipe, TrainConfig, UIHints, register
 from playground.sampling import check_temperature
 
 
@@ -97,12 +97,38 @@ class RBM(GenerativeModel):
             raise ValueError(f"latent has shape {tuple(z.shape)}, model expects (B, {self.latent_dim})")
         return self._image(self.p_v(z))
 
-    def web_modules(self) -> list:
-        """The decoder for the page to run (playground/webdecoder.py): p(v=1|h) = σ(hWᵀ + b)."""
-        fc = nn.Linear(self.latent_dim, self.W.shape[0])
-        fc.weight, fc.bias = self.W, self.b  # W is (V, H): already Linear's (out, in) layout
-        s = self.config.image_size
-        return [fc, nn.Sigmoid(), ("reshape", (1, s, s))]
+    def web_modules(self, part: str = "decoder") -> list:
+        """The decoder p(v=1|h) = σ(hWᵀ + b) or the encoder p(h=1|v) = σ(vW + c), for the page."""
+        n_v, s = self.W.shape[0], self.config.image_size
+        if part == "decoder":
+            fc = nn.Linear(self.latent_dim, n_v)
+            fc.weight, fc.bias = self.W, self.b  # W is (V, H): already Linear's (out, in) layout
+            return [fc, nn.Sigmoid(), ("reshape", (1, s, s))]
+        if part == "encoder":                    # reads the flattened image as it is, like encode
+            fc = nn.Linear(n_v, self.latent_dim)
+            fc.weight, fc.bias = nn.Parameter(self.W.detach().t()), self.c
+            return [fc, nn.Sigmoid()]
+        return super().web_modules(part)
+
+    def likelihood(self, x: Tensor, condition: Tensor | None = None, *,
+                   generator: torch.Generator | None = None) -> Likelihood:
+        """log Z sums over 2^V images, so log p(x) is out of reach: the pseudo-likelihood
+        Σ_i log p(v_i | v_rest) of x binarised at 0.5 stands in for it, exact over all pixels.
+        parts["free_energy"]: F(x) of x as given (grey values too), = -log p(x) - log Z."""
+        v = _binary(x).to(self.W.dtype)                                          # (N, V)
+        pll = torch.cat([self._pseudo_log_likelihood(v[i:i + 50]) for i in range(0, len(v), 50)])
+        dims = torch.full((len(v),), v.shape[1], dtype=torch.int64, device=v.device)
+        return Likelihood("pseudo", pll, dims, {"free_energy": self.free_energy(x)})
+
+    def _pseudo_log_likelihood(self, v: Tensor) -> Tensor:
+        """Σ_i log σ(F(v with pixel i flipped) − F(v)) per binary image (B, V) → (B,): flipping
+        pixel i changes the hidden pre-activations by ±W_i, so all V flips cost one (B, V, H)."""
+        pre = v @ self.W + self.c                                                # (B, H)
+        sign = 1 - 2 * v                                                         # +1 turns a pixel on
+        flipped = pre[:, None, :] + sign[:, :, None] * self.W[None]              # (B, V, H)
+        f_flip = -(v @ self.b)[:, None] - sign * self.b - F.softplus(flipped).sum(2)  # (B, V)
+        f = self.free_energy(v)[:, None]                                         # (B, 1)
+        return (-F.softplus(f - f_flip)).sum(1)
 
     @torch.no_grad()
     def gibbs_chain(self, v0: Tensor, *, steps: int, temperature: float = 1.0,
@@ -152,8 +178,8 @@ class RBM(GenerativeModel):
 
     def sample_steps(self, n: int, *, temperature: float = 1.0, condition: Tensor | None = None,
                      generator: torch.Generator | None = None, steps: int | None = None,
-                     start: Tensor | None = None, frames: int = 100,
-                     given: Tensor | None = None, mask: Tensor | None = None
+                     start: Tensor | None = None, given: Tensor | None = None,
+                     mask: Tensor | None = None, frames: int = 100
                      ) -> Iterator[tuple[Tensor, dict[str, Tensor]]]:
         """The "stepwise" capability: about `frames` frames of n Gibbs chains from noise (or from
         `start` images), each with every chain's free energy and the step it was taken at.
@@ -245,7 +271,7 @@ RECIPES = {
     "rbm-mnist": Recipe(
         name="rbm-mnist", family="rbm", config=RBMConfig(), data="mnist",
         train=TrainConfig(epochs=60, batch_size=50, lr=1e-3),
-        ui={"slider_range": 1.0, "slider_min": 0.0, "gibbs_every": 10, "chain": True, "steps": 1000},
+        ui=UIHints(order=80, slider_range=1.0, slider_min=0.0, chain_steps=1000),
         summary="Restricted Boltzmann machine: watch a Gibbs chain turn noise into a digit and its "
                 "free energy fall.",
         limits="Pixels are binarised at 0.5, so samples are stroke masks, not grey digits. The "

@@ -11,7 +11,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from playground.base import GenerativeModel, Recipe, TrainConfig, one_hot, register
+from playground.base import (GenerativeModel, Likelihood, Recipe, TrainConfig, UIHints, one_hot,
+                             register)
 
 
 @dataclass
@@ -78,6 +79,27 @@ class VAE(GenerativeModel):
         kl = 0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar).sum(1)
         return rec, kl
 
+    def likelihood(self, x: Tensor, condition: Tensor | None = None, *,
+                   generator: torch.Generator | None = None) -> Likelihood:
+        """The ELBO with one z drawn per image from `generator`: a lower bound on log p(x)."""
+        rec, kl = self.elbo_terms(x, condition, generator=generator)
+        dims = torch.full((len(x),), x[0].numel(), dtype=torch.int64, device=x.device)
+        return Likelihood("bound", -(rec + kl), dims, {"rec": rec, "kl": kl})
+
+    def web_modules(self, part: str = "decoder") -> list:
+        k, d = self.config.n_classes, self.latent_dim
+        if part == "decoder":
+            return [*self.dec_fc, ("reshape", self.feat), *self.decoder, nn.Sigmoid()]
+        if part == "encoder":  # the posterior mean: the first latent_dim rows of the last layer
+            last = self.enc_fc[-1]
+            mean = nn.Linear(last.in_features, d)
+            mean.weight, mean.bias = nn.Parameter(last.weight[:d].detach()), \
+                nn.Parameter(last.bias[:d].detach())
+            s = self.config.image_size
+            convs = [("reshape", (1, s, s)), *self.encoder]              # (B, 2c·7·7) features
+            return [*([("keep_tail", k, convs)] if k else convs), *self.enc_fc[:-1], mean]
+        return super().web_modules(part)
+
     def loss(self, batch) -> Tensor:
         x, y = batch
         rec, kl = self.elbo_terms(x, y if self.config.n_classes else None)
@@ -107,7 +129,7 @@ RECIPES = {
     "vae-mnist-2d": Recipe(
         name="vae-mnist-2d", family="vae", config=VAEConfig(latent_dim=2), data="mnist",
         train=TrainConfig(epochs=60, batch_size=64, lr=2e-3),
-        ui={"slider_range": 3.0},
+        ui=UIHints(order=10),
         summary="VAE with a 2-D latent: the latent plane itself is the map of all ten digits.",
         limits=MNIST_LIMITS + " Two dimensions cannot hold every style: digits are blurrier "
         "than the 16-D model's and some classes (4/9, 3/5/8) share regions.",
@@ -115,7 +137,7 @@ RECIPES = {
     "vae-mnist-16d": Recipe(
         name="vae-mnist-16d", family="vae", config=VAEConfig(latent_dim=16), data="mnist",
         train=TrainConfig(epochs=60, batch_size=64, lr=2e-3),
-        ui={"slider_range": 3.0},
+        ui=UIHints(order=20),
         summary="VAE with a 16-D latent: sharper digits; slide raw axes or principal directions.",
         limits=MNIST_LIMITS + " Raw latent axes are not disentangled: one axis changes several "
         "traits at once, which is why the principal-direction mode is offered.",
