@@ -23,6 +23,19 @@ SAMPLE_CACHE = 256       # recent sample() answers kept (a 64-grid is 50 KB: ≤
 CHAIN_STARTS = ("noise", "digit")
 
 
+def stream(frames):
+    """A model's `sample_steps` iterator → (images (n, H, W) uint8, stats {name: (n,) floats}).
+    Gradio resumes a stream on any worker thread, and inference mode is per thread: it is entered
+    around each step, or in-place updates of the sampler's tensors fail mid-stream."""
+    while True:
+        with torch.inference_mode():
+            out = next(frames, None)
+        if out is None:
+            return
+        images, stats = out
+        yield to_uint8(images), {k: v.float().cpu().numpy() for k, v in stats.items()}
+
+
 class Inference:
     """Validated model calls over a ModelStore. Safe to call from many threads."""
 
@@ -145,18 +158,8 @@ class Inference:
         cond = self.condition(info, label, n)
         m = self.store.model(info.id)
         with heavy(info.capabilities):
-            frames = m.sample_steps(n, temperature=t, condition=cond,
-                                    generator=self.generator(seed), **kwargs)
-            while True:
-                # Gradio resumes a stream on any worker thread, and inference mode is per thread:
-                # it is entered around each step, or in-place updates of the sampler's tensors
-                # fail mid-stream.
-                with torch.inference_mode():
-                    out = next(frames, None)
-                if out is None:
-                    return
-                images, stats = out
-                yield to_uint8(images), {k: v.float().cpu().numpy() for k, v in stats.items()}
+            yield from stream(m.sample_steps(n, temperature=t, condition=cond,
+                                             generator=self.generator(seed), **kwargs))
 
     # ---- text ----
     def sample_text(self, model_id, n, *, temperature=1.0, seed=0, label=None, prompt="",

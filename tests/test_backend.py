@@ -5,7 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from playground.backend import MAX_SAMPLES, Backend, PlaygroundError
+from playground.backend import Backend
+from playground.errors import PlaygroundError, MAX_SAMPLES
 
 SHIPPED = {"vae-mnist-2d", "vae-mnist-16d", "cvae-mnist"}
 

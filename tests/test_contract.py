@@ -349,11 +349,7 @@ FAMILY_INTERNALS = [r"\bdec_fc\b", r"\benc_fc\b", r"\bgenerator\.(fc|bn0|net)\b"
                     r"""ui(\.get\(|\[)["'](chain|steps|gibbs_every)["']"""]
 # Uses in modules other helpers own, to be switched to the protocols at merge. Each entry must
 # still be needed: when a module is switched, the test fails until its entry is deleted.
-PENDING = {"playground/backend.py": {r"sample_with_probs\(",
-                                     r"""ui(\.get\(|\[)["'](chain|steps|gibbs_every)["']"""},
-           "playground/tools.py": {r"elbo_terms\(", r"free_energy\(", r"\bm(odel)?\.log_prob\(",
-                                   r"hasattr\(m(odel)?,"},
-           "playground/ui/steps.py": {r"""ui(\.get\(|\[)["'](chain|steps|gibbs_every)["']"""}}
+PENDING: dict[str, set[str]] = {}  # modules still to switch to the protocols (none left)
 
 
 def test_no_module_outside_the_families_reads_their_internals():

@@ -78,7 +78,7 @@ def test_pixelcnn_completion_copies_the_given_pixels_and_stays_causal():
     m = tiny("pixelcnn-mnist")
     given, mask = top_half_given()
     labels = torch.tensor([2, 5])
-    frames = list(m.sample_steps(2, temperature=0, condition=labels, given=given, mask=mask))
+    frames = [f for f, _ in m.sample_steps(2, temperature=0, condition=labels, given=given, mask=mask)]
     out = frames[-1]
     assert len(frames) == 28 and torch.equal(out[:, :, :14], given[:, :, :14].expand(2, -1, -1, -1))
     # Greedy completion = the full forward pass's argmax on every sampled pixel (the given rows

@@ -10,7 +10,9 @@ import pytest
 from PIL import Image
 
 from playground import tools as T
-from playground.backend import SLIDERS, Backend, val_split
+from playground.backend import Backend
+from playground.data import split
+from playground.store import SLIDERS
 from playground.ui.common import default_model
 from playground.ui.tools import arithmetic, completion, digit, export, interpolation, neighbours, style
 from playground.ui.tools.widgets import select_tool_model
@@ -128,7 +130,7 @@ def test_completion_handler_streams(tools):
     sheet, progress, files = frames[-1]
     assert progress.startswith("Done") and sheet.shape == (30, 5 * 29 + 1) and len(files) == 2
     row = rows_of(files)[0]
-    x, y = val_split("mnist")
+    x, y = split("mnist", "val")
     assert row["number"] == "3" and row["label"] == str(int(y[3]))   # the digit's own class
     refused(lambda: completion.complete_digit(tools, "pixelcnn-mnist", "sample", 3, None,
                                               "bottom half", 2, 0, 1.0, ""), "real digit")

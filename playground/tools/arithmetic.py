@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from playground.backend import ModelInfo
+from playground.store import ModelInfo
 from playground.errors import PlaygroundError, check_int, check_number, check_temperature
 from playground.tools.core import MAX_TOOL_IMAGES, Tools
 

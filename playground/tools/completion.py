@@ -9,7 +9,10 @@ from typing import Iterator
 import numpy as np
 import torch
 
-from playground.backend import ModelInfo, digit_from_image, stepped, val_split
+from playground.data import split
+from playground.images import digit_from_image
+from playground.inference import stream
+from playground.store import ModelInfo
 from playground.errors import PlaygroundError, check_int, check_seed, check_temperature
 from playground.gate import heavy
 from playground.tools.core import MAX_TOOL_IMAGES, SOURCES, Tools, image_size
@@ -68,7 +71,7 @@ def complete(tools: Tools, model_id, source, number, drawing=None, *, hide="bott
                               "or 'drawing'")
     index = None
     if source == "data":
-        x, y = val_split(info.dataset)
+        x, y = split(info.dataset, "val")
         index = check_int(number, "validation index", 0, len(x) - 1)
         digit = x[index, 0].numpy()
         if info.has("condition") and (label is None or label == ""):
@@ -101,7 +104,7 @@ def complete(tools: Tools, model_id, source, number, drawing=None, *, hide="bott
 def _frames(info: ModelInfo, run, hidden: int) -> Iterator[tuple[np.ndarray, str]]:
     """The sampler's frames with a progress line, inside the gate: one heavy sampler at a time."""
     with heavy(info.capabilities):
-        for k, (images, stats) in enumerate(stepped(run()), 1):
+        for k, (images, stats) in enumerate(stream(run()), 1):
             step = stats.get("step")
             text = (f"Gibbs step {int(step[0])} (given pixels clamped)" if step is not None
                     else f"row {min(k, images.shape[-2])} of {images.shape[-2]} "

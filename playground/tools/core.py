@@ -15,7 +15,9 @@ import numpy as np
 import torch
 
 from playground import judge
-from playground.backend import IMAGE_SIZES, Backend, ModelInfo, val_split
+from playground.backend import Backend
+from playground.data import IMAGE_SIZES, split
+from playground.store import ModelInfo
 from playground.errors import (MAX_POINTS, MAX_SAMPLES, PlaygroundError, check_choice, check_int,
                                check_seed)
 from playground.lru import LRU
@@ -147,7 +149,7 @@ class Tools:
             raise PlaygroundError(f"{info.id} has no encoder: it can only start from prior samples "
                                   f"(choose 'sample')")
         if source == "data":
-            x, y = val_split(info.dataset)
+            x, y = split(info.dataset, "val")
             i = check_int(number, "validation index", 0, len(x) - count)
             z = self.encode(info, x[i:i + count], y[i:i + count])
             return z, [{"source": "data", "index": i + k, "label": int(y[i + k])}

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from playground.backend import ModelInfo, to_uint8, val_split
+from playground.data import split
+from playground.images import to_uint8
+from playground.store import ModelInfo
 from playground.errors import MAX_SAMPLES, check_int
 from playground.tools.core import Tools
 
@@ -61,7 +63,7 @@ def _validation(tools: Tools, info: ModelInfo) -> tuple[np.ndarray, np.ndarray]:
     """Reconstruction errors (N,) and reconstructions (N, H, W) uint8 of every validation digit,
     computed once per process."""
     def compute():
-        x, y = val_split(info.dataset)
+        x, y = split(info.dataset, "val")
         z = tools.encode(info, x, y)
         recon = tools.render(info, z, y.numpy())
         errors = ((recon / 255.0 - x[:, 0].numpy()) ** 2).reshape(len(x), -1).mean(1)
@@ -82,7 +84,7 @@ def anomaly(tools: Tools, model_id, drawing, label=None, top=TOP_ANOMALIES) -> A
     mine = _reconstruct(tools, info, drawing, label)
     errors, recon = _validation(tools, info)
     worst = np.argsort(-errors)[:top]
-    x, y = val_split(info.dataset)
+    x, y = split(info.dataset, "val")
     originals = to_uint8(x[torch.from_numpy(worst.copy())])
     return Anomaly(digit=mine, validation_errors=errors,
                    percentile=float((errors < mine.error).mean() * 100),

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from playground.backend import grid
+from playground.images import grid
 from playground.errors import MAX_SAMPLES, check_int, check_seed, check_temperature
 from playground.files import write_atomic
 from playground.tools.core import Tools

@@ -9,7 +9,7 @@ import numpy as np
 import torch
 
 from playground import sampling
-from playground.backend import ModelInfo
+from playground.store import ModelInfo
 from playground.errors import check_choice, check_int, check_seed, check_temperature
 from playground.tools.core import Tools, makes_images
 
@@ -75,15 +75,33 @@ def interpolate(tools: Tools, model_id, a: tuple, b: tuple, *, method="slerp", s
         seed=seed, label=None if k is None else info.class_names[k], cloud=cloud)
 
 
-# protocol: switched to model.likelihood at merge
+LIKELIHOOD_NAMES = {"exact": "log p(x) of the decoded frame (nats)",
+                    "bound": "ELBO of the decoded frame (nats)",
+                    "pseudo": "pseudo-log-likelihood of the decoded frame (nats)"}
+
+
 def likelihood(tools: Tools, info: ModelInfo, frames: np.ndarray, label: int | None, seed: int
                ) -> tuple[np.ndarray, str] | None:
     """Per-frame log-likelihood of rendered frames (images (N, H, W) uint8 as shown, or points
-    (N, 2)), or its stand-in, and its name; None when the model has no likelihood. Exact where the
-    model has one (flows), the ELBO (averaged over ELBO_DRAWS posterior draws) for VAEs, minus the
-    free energy (log p + log Z) for energy models."""
+    (N, 2)), or the stand-in the model computes (a bound, a pseudo-likelihood), and its name; None
+    when the model has no likelihood. A bound from one posterior draw is noisy, so it is averaged
+    over ELBO_DRAWS draws."""
     if not info.has("likelihood"):
         return None
+    m, dev = tools.backend.model(info.id), tools.backend.device
+    x = torch.from_numpy(np.asarray(frames, np.float32)).to(dev)
+    if makes_images(info):
+        x = x[:, None] / 255                                               # (N, 1, H, W)
+    cond = None if label is None else torch.full((len(x),), label, dtype=torch.long, device=dev)
+    g = torch.Generator(dev).manual_seed(seed)
+    with torch.inference_mode():
+        lik = m.likelihood(x, cond, generator=g)
+        values = lik.log_p
+        if lik.kind == "bound":
+            cr = None if cond is None else cond.repeat_interleave(ELBO_DRAWS, 0)
+            draws = m.likelihood(x.repeat_interleave(ELBO_DRAWS, 0), cr, generator=g).log_p
+            values = draws.view(len(x), ELBO_DRAWS).mean(1)
+    return values.float().cpu().numpy(), LIKELIHOOD_NAMES[lik.kind]
     m, dev = tools.backend.model(info.id), tools.backend.device
     x = torch.from_numpy(np.asarray(frames, np.float32)).to(dev)
     if makes_images(info):

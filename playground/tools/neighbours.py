@@ -9,7 +9,8 @@ import numpy as np
 import torch
 
 from playground import judge
-from playground.backend import to_uint8, val_split
+from playground.data import split
+from playground.images import to_uint8
 from playground.errors import PlaygroundError, check_int, check_seed, check_temperature
 from playground.files import write_atomic
 from playground.tools.core import MAX_TOOL_IMAGES, Tools
@@ -89,7 +90,7 @@ def training_index(tools: Tools) -> TrainingIndex:
 
     def compute():
         x, y = tools.train_split(data)
-        xv, _ = val_split(data)
+        xv, _ = split(data, "val")
         feats, feats_v = _data_features(tools, x, xv)
         flat = x.flatten(1)
         base = {"pixel": torch.cdist(xv.flatten(1), flat).min(1).values.median().item(),

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import gradio as gr
 
-from playground.backend import MAX_SAMPLES, Backend, grid
+from playground.backend import Backend
+from playground.errors import MAX_SAMPLES
+from playground.images import grid
 from playground.ui.common import card_markdown, default_model, user_errors
 
 

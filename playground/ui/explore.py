@@ -5,7 +5,9 @@ from __future__ import annotations
 import gradio as gr
 import numpy as np
 
-from playground.backend import MAX_SEED, SLIDERS, Backend, PlaygroundError, check_int, check_temperature
+from playground.backend import Backend
+from playground.errors import PlaygroundError, MAX_SEED, check_int, check_temperature
+from playground.store import SLIDERS
 from playground.ui.common import card_markdown, default_model, no_model, user_errors
 from playground.ui.plots import flow_figure
 
@@ -165,7 +167,7 @@ def create_explore_tab(backend: Backend) -> dict | None:
             zc = backend.prior_samples(model_id, 2000, temperature=temperature, seed=seed)
             return None, flow_figure(zc, backend.decode(model_id, zc),
                                      title=f"2,000 samples at T={temperature:g}")
-        from playground.backend import grid
+        from playground.images import grid
         images = backend.sample(model_id, GRID, temperature=temperature, seed=seed, label=label)
         return grid(images, ncol=8), None
 

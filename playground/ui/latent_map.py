@@ -11,7 +11,9 @@ import json
 import gradio as gr
 
 from playground import projection as proj
-from playground.backend import SLIDERS, Backend, PlaygroundError
+from playground.backend import Backend
+from playground.errors import PlaygroundError
+from playground.store import SLIDERS
 from playground.ui.common import card_markdown, default_model, no_model, user_errors
 from playground.ui.plots import map_figure
 

@@ -6,7 +6,9 @@ import gradio as gr
 import numpy as np
 import plotly.graph_objects as go
 
-from playground.backend import MAX_CHAIN_STEPS, MAX_STEP_IMAGES, Backend, grid
+from playground.backend import Backend
+from playground.errors import MAX_CHAIN_STEPS, MAX_STEP_IMAGES
+from playground.images import grid
 from playground.ui.common import card_markdown, default_model, user_errors
 
 

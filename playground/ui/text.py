@@ -6,7 +6,8 @@ import html
 
 import gradio as gr
 
-from playground.backend import MAX_TEXTS, Backend
+from playground.backend import Backend
+from playground.errors import MAX_TEXTS
 from playground.ui.common import card_markdown, default_model, user_errors
 
 

@@ -8,7 +8,7 @@ import gradio as gr
 import numpy as np
 import plotly.graph_objects as go
 
-from playground.backend import SLIDERS
+from playground.store import SLIDERS
 from playground.errors import PlaygroundError
 from playground.tools import Tools, digit
 from playground.ui.common import user_errors

@@ -8,7 +8,7 @@ import functools
 import gradio as gr
 import numpy as np
 
-from playground.backend import grid
+from playground.images import grid
 from playground.tools import MAX_TOOL_IMAGES, Tools
 from playground.ui.common import default_model, no_model, user_errors
 
