@@ -199,6 +199,12 @@ def test_a_kept_model_decodes_in_the_page(family, tmp_path):
     assert np.abs(np.array(json.loads(done.stdout), np.float32) - want).max() <= 1e-5
 
 
+def test_the_page_has_one_coupling_op():
+    """Live and shipped flows share one convention, so the interpreters carry one coupling op."""
+    assert "affine_coupling" not in webdecoder.OPS
+    assert "affine_coupling" not in (ROOT / "assets" / "webdecoder.js").read_text()
+
+
 # ---- the tab's handlers, called as Gradio would --------------------------------------------------
 def test_knobs_shown_are_the_family_s_own():
     assert ui.knob_visibility("gan", "moons") == (True, True, False, False, False)
