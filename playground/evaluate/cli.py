@@ -10,7 +10,8 @@ from playground.errors import PlaygroundError
 from playground.evaluate.scores import SAMPLES, SEED
 from playground.evaluate.service import Evaluator
 
-USAGE = """\
+USAGE = """Quality/diversity curves against temperature and the likelihood table of the shipped models.
+
     python -m playground.evaluate --all                 # (re)compute pretrained/<id>/evaluation.json
     python -m playground.evaluate --model pixelcnn-mnist
     python -m playground.evaluate --table               # the T=1 table of every shipped file
@@ -49,9 +50,8 @@ def table_at(evaluator: Evaluator, temperature: float = 1.0) -> str:
 
 def main(argv=None) -> None:
     from playground.backend import Backend
-    parser = argparse.ArgumentParser(prog="python -m playground.evaluate", usage=USAGE,
-                                     description="Quality/diversity curves against temperature "
-                                                 "and the likelihood table of the shipped models.")
+    parser = argparse.ArgumentParser(prog="python -m playground.evaluate", description=USAGE,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     which = parser.add_mutually_exclusive_group(required=True)
     which.add_argument("--all", action="store_true", help="every shipped generative model")
     which.add_argument("--model", action="append", help="one model id (repeat for more)")
