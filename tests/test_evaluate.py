@@ -1,5 +1,5 @@
 """The Evaluate tab: curves against temperature, the shipped-curves cache, bounds and errors; unit
-tests of playground/evaluate.py, then the HTTP API through gradio_client against the real app."""
+tests of playground/evaluate/, then the HTTP API through gradio_client against the real app."""
 import json
 import math
 import shutil

@@ -40,6 +40,15 @@ def test_live_families_use_the_shipped_vocabulary():
     assert len(layers) == 3 and all(type(c) is Coupling for c in layers)
 
 
+def test_live_needs_nothing_of_the_web_backend():
+    """A training library: validators from playground.errors, never the web service layer."""
+    import sys
+    code = "import sys, playground.live; print('playground.backend' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120, check=True)
+    assert done.stdout.strip() == "False"
+
+
 @pytest.mark.parametrize("family,loss", [("vae", "loss"), ("flow", "NLL")])
 def test_likelihood_families_reduce_their_loss(family, loss):
     t = trainer(family=family)
