@@ -28,16 +28,16 @@
     return {data: out, shape: x.shape};
   }
 
-  /** One affine coupling: (s, t) = net(mask · y), s tanh-bounded; the kept coordinates (mask 1)
-   * pass, the others become (y − t) · exp(−s) (inverse) or y · exp(s) + t. */
-  function coupling(x, op, inverse) {
+  /** One affine coupling run backwards: (s, t) = net(mask · y), s tanh-bounded; the kept
+   * coordinates (mask 1) pass, the others become (y − t) · exp(−s). */
+  function couplingInverse(x, op) {
     const d = x.data.length, m = op.max_log_scale;
     let h = map(x, (v, i) => v * op.mask[i]);
     for (const o of op.ops) h = OPS[o.op](h, o);
     const out = new Float32Array(d);
     for (let i = 0; i < d; i++) {
       const free = 1 - op.mask[i], s = m * Math.tanh(h.data[i] / m) * free, t = h.data[d + i] * free;
-      out[i] = inverse ? (x.data[i] - t) * Math.exp(-s) : x.data[i] * Math.exp(s) + t;
+      out[i] = (x.data[i] - t) * Math.exp(-s);
     }
     return {data: out, shape: [d]};
   }
@@ -113,8 +113,7 @@
       }
       return {data: out, shape: [cOut, oh, ow]};
     },
-    coupling_inverse: (x, op) => coupling(x, op, true),  // x = (y − t) · exp(−s)
-    affine_coupling: (x, op) => coupling(x, op, false),  // x = y · exp(s) + t
+    coupling_inverse: couplingInverse,                   // x = (y − t) · exp(−s)
     silu: x => map(x, v => v / (1 + Math.exp(-v))),
     relu: x => map(x, v => (v > 0 ? v : 0)),
     leaky_relu: (x, op) => map(x, v => (v >= 0 ? v : v * op.slope)),

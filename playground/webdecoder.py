@@ -13,8 +13,8 @@ a tensor T is {"shape": [...], "data": base64 of little-endian float32}. The inp
 latent, followed by the one-hot class for conditional models. A point model's spec has "output":
 "points", "output_shape": [2], ops such as {"op": "coupling_inverse", "mask": [1, 0],
 "max_log_scale": 2.0, "ops": [the scale/shift MLP's ops]} (an affine coupling layer run backwards:
-x = (y - t(kept)) · exp(-s(kept)), kept = mask · y, s bounded by tanh; "affine_coupling" runs
-x = y · exp(s(kept)) + t(kept) instead, for the flows trained in the page), and "prior_draws": a fixed
+x = (y - t(kept)) · exp(-s(kept)), kept = mask · y, s bounded by tanh; the flows trained in the page
+use the same couplings), and "prior_draws": a fixed
 set of N(0, I) latents the page scales by T and decodes for the faint background of both planes.
 
 An encoder's spec ("part": "encoder", "output": "latent", "output_shape": [D]) reads the
@@ -106,7 +106,7 @@ def _ops(path: list) -> list[dict]:
     for m in path:
         if isinstance(m, tuple) and m[0] == "reshape":
             ops.append({"op": "reshape", "shape": [int(v) for v in m[1]]})
-        elif isinstance(m, tuple) and m[0] in ("coupling_inverse", "affine_coupling"):
+        elif isinstance(m, tuple) and m[0] == "coupling_inverse":
             c = m[1]
             ops.append({"op": m[0], "mask": c.mask.detach().cpu().tolist(),
                         "max_log_scale": float(c.max_log_scale), "ops": _ops(list(c.net))})
@@ -251,17 +251,16 @@ def _conv_transpose2d(x, op):
     return full[:, :, p:p + oh, p:p + ow] + b[None, :, None, None]
 
 
-def _coupling(x, op, inverse: bool):
-    """One affine coupling; the kept coordinates (mask 1) pass, the others become (x - t) · exp(-s)
-    ("coupling_inverse": the shipped flow's Coupling.inverse) or x · exp(s) + t ("affine_coupling":
-    the sampling direction of the flows trained in the page)."""
+def _coupling(x, op):
+    """One affine coupling run backwards (the flow's Coupling.inverse): the kept coordinates
+    (mask 1) pass, the others become (x - t) · exp(-s)."""
     mask, m = np.asarray(op["mask"], np.float64), op["max_log_scale"]
     h = x * mask
     for o in op["ops"]:
         h = OPS[o["op"]](h, o)
     s, t = np.split(h, 2, axis=1)                              # (B, d) each
     s, t = m * np.tanh(s / m) * (1 - mask), t * (1 - mask)
-    return (x - t) * np.exp(-s) if inverse else x * np.exp(s) + t
+    return (x - t) * np.exp(-s)
 
 
 def _keep_tail(x, op):
@@ -294,8 +293,7 @@ OPS = {
     "keep_tail": _keep_tail,
     "conv_transpose2d": _conv_transpose2d,
     "conv2d": _conv2d,
-    "coupling_inverse": lambda x, op: _coupling(x, op, inverse=True),
-    "affine_coupling": lambda x, op: _coupling(x, op, inverse=False),
+    "coupling_inverse": _coupling,
     "silu": lambda x, op: x / (1 + np.exp(-x)),
     "relu": lambda x, op: np.maximum(x, 0),
     "leaky_relu": lambda x, op: np.where(x >= 0, x, x * op["slope"]),

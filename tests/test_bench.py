@@ -34,3 +34,15 @@ def test_table_prints_every_figure():
     for figure in ("cold start", "700 MB", "in_page", "server_path", "p95 2 ms", "20 ms/request",
                    "clients' CPU 0.5 cores", "0 requests/move"):
         assert figure in text
+
+
+def test_in_page_models_come_from_the_registry(backend):
+    """One image model and one point model whose decoders the page runs, the first of each in
+    model order: the bench times both of the page's drawings whatever models are shipped."""
+    picked = bench.in_page_models()
+    decoders = [m for m in backend.models("decode") if backend.web_decoder(m.id) is not None]
+    first = {}
+    for m in decoders:
+        first.setdefault(m.has("points"), m.id)
+    assert picked == list(first.values()) and len(picked) == 2
+    assert {backend.web_decoder(m)["output"] for m in picked} == {"image", "points"}

@@ -1,14 +1,21 @@
 """The Evaluate tab: curves against temperature, the shipped-curves cache, bounds and errors; unit
-tests of playground/evaluate.py, then the HTTP API through gradio_client against the real app."""
+tests of playground/evaluate/, then the HTTP API through gradio_client against the real app."""
 import json
 import math
 import shutil
+import threading
 
+import gradio as gr
 import pytest
 from gradio_client.exceptions import AppError
 
 from playground import evaluate as E
-from playground.backend import Backend, PlaygroundError
+from playground import gate
+from playground.backend import Backend
+from playground.errors import PlaygroundError
+from playground.evaluate import scores
+from playground.lru import LRU
+from playground.ui.evaluate import DEFAULT_COUNT, create_evaluate_tab
 
 SHIPPED = ["vae-mnist-2d", "vae-mnist-16d", "ae-mnist", "cvae-mnist", "dcgan-mnist", "cgan-mnist",
            "rbm-mnist", "flow-moons", "chargpt-names"]  # pixelcnn-mnist: regenerated after its retrain
@@ -62,6 +69,86 @@ def test_one_computation_at_a_time(evaluator):
     with evaluator._compute_lock:  # as if another request were computing
         with pytest.raises(PlaygroundError, match="another evaluation is running"):
             evaluator.compute(["vae-mnist-2d"], [1.0], 100)
+
+
+def test_an_evaluation_waits_for_the_heavy_gate(backend, monkeypatch):
+    """"One heavy sampler at a time, server-wide" covers evaluation points: while the gate is held
+    (here by the test, as by another request's Gibbs chain), an evaluation of a stepwise model asks
+    for it and draws nothing until it is released."""
+    info = next(m for m in E.Evaluator(backend).curve_models() if m.has("stepwise"))
+    held, asked, sampled, moved = gate._gate, threading.Event(), threading.Event(), threading.Event()
+
+    class Spy:  # the gate, telling the test when someone asks for it
+        def __enter__(self):
+            asked.set(), moved.set()
+            held.acquire()
+
+        def __exit__(self, *exc):
+            held.release()
+
+    family = type(backend.model(info.id))
+    draw = family.sample
+
+    def sample(self, *args, **kwargs):
+        sampled.set(), moved.set()
+        return draw(self, *args, **kwargs)
+
+    monkeypatch.setattr(gate, "_gate", Spy())
+    monkeypatch.setattr(family, "sample", sample)
+    results, errors = [], []
+
+    def evaluate():
+        try:
+            results.extend(E.Evaluator(backend).compute([info.id], [1.0], E.MIN_SAMPLES,
+                                                        with_likelihood=False))
+        except Exception as err:  # noqa: BLE001 - reported by the test thread
+            errors.append(err)
+
+    held.acquire()  # another heavy sampler is running
+    worker = threading.Thread(target=evaluate)
+    try:
+        worker.start()
+        assert moved.wait(timeout=300), "the evaluation neither asked for the gate nor sampled"
+        assert asked.is_set() and not sampled.is_set(), "it sampled while the gate was held"
+    finally:
+        held.release()
+    worker.join(timeout=600)
+    assert not worker.is_alive() and not errors, errors
+    assert sampled.is_set() and results[0].points[1.0]["frechet"] > 0
+
+
+def test_caches_are_bounded_lrus(evaluator):
+    assert isinstance(scores._REAL, LRU)
+    assert all(isinstance(c, LRU) for c in (evaluator._memo, evaluator._likelihoods,
+                                            evaluator._shipped))
+
+
+def tab_components(backend) -> dict:
+    with gr.Blocks() as demo:
+        create_evaluate_tab(backend)
+    return {b.elem_id: b for b in demo.blocks.values() if getattr(b, "elem_id", None)}
+
+
+def test_the_tab_s_defaults_follow_the_model_order(backend):
+    ev = E.Evaluator(backend)
+    ids = [m.id for m in ev.curve_models()]
+    c = tab_components(backend)
+    assert c["eval-models"].value == ids[:DEFAULT_COUNT]
+    assert c["eval-hist-model"].value == next(m.id for m in ev.curve_models()
+                                              if ev.space(m) == "judge")
+
+
+@pytest.mark.parametrize("folders", [[], ["flow-moons"], ["chargpt-names", "vae-mnist-2d"]])
+def test_the_tab_builds_whatever_models_there_are(tmp_path, folders):
+    """No curve model (no tab), only point models (no histogram), image models without the judge
+    (no curve): the page still builds."""
+    for folder in folders:
+        (tmp_path / folder).symlink_to(Backend().root / folder)
+    c = tab_components(Backend(tmp_path))
+    if "flow-moons" in folders:
+        assert c["eval-models"].value == ["flow-moons"] and c["eval-hist-model"].value is None
+    else:
+        assert "eval-models" not in c
 
 
 def test_curves_are_deterministic_and_reproduce_the_shipped_file(backend):

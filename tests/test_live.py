@@ -1,10 +1,22 @@
-"""Live training (playground/live.py): each family learns, knobs are checked, runs are seeded."""
+"""Live training (playground/live/): each family learns, knobs are checked, runs are seeded, a kept
+model is served and decoded in the page; the tab's handlers called directly, without HTTP."""
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
 
 from playground import live, webdecoder
-from playground.backend import PlaygroundError
+from playground.base import FAMILIES
+from playground.errors import PlaygroundError
+from playground.models.flow import Coupling
+from playground.ui import train_live as ui
+
+ROOT = Path(__file__).resolve().parent.parent
+LIVE = sorted(live.LIVE_FAMILIES)
 
 
 @pytest.fixture(autouse=True)
@@ -19,7 +31,25 @@ def trainer(**knobs):
     return live.LiveTrainer(live.checked_config(**{"steps": 300, "seed": 0, **knobs}))
 
 
-@pytest.mark.parametrize("family,loss", [("vae", "loss"), ("realnvp", "NLL")])
+def test_live_families_use_the_shipped_vocabulary():
+    """Keyed like playground/base.FAMILIES, and the flow is built from the shipped flow's couplings
+    (one convention: the page needs one coupling op)."""
+    assert LIVE == ["flow", "gan", "vae"] and set(LIVE) <= set(FAMILIES)
+    assert all(cls.family == key for key, cls in live.LIVE_FAMILIES.items())
+    layers = trainer(family="flow", layers=3).model.flow.layers
+    assert len(layers) == 3 and all(type(c) is Coupling for c in layers)
+
+
+def test_live_needs_nothing_of_the_web_backend():
+    """A training library: validators from playground.errors, never the web service layer."""
+    import sys
+    code = "import sys, playground.live; print('playground.backend' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120, check=True)
+    assert done.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("family,loss", [("vae", "loss"), ("flow", "NLL")])
 def test_likelihood_families_reduce_their_loss(family, loss):
     t = trainer(family=family)
     t.step(20)
@@ -28,7 +58,7 @@ def test_likelihood_families_reduce_their_loss(family, loss):
     assert t.mean_loss(loss, last=20) < early
 
 
-@pytest.mark.parametrize("family", list(live.FAMILIES))
+@pytest.mark.parametrize("family", LIVE)
 def test_samples_move_towards_the_data(family):
     """Every family, the GAN included (its two losses chase each other and need not fall), brings
     its samples closer to the data: the MMD² between samples and data falls."""
@@ -55,8 +85,8 @@ def test_steps_stop_at_the_budget():
 
 
 def test_snapshot_has_each_family_diagnostic():
-    kinds = {f: trainer(family=f).snapshot()["diagnostic"]["kind"] for f in live.FAMILIES}
-    assert kinds == {"gan": "surface", "vae": "latent", "realnvp": "lines"}
+    kinds = {f: trainer(family=f).snapshot()["diagnostic"]["kind"] for f in LIVE}
+    assert kinds == {"gan": "surface", "vae": "latent", "flow": "lines"}
     snap = trainer(family="gan").snapshot()
     assert snap["diagnostic"]["values"].shape == (live.GRID, live.GRID)
     assert snap["samples"].shape == (live.N_VIEW, 2)
@@ -92,7 +122,7 @@ def test_drawing_becomes_points():
     img[20:24, 10:50] = (0, 0, 0, 255)                  # a horizontal black stroke
     pts = live.points_from_drawing(img, n=500)
     assert pts.shape == (500, 2) and np.ptp(pts[:, 0]) > 3 * np.ptp(pts[:, 1])
-    t = live.LiveTrainer(live.checked_config(family="realnvp", target="drawing", steps=10), pts)
+    t = live.LiveTrainer(live.checked_config(family="flow", target="drawing", steps=10), pts)
     assert t.step(10) == 10
 
 
@@ -112,7 +142,7 @@ def test_presets_are_valid_configs():
         assert preset["why"].count("\n") == 1, f"{name}: two lines of explanation"
 
 
-@pytest.mark.parametrize("family", ["gan", "vae", "realnvp"])
+@pytest.mark.parametrize("family", LIVE)
 def test_a_kept_model_is_served_by_the_backend_and_frozen(family, backend):
     t = trainer(family=family, steps=100)
     t.step(50)
@@ -141,3 +171,73 @@ def test_session_model_ids_cannot_name_anything_else(backend):
     for bad in ["session:", "session:../../etc", "session:vae-mnist-2d"]:
         with pytest.raises(PlaygroundError):
             backend.info(bad)
+
+
+NODE_SCRIPT = """
+const web = require(process.argv[2]);
+const input = JSON.parse(require('fs').readFileSync(0, 'utf8'));
+const dec = web.load(input.spec);
+process.stdout.write(JSON.stringify(input.z.map(z => Array.from(dec.run(z, 0)))));
+"""
+
+
+@pytest.mark.parametrize("family", LIVE)
+def test_a_kept_model_decodes_in_the_page(family, tmp_path):
+    """The kept model's export runs in assets/webdecoder.js (under node, when installed) and in
+    the numpy reference as torch decodes; a flow exports the shipped flow's op and no other."""
+    t = trainer(family=family, steps=100)
+    t.step(60)
+    kept = live.keep(t)
+    assert kept.web_modules() == kept.web_modules(part="decoder")
+    with pytest.raises(webdecoder.NotExportable, match="no encoder"):
+        kept.web_modules(part="encoder")
+    spec = json.loads(json.dumps(webdecoder.export(kept, "session:test")))
+    ops = {op["op"] for op in spec["ops"]}
+    assert family != "flow" or ops == {"coupling_inverse"}
+    values = np.random.default_rng(2).uniform(-3, 3, size=(4, kept.latent_dim)).round(2)
+    with torch.inference_mode():
+        want = kept.decode(torch.from_numpy(values.astype(np.float32))).numpy()
+    assert np.abs(webdecoder.run(spec, values) - want).max() <= 1e-5
+    if not shutil.which("node"):
+        pytest.skip("node is not installed: the page's own interpreter is not run")
+    script = tmp_path / "run.js"
+    script.write_text(NODE_SCRIPT)
+    done = subprocess.run(["node", str(script), str(ROOT / "assets" / "webdecoder.js")],
+                          input=json.dumps({"spec": spec, "z": values.tolist()}),
+                          capture_output=True, text=True, timeout=60, check=True)
+    assert np.abs(np.array(json.loads(done.stdout), np.float32) - want).max() <= 1e-5
+
+
+def test_the_page_has_one_coupling_op():
+    """Live and shipped flows share one convention, so the interpreters carry one coupling op."""
+    assert "affine_coupling" not in webdecoder.OPS
+    assert "affine_coupling" not in (ROOT / "assets" / "webdecoder.js").read_text()
+
+
+# ---- the tab's handlers, called as Gradio would --------------------------------------------------
+def test_knobs_shown_are_the_family_s_own():
+    assert ui.knob_visibility("gan", "moons") == (True, True, False, False, False)
+    assert ui.knob_visibility("vae", "drawing") == (True, False, True, False, True)
+    assert ui.knob_visibility("flow", "moons") == (False, False, False, True, False)
+    assert [v for _, v in ui.FAMILY_CHOICES] == list(live.LIVE_FAMILIES)
+    with pytest.raises(PlaygroundError, match="family must be one of"):
+        ui.knob_visibility("realnvp", "moons")
+
+
+def test_handlers_train_pause_keep_and_reset(backend):
+    session = ui.LiveSession(backend)
+    frames = list(ui.start_training("moons", "flow", 0.005, 2, 50, "1:1", 1.0, 2, 0, None, session))
+    assert "Finished" in frames[-1][3] and session.trainer.steps_done == 50
+    assert "Paused" in ui.pause_training(session)
+    plot = ui.explore_live_model(0.5, -0.5, 1.0, session)
+    assert "flow after 50 steps" in plot.layout.title.text
+    picker, _, _ = ui.keep_live_model(session)
+    assert picker.value == session.kept_id and backend.info(session.kept_id).has("points")
+    assert backend.web_decoder(session.kept_id)["ops"][0]["op"] == "coupling_inverse"
+    *plots, note, _ = ui.reset_training(session)
+    assert plots == [None, None, None] and "Reset" in note
+    with pytest.raises(Exception, match="train a model first"):
+        ui.explore_live_model(0.0, 0.0, 1.0, session)
+    ui.stop_session(session)  # the session expires: its kept model goes with it
+    with pytest.raises(PlaygroundError, match="another session or has expired"):
+        backend.info(session.kept_id)

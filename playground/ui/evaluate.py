@@ -1,6 +1,6 @@
 """Evaluate: sample quality against diversity as the temperature turns, mode collapse in a class
 histogram, and a likelihood table. Shipped curves (pretrained/<id>/evaluation.json) show at once;
-"Recompute" measures afresh with the chosen knobs (playground/evaluate.py does the work)."""
+"Recompute" measures afresh with the chosen knobs (playground/evaluate/ does the work)."""
 from __future__ import annotations
 
 import gradio as gr
@@ -8,7 +8,8 @@ import plotly.graph_objects as go
 from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 
-from playground.backend import MAX_SEED, Backend, PlaygroundError, check_number
+from playground.backend import Backend
+from playground.errors import MAX_SEED, PlaygroundError, check_number
 from playground.evaluate import (IMAGE_METRICS, MAX_SAMPLES, MAX_TEMPERATURE, MAX_TEMPERATURES,
                                  MIN_SAMPLES, MIN_TEMPERATURE, POINT_METRICS, SAMPLES, SEED,
                                  TEMPERATURES, Curve, Evaluator, likelihood_cell,
@@ -17,8 +18,7 @@ from playground.metrics import effective_classes
 from playground.ui.common import user_errors
 from playground.ui.plots import CLASS_COLOURS
 
-DEFAULT_MODELS = ("vae-mnist-2d", "vae-mnist-16d", "cvae-mnist", "dcgan-mnist")
-DEFAULT_HISTOGRAM = "vae-mnist-2d"  # its 2-D latent cannot hold every digit: a visible hole
+DEFAULT_COUNT = 4  # models ticked when the page opens: the first curve models in model order
 REAL = "#555555"
 # Well-separated line colours, one per model; D3's grey is left to the real-data lines.
 MODEL_COLOURS = [c for c in qualitative.D3 if c != "#7F7F7F"]
@@ -110,15 +110,17 @@ def histogram_figure(curve: Curve | None, temperature: float, class_names,
 
 
 def create_evaluate_tab(backend: Backend) -> None:
+    """The tab, when at least one model has a curve (a judge-readable image model or a point
+    model); defaults are the first such models in the backend's model order."""
     evaluator = Evaluator(backend)
     models = evaluator.curve_models()
-    if not models:
+    if not models:  # nothing to measure: no tab rather than an empty one
         return
     ids = [m.id for m in models]
     colours = {m: MODEL_COLOURS[i % len(MODEL_COLOURS)] for i, m in enumerate(ids)}
-    default = [m for m in DEFAULT_MODELS if m in ids] or ids[:2]
+    default = ids[:DEFAULT_COUNT]
     image_ids = [m.id for m in models if evaluator.space(m) == "judge"]
-    hist_default = DEFAULT_HISTOGRAM if DEFAULT_HISTOGRAM in image_ids else (image_ids or [None])[0]
+    hist_default = image_ids[0] if image_ids else None
 
     def status_line(model_id, curve: Curve | None) -> str:
         if curve is None:

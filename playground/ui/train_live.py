@@ -18,13 +18,12 @@ from dataclasses import replace
 
 import gradio as gr
 import numpy as np
-import plotly.graph_objects as go
 import torch
-from plotly.subplots import make_subplots
 
 from playground import live
-from playground.backend import PlaygroundError, check_number
+from playground.errors import PlaygroundError, check_choice, check_number
 from playground.ui.common import user_errors
+from playground.ui.train_live_figures import diagnostic_figure, loss_figure, scatter_figure, status_text
 
 FRAME_SECONDS = 0.5        # one streamed frame per this many seconds
 TRAIN_SHARE = 0.6          # at most this share of each frame trains; the rest leaves the CPU free
@@ -35,8 +34,7 @@ SESSION_TTL = 2 * 3600     # seconds the trained model stays with an idle sessio
 
 TARGET_CHOICES = [("two moons", "moons"), ("circles", "circles"), ("8 Gaussians", "8gaussians"),
                   ("swiss roll slice", "swissroll"), ("my drawing", "drawing")]
-FAMILY_CHOICES = [("GAN", "gan"), ("VAE", "vae"), ("RealNVP flow", "realnvp")]
-DATA_COLOUR, SAMPLE_COLOUR = "#9aa0a6", "#e4572e"
+FAMILY_CHOICES = [(cls.title, key) for key, cls in live.LIVE_FAMILIES.items()]
 
 
 class LiveSession:
@@ -44,7 +42,7 @@ class LiveSession:
     token that pause/reset bump to stop the streaming loop. A plain class, not a dataclass:
     Gradio serialises dataclass State values into the page config."""
 
-    def __init__(self):
+    def __init__(self, backend=None):
         self.trainer: live.LiveTrainer | None = None
         self.token = 0       # the streaming loop runs while its token is the current one
         self.runs = 0        # fresh trainers started in this session
@@ -52,11 +50,11 @@ class LiveSession:
         # What Pause/Reset said: the stopped stream repeats it as its last frame, because Gradio
         # re-sends a stream's last frame when it ends and that could land after Pause's own reply.
         self.stopped_note: str | None = None
-        self.backend = None             # where a model kept for the other tabs lives
+        self.backend = backend          # where a model kept for the other tabs lives
         self.kept_id: str | None = None # its id there (one per session; a newer one replaces it)
 
     def __deepcopy__(self, memo):  # Gradio deep-copies a State's default: a fresh session
-        return LiveSession()
+        return LiveSession(self.backend)
 
 
 def stop_session(session: LiveSession | None) -> None:
@@ -66,111 +64,6 @@ def stop_session(session: LiveSession | None) -> None:
         session.trainer = None
         if session.kept_id and session.backend is not None:
             session.backend.drop_session_model(session.kept_id)
-
-
-# --------------------------------------------------------------------------------- figures
-def _layout(fig: go.Figure, title: str, height: int = 360) -> go.Figure:
-    fig.update_layout(height=height, margin=dict(l=10, r=10, t=40, b=10), title=title,
-                      plot_bgcolor="white", legend=dict(orientation="h", y=-0.08),
-                      uirevision="live")  # keep the person's zoom while frames replace the data
-    fig.update_xaxes(showgrid=True, gridcolor="#eee", zeroline=False)
-    fig.update_yaxes(showgrid=True, gridcolor="#eee", zeroline=False)
-    return fig
-
-
-def _square(fig: go.Figure, data: np.ndarray, pad: float = 0.6) -> None:
-    """Fixed axes around the data (samples that fly off are clipped, the view never jumps)."""
-    lo, hi = float(data.min()) - pad, float(data.max()) + pad
-    fig.update_xaxes(range=[lo, hi])
-    fig.update_yaxes(range=[lo, hi])
-
-
-def _points(xy: np.ndarray, name: str, colour: str, size: int = 4, opacity: float = 0.6):
-    return go.Scatter(x=xy[:, 0], y=xy[:, 1], mode="markers", name=name, hoverinfo="skip",
-                      marker=dict(size=size, color=colour, opacity=opacity))
-
-
-def scatter_figure(snap: dict, marker: np.ndarray | None = None, title: str = "") -> go.Figure:
-    """Target points against model samples (same fixed noise every frame: one mapping moving)."""
-    fig = go.Figure([_points(snap["data"], "data", DATA_COLOUR),
-                     _points(snap["samples"], "model samples", SAMPLE_COLOUR)])
-    if marker is not None:
-        fig.add_trace(go.Scatter(x=marker[:, 0], y=marker[:, 1], mode="markers",
-                                 name="decoded latent", marker=dict(size=16, symbol="x",
-                                                                    color="#111111")))
-    _square(fig, snap["data"])
-    return _layout(fig, title or f"data vs model · step {snap['steps_done']}")
-
-
-def diagnostic_figure(snap: dict) -> go.Figure:
-    """Each family's view inside the model, drawn by the diagnostic's kind."""
-    diag, fig = snap["diagnostic"], go.Figure()
-    if diag["kind"] == "surface":
-        fig.add_trace(go.Heatmap(x=diag["axis"], y=diag["axis"], z=diag["values"], zmin=0, zmax=1,
-                                 colorscale="RdBu", reversescale=True, opacity=0.75,
-                                 colorbar=dict(title="D(x)", thickness=10), hoverinfo="skip"))
-        fig.add_trace(_points(snap["data"], "data", "#333333", 3, 0.5))
-        fig.add_trace(_points(snap["samples"], "model samples", SAMPLE_COLOUR, 3, 0.7))
-        _square(fig, snap["data"], pad=0.5)
-    elif diag["kind"] == "lines":
-        xs, ys = [], []
-        for line in diag["lines"]:
-            xs += [*line[:, 0], None]
-            ys += [*line[:, 1], None]
-        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name="warped latent grid",
-                                 line=dict(width=1, color="#4e79a7"), hoverinfo="skip"))
-        fig.add_trace(_points(snap["data"], "data", DATA_COLOUR, 3, 0.5))
-        _square(fig, snap["data"])
-    elif diag["kind"] == "latent":
-        t = np.linspace(0, 2 * np.pi, 100)
-        for r in (1, 2):
-            fig.add_trace(go.Scatter(x=r * np.cos(t), y=r * np.sin(t), mode="lines",
-                                     line=dict(color="#bbbbbb", dash="dot"), hoverinfo="skip",
-                                     name="prior N(0, I): 1σ, 2σ", showlegend=r == 1))
-        fig.add_trace(_points(diag["codes"], "posterior means of the data", "#4e79a7", 4, 0.6))
-        fig.update_xaxes(range=[-3, 3], title="z₁")
-        fig.update_yaxes(range=[-3, 3], title="z₂")
-    return _layout(fig, diag["title"])
-
-
-def _smooth(values: np.ndarray, points: int = 300) -> tuple[np.ndarray, np.ndarray]:
-    """Bucket means: at most `points` points per curve, whatever the step count (small frames)."""
-    n = len(values)
-    if n <= points:
-        return np.arange(1, n + 1), values
-    edges = np.linspace(0, n, points + 1).astype(int)
-    return edges[1:], np.array([values[a:b].mean() for a, b in zip(edges[:-1], edges[1:])])
-
-
-def loss_figure(snap: dict) -> go.Figure:
-    """The family's training losses, and the distance of its samples to the data (MMD²), which
-    means the same thing for every family."""
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("training losses",
-                                                        "MMD² samples ↔ data (lower is better)"))
-    colours = ["#4e79a7", "#e4572e", "#59a14f"]
-    for colour, (name, values) in zip(colours, snap["history"].items()):
-        x, y = _smooth(values)
-        fig.add_trace(go.Scatter(x=x, y=y, mode="lines", name=name, line=dict(color=colour)),
-                      row=1, col=1)
-    m = snap["mmd"]
-    fig.add_trace(go.Scatter(x=m[:, 0], y=np.maximum(m[:, 1], 1e-5), mode="lines+markers",
-                             name="MMD²", line=dict(color="#111111"), marker=dict(size=3)),
-                  row=1, col=2)
-    fig.update_yaxes(type="log", row=1, col=2)
-    fig.update_xaxes(title="step", range=[0, snap["steps"]])
-    _layout(fig, "", height=300)
-    fig.update_layout(uirevision=None)
-    return fig
-
-
-def status_text(trainer: live.LiveTrainer, snap: dict, state: str) -> str:
-    c, note = trainer.config, snap["diagnostic"].get("note", "")
-    losses = " · ".join(f"{k} {trainer.mean_loss(k):.3g}" for k in trainer.history)
-    rate = trainer.steps_done / trainer.seconds if trainer.seconds else 0.0
-    return (f"**{state}** · step {trainer.steps_done} of {c.steps} · {rate:.0f} steps/s of CPU  \n"
-            f"{losses or 'no steps yet'} · MMD² {snap['mmd'][-1, 1]:.3g} · "
-            f"coverage {snap['coverage']:.0%} of the data has a sample nearby"
-            + (f"  \n{note}" if note else ""))
 
 
 # --------------------------------------------------------------------------------- handlers
@@ -203,151 +96,163 @@ def stopped(session: LiveSession) -> tuple:
     return gr.skip(), gr.skip(), gr.skip(), session.stopped_note or gr.skip()
 
 
+def trained(session) -> live.LiveTrainer:
+    if not isinstance(session, LiveSession) or session.trainer is None:
+        raise PlaygroundError("train a model first: press Start (Reset forgets it)")
+    return session.trainer
+
+
+@user_errors
+def start_training(target, family, lr, latent_size, steps, ratio, beta, layers, seed, drawing,
+                   session):
+    """Train a small GAN, VAE or RealNVP on a 2-D target and stream what it learns about twice a
+    second: data vs samples, the family's diagnostic, the loss curves and a status line. Start
+    after Pause continues the same model (raising `steps` extends it); changed knobs start a new
+    one. Stops at `steps` (at most 5,000), on Pause/Reset, or when the page closes."""
+    config = knobs_to_config(target, family, lr, latent_size, steps, ratio, beta, layers, seed)
+    data = drawing_points(drawing, config.seed) if config.target == "drawing" else None
+    session = session if isinstance(session, LiveSession) else LiveSession()
+    with session.lock:
+        session.token += 1            # a loop still running for this session stops
+        session.stopped_note = None
+        token, old = session.token, session.trainer
+        same = (old is not None and replace(old.config, steps=config.steps) == config
+                and (data is None or np.array_equal(old.data.numpy(), data)))
+        if same and old.steps_done < config.steps:
+            old.config = config       # resume, perhaps with a larger step budget
+            trainer, state = old, "Training (continued)"
+        elif same:
+            trainer, state = old, "Finished: raise the steps to train on, or Reset"
+        else:
+            if session.runs >= MAX_RUNS_PER_SESSION:
+                raise PlaygroundError(f"this session has started {MAX_RUNS_PER_SESSION} runs; "
+                                      "reload the page to start a new session")
+            trainer, state = live.LiveTrainer(config, data), "Training"
+            session.trainer, session.runs = trainer, session.runs + 1
+    yield *frame(trainer, state if not trainer.done else "Finished"), session
+    chunk, k = 5, 0
+    while not trainer.done:
+        frame_end = time.monotonic() + FRAME_SECONDS
+        train_end = time.monotonic() + FRAME_SECONDS * TRAIN_SHARE
+        while not trainer.done and time.monotonic() < train_end:
+            with session.lock:
+                if session.token != token:  # paused, reset or restarted
+                    break
+                t0 = time.perf_counter()
+                trainer.step(chunk)
+                spent = time.perf_counter() - t0
+            # aim each chunk at CHUNK_SECONDS, changing by at most 2x per chunk
+            aim = chunk * CHUNK_SECONDS / max(spent, 1e-4)
+            chunk = int(min(500, max(1, chunk / 2, min(chunk * 2, aim))))
+        if session.token != token:
+            yield *stopped(session), session
+            return
+        k += 1
+        yield *frame(trainer, *(("Finished",) if trainer.done else ("Training", k))), session
+        time.sleep(max(0.0, frame_end - time.monotonic()))  # pacing: the rest of the frame idles
+
+
+@user_errors
+def pause_training(session):
+    """Pause: stop the running training after its current chunk; Start continues it."""
+    if not isinstance(session, LiveSession) or session.trainer is None:
+        return "Nothing to pause: press Start first."
+    session.token += 1
+    t = session.trainer
+    session.stopped_note = f"**Paused** at step {t.steps_done} of {t.config.steps}: Start continues."
+    return session.stopped_note
+
+
+@user_errors
+def reset_training(session):
+    """Reset: stop training and forget the model; the next Start trains a new one."""
+    note = "**Reset**: press Start to train a new model."
+    if isinstance(session, LiveSession):
+        session.token += 1
+        session.trainer = None
+        session.stopped_note = note
+    return None, None, None, note, session
+
+
+def knob_visibility(family, target) -> tuple[bool, ...]:
+    """Which of latent size, D:G ratio, β, coupling layers and the canvas apply: the family's own
+    knobs (each live family declares them), and the canvas for a drawn target."""
+    knobs = live.LIVE_FAMILIES[check_choice(family, "family", list(live.LIVE_FAMILIES))].knobs
+    return (*(k in knobs for k in ("latent_dim", "ratio", "beta", "layers")), target == "drawing")
+
+
+@user_errors
+def apply_preset(name):
+    """'Break it' presets: set the knobs for a classic failure and explain it in two lines."""
+    preset = live.PRESETS[check_choice(name, "preset", list(live.PRESETS))]
+    k = replace(live.LiveConfig(), **preset["knobs"])
+    shown = knob_visibility(k.family, k.target)
+    return (k.target, k.family, k.lr, gr.Slider(value=k.latent_dim, visible=shown[0]), k.steps,
+            gr.Radio(value=k.ratio, visible=shown[1]), gr.Slider(value=k.beta, visible=shown[2]),
+            gr.Slider(value=k.layers, visible=shown[3]), k.seed,
+            gr.Sketchpad(visible=shown[4]),
+            f"**{name}.** " + preset["why"].replace("\n", "  \n"))
+
+
+@user_errors
+def show_live_knobs(family, target):
+    """Show the knobs that apply to this family (D:G ratio, β, coupling layers) and the
+    drawing canvas when the target is a drawing."""
+    return tuple(gr.update(visible=v) for v in knob_visibility(family, target))
+
+
+@user_errors
+def explore_live_model(z1, z2, temperature, session):
+    """Explore the model trained in this session: decode the latent (z₁, z₂, rest 0) to one
+    point, over 250 samples drawn at temperature T (z ~ N(0, T²I))."""
+    trainer = trained(session)
+    z = np.array([[check_number(z1, "z₁", -4, 4), check_number(z2, "z₂", -4, 4)]], np.float32)
+    t = check_number(temperature, "temperature", 0.0, 3.0)
+    with session.lock:
+        snap = {"data": trainer.view_data, "samples": trainer.sample(live.N_VIEW, t, seed=0),
+                "steps_done": trainer.steps_done}
+        point = trainer.decode(z[:, :trainer.model.latent_dim])
+    return scatter_figure(snap, point, f"{trainer.config.family} after {trainer.steps_done} "
+                                       f"steps · T = {t:g} · z → ({point[0, 0]:.2f}, "
+                                       f"{point[0, 1]:.2f})")
+
+
+@user_errors
+def keep_live_model(session):
+    """Keep a copy of the model trained in this session (as it is now) and open it in the
+    Explore tab: its sliders, temperature and sample cloud then work on it. It stays for this
+    session only (a newer one replaces it) and is never saved to disk."""
+    trained(session)
+    backend = session.backend
+    if backend is None:
+        raise PlaygroundError("this page cannot open a trained model in the Explore tab")
+    with session.lock:  # a copy between chunks; the training may go on meanwhile
+        trainer = session.trainer
+        kept = live.keep(trainer)
+        view_z, view_data = trainer.view_z, trainer.view_data
+    with torch.inference_mode():  # scored on the copy: the trainer's history is left as it is
+        coverage = live.coverage(kept.decode(view_z).numpy(), view_data)
+    c, steps = trainer.config, kept.config.steps_done
+    target = dict((v, k) for k, v in TARGET_CHOICES)[c.target]
+    label = f"your {live.LIVE_FAMILIES[c.family].title} on {target} (Train live, step {steps})"
+    if session.kept_id:
+        backend.drop_session_model(session.kept_id)
+    session.kept_id = backend.add_session_model(
+        kept, family=f"live {c.family}", dataset=c.target,
+        summary=f"Trained in this page for {steps} steps on {target} (seed "
+                f"{c.seed}); kept for this session only.",
+        metrics={"coverage": coverage})
+    choices = [m.id for m in backend.models("decode")] + [(label, session.kept_id)]
+    return gr.Dropdown(choices=choices, value=session.kept_id), gr.Tabs(selected="explore"), session
+
+
 def create_train_live_tab(backend, explore: dict | None = None, tabs=None) -> None:
     """The tab; with Explore's handles (and the page's tabs) a trained model can be opened there."""
-    @user_errors
-    def start_training(target, family, lr, latent_size, steps, ratio, beta, layers, seed, drawing,
-                       session):
-        """Train a small GAN, VAE or RealNVP on a 2-D target and stream what it learns about twice a
-        second: data vs samples, the family's diagnostic, the loss curves and a status line. Start
-        after Pause continues the same model (raising `steps` extends it); changed knobs start a new
-        one. Stops at `steps` (at most 5,000), on Pause/Reset, or when the page closes."""
-        config = knobs_to_config(target, family, lr, latent_size, steps, ratio, beta, layers, seed)
-        data = drawing_points(drawing, config.seed) if config.target == "drawing" else None
-        session = session if isinstance(session, LiveSession) else LiveSession()
-        with session.lock:
-            session.token += 1            # a loop still running for this session stops
-            session.stopped_note = None
-            token, old = session.token, session.trainer
-            same = (old is not None and replace(old.config, steps=config.steps) == config
-                    and (data is None or np.array_equal(old.data.numpy(), data)))
-            if same and old.steps_done < config.steps:
-                old.config = config       # resume, perhaps with a larger step budget
-                trainer, state = old, "Training (continued)"
-            elif same:
-                trainer, state = old, "Finished: raise the steps to train on, or Reset"
-            else:
-                if session.runs >= MAX_RUNS_PER_SESSION:
-                    raise PlaygroundError(f"this session has started {MAX_RUNS_PER_SESSION} runs; "
-                                          "reload the page to start a new session")
-                trainer, state = live.LiveTrainer(config, data), "Training"
-                session.trainer, session.runs = trainer, session.runs + 1
-        yield *frame(trainer, state if not trainer.done else "Finished"), session
-        chunk, k = 5, 0
-        while not trainer.done:
-            frame_end = time.monotonic() + FRAME_SECONDS
-            train_end = time.monotonic() + FRAME_SECONDS * TRAIN_SHARE
-            while not trainer.done and time.monotonic() < train_end:
-                with session.lock:
-                    if session.token != token:  # paused, reset or restarted
-                        break
-                    t0 = time.perf_counter()
-                    trainer.step(chunk)
-                    spent = time.perf_counter() - t0
-                # aim each chunk at CHUNK_SECONDS, changing by at most 2x per chunk
-                aim = chunk * CHUNK_SECONDS / max(spent, 1e-4)
-                chunk = int(min(500, max(1, chunk / 2, min(chunk * 2, aim))))
-            if session.token != token:
-                yield *stopped(session), session
-                return
-            k += 1
-            yield *frame(trainer, *(("Finished",) if trainer.done else ("Training", k))), session
-            time.sleep(max(0.0, frame_end - time.monotonic()))
-
-    @user_errors
-    def pause_training(session):
-        """Pause: stop the running training after its current chunk; Start continues it."""
-        if not isinstance(session, LiveSession) or session.trainer is None:
-            return "Nothing to pause: press Start first."
-        session.token += 1
-        t = session.trainer
-        session.stopped_note = f"**Paused** at step {t.steps_done} of {t.config.steps}: Start continues."
-        return session.stopped_note
-
-    @user_errors
-    def reset_training(session):
-        """Reset: stop training and forget the model; the next Start trains a new one."""
-        note = "**Reset**: press Start to train a new model."
-        if isinstance(session, LiveSession):
-            session.token += 1
-            session.trainer = None
-            session.stopped_note = note
-        return None, None, None, note, session
-
-    @user_errors
-    def apply_preset(name):
-        """'Break it' presets: set the knobs for a classic failure and explain it in two lines."""
-        if name not in live.PRESETS:
-            raise PlaygroundError(f"unknown preset {name!r:.40}; choose from "
-                                  f"{', '.join(live.PRESETS)}")
-        preset = live.PRESETS[name]
-        k = replace(live.LiveConfig(), **preset["knobs"])
-        shown = knob_visibility(k.family, k.target)
-        return (k.target, k.family, k.lr, gr.Slider(value=k.latent_dim, visible=shown[0]), k.steps,
-                gr.Radio(value=k.ratio, visible=shown[1]), gr.Slider(value=k.beta, visible=shown[2]),
-                gr.Slider(value=k.layers, visible=shown[3]), k.seed,
-                gr.Sketchpad(visible=shown[4]),
-                f"**{name}.** " + preset["why"].replace("\n", "  \n"))
-
-    def knob_visibility(family, target) -> tuple[bool, ...]:
-        """Which of latent size, D:G ratio, β, coupling layers and the canvas apply."""
-        return (family != "realnvp", family == "gan", family == "vae", family == "realnvp",
-                target == "drawing")
-
-    @user_errors
-    def show_live_knobs(family, target):
-        """Show the knobs that apply to this family (D:G ratio, β, coupling layers) and the
-        drawing canvas when the target is a drawing."""
-        return tuple(gr.update(visible=v) for v in knob_visibility(family, target))
-
-    @user_errors
-    def explore_live_model(z1, z2, temperature, session):
-        """Explore the model trained in this session: decode the latent (z₁, z₂, rest 0) to one
-        point, over 250 samples drawn at temperature T (z ~ N(0, T²I))."""
-        if not isinstance(session, LiveSession) or session.trainer is None:
-            raise PlaygroundError("train a model first: press Start (Reset forgets it)")
-        z = np.array([[check_number(z1, "z₁", -4, 4), check_number(z2, "z₂", -4, 4)]], np.float32)
-        t = check_number(temperature, "temperature", 0.0, 3.0)
-        trainer = session.trainer
-        with session.lock:
-            snap = {"data": trainer.view_data, "samples": trainer.sample(live.N_VIEW, t, seed=0),
-                    "steps_done": trainer.steps_done}
-            point = trainer.decode(z[:, :trainer.model.latent_dim])
-        return scatter_figure(snap, point, f"{trainer.config.family} after {trainer.steps_done} "
-                                           f"steps · T = {t:g} · z → ({point[0, 0]:.2f}, "
-                                           f"{point[0, 1]:.2f})")
-
-    @user_errors
-    def keep_live_model(session):
-        """Keep a copy of the model trained in this session (as it is now) and open it in the
-        Explore tab: its sliders, temperature and sample cloud then work on it. It stays for this
-        session only (a newer one replaces it) and is never saved to disk."""
-        if not isinstance(session, LiveSession) or session.trainer is None:
-            raise PlaygroundError("train a model first: press Start (Reset forgets it)")
-        with session.lock:  # a copy between chunks; the training may go on meanwhile
-            trainer = session.trainer
-            kept = live.keep(trainer)
-            view_z, view_data = trainer.view_z, trainer.view_data
-        with torch.inference_mode():  # scored on the copy: the trainer's history is left as it is
-            coverage = live.coverage(kept.decode(view_z).numpy(), view_data)
-        c, steps = trainer.config, kept.config.steps_done
-        name = dict((v, k) for k, v in FAMILY_CHOICES)[c.family]
-        target = dict((v, k) for k, v in TARGET_CHOICES)[c.target]
-        label = f"your {name} on {target} (Train live, step {steps})"
-        if session.kept_id:
-            backend.drop_session_model(session.kept_id)
-        session.backend = backend
-        session.kept_id = backend.add_session_model(
-            kept, family=f"live {c.family}", dataset=c.target,
-            summary=f"Trained in this page for {steps} steps on {target} (seed "
-                    f"{c.seed}); kept for this session only.",
-            metrics={"coverage": coverage})
-        choices = [m.id for m in backend.models("decode")] + [(label, session.kept_id)]
-        return gr.Dropdown(choices=choices, value=session.kept_id), gr.Tabs(selected="explore"), session
-
     first = live.LiveConfig()
+    shown = knob_visibility(first.family, first.target)
     with gr.Tab("Train live", id="train-live"):
-        session = gr.State(LiveSession(), time_to_live=SESSION_TTL, delete_callback=stop_session)
+        session = gr.State(LiveSession(backend), time_to_live=SESSION_TTL,
+                           delete_callback=stop_session)
         with gr.Row():
             with gr.Column(scale=4):
                 preset = gr.Dropdown(list(live.PRESETS), value=None, label="Break it",
@@ -355,7 +260,7 @@ def create_train_live_tab(backend, explore: dict | None = None, tabs=None) -> No
                 why = gr.Markdown(elem_id="live-why")
                 target = gr.Radio(TARGET_CHOICES, value=first.target, label="Target",
                                   elem_id="live-target")
-                drawing = gr.Sketchpad(label="Draw the target (black strokes)", visible=False,
+                drawing = gr.Sketchpad(label="Draw the target (black strokes)", visible=shown[4],
                                        canvas_size=(256, 256), fixed_canvas=True, layers=False,
                                        transforms=(), elem_id="live-drawing")
                 family = gr.Radio(FAMILY_CHOICES, value=first.family, label="Family",
@@ -366,14 +271,15 @@ def create_train_live_tab(backend, explore: dict | None = None, tabs=None) -> No
                                       elem_id="live-steps")
                 with gr.Row():
                     latent_size = gr.Slider(1, 8, value=first.latent_dim, step=1,
-                                            label="Latent size")
+                                            label="Latent size", visible=shown[0])
                     seed = gr.Number(first.seed, precision=0, minimum=0, label="Seed")
                 ratio = gr.Radio(list(live.RATIOS), value=first.ratio, label="D:G step ratio",
-                                 info="discriminator steps : generator steps per round")
+                                 info="discriminator steps : generator steps per round",
+                                 visible=shown[1])
                 beta = gr.Slider(0, 100, value=first.beta, step=0.5, label="β (weight of KL)",
-                                 visible=False)
+                                 visible=shown[2])
                 layers = gr.Slider(1, 12, value=first.layers, step=1, label="Coupling layers",
-                                   visible=False)
+                                   visible=shown[3])
                 with gr.Row():
                     start_btn = gr.Button("Start", variant="primary", elem_id="live-start")
                     pause_btn = gr.Button("Pause", elem_id="live-pause")

@@ -1,0 +1,3 @@
+from playground.bench.report import main
+
+main()

@@ -1,0 +1,100 @@
+"""python -m playground.bench: every measurement in one run, the table the README quotes, and
+bench-results/latest.json."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import time
+from pathlib import Path
+
+import playground.bench
+from playground.bench.browser import bench_browser
+from playground.bench.clients import bench_concurrent, reference_app, reference_calls
+from playground.bench.server import ROOT, Server, bench_decode, load_every_model
+
+
+def table(report: dict) -> str:
+    lines = ["decode latency (in-process, warm)      one latent     64-grid"]
+    for mid, r in report["decode"].items():
+        lines.append(f"  {mid:34s} {r['one_latent']['median_ms']:8.3f} ms {r['grid_64']['median_ms']:8.2f} ms")
+    s = report["server"]
+    lines += [f"cold start of app.py to first page     {s['cold_start_s']:.2f} s",
+              f"server RSS, every model loaded        {s['rss_all_models_mb']:.0f} MB",
+              f"server idle (background warm-up done) {s['settled_after_s']:.0f} s after every model loaded"]
+    b = report["browser_slider_to_pixels"]
+    for mid, m in b.get("models", {}).items():
+        for name in ("in_page", "server_path"):
+            r = m[name]
+            frame = (f", next frame {r['next_frame']['median_ms']:.1f} ms"
+                     if "next_frame" in r else "")
+            lines.append(f"slider-to-pixels, {mid:12s} {name:11s} median {r['median_ms']:.1f} ms, "
+                         f"p90 {r['p90_ms']:.1f} ms{frame} (n={r['n']}), "
+                         f"{r['requests_per_move']} requests/move")
+    if "models" not in b:
+        lines.append(f"slider-to-pixels in Chromium          {b}")
+    for name, c in report["concurrent"].items():
+        lines.append(f"{c['clients']} API clients, {name} (think {c['think_s'][0]:g}-{c['think_s'][1]:g} s), "
+                     f"{c['seconds']} s: p50 {c['p50_ms']} ms, p95 {c['p95_ms']} ms (slider decodes "
+                     f"p50 {c['decode_p50_ms']} / p95 {c['decode_p95_ms']} ms, 64-grids p50 "
+                     f"{c['grid_p50_ms']} / p95 {c['grid_p95_ms']} ms), "
+                     f"{c['throughput_rps']} req/s, {c['errors']} errors, server CPU "
+                     f"{c['server_cpu_cores']} cores ({c['server_cpu_ms_per_request']} ms/request), "
+                     f"clients' CPU {c['client_cpu_cores']} cores, RSS +{c['rss_growth_mb']} MB "
+                     f"(+{c['rss_growth_after_warmup_mb']} MB after warm-up)")
+    for mid, m in b.get("models", {}).items():
+        lines.append(f"  a page user moving {mid}'s sliders sends {m['server_path']['requests_per_move']} "
+                     f"requests/move on the server path, {m['in_page']['requests_per_move']} "
+                     f"in the page")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> dict:
+    parser = argparse.ArgumentParser(prog="python -m playground.bench", description=playground.bench.__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="short runs, to check the bench works")
+    parser.add_argument("--clients", type=int, default=30)
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--think", type=float, nargs=2, default=(0.5, 1.5), metavar=("MIN", "MAX"),
+                        help="classroom scenario: seconds each API client waits between calls")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench-results" / "latest.json")
+    parser.add_argument("--reference-app", action="store_true", help=argparse.SUPPRESS)  # serves it
+    args = parser.parse_args(argv)
+    if args.reference_app:
+        return reference_app()
+    reps, moves = (20, 5) if args.quick else (500, 30)
+    clients, seconds = (4, 3.0) if args.quick else (args.clients, args.seconds)
+
+    import torch
+    report = {"machine": {"platform": platform.platform(), "cpus": os.cpu_count(),
+                          "torch_threads": torch.get_num_threads(), "python": platform.python_version()},
+              "when": time.strftime("%Y-%m-%d %H:%M:%S"), "quick": args.quick}
+    report["decode"] = bench_decode(reps)
+    server = Server()
+    try:
+        rss_start = server.rss_mb()
+        load_every_model(server.url)
+        report["server"] = {"cold_start_s": round(server.cold_start_s, 2),
+                            "rss_at_start_mb": round(rss_start, 1),
+                            "rss_all_models_mb": round(server.rss_mb(), 1)}
+        report["server"]["settled_after_s"] = round(server.wait_idle(timeout=30 if args.quick else 300), 1)
+        report["browser_slider_to_pixels"] = bench_browser(server.url, moves)
+        report["concurrent"] = {
+            name: bench_concurrent(server, clients, seconds, think)
+            for name, think in (("classroom", args.think), ("stress", (0.0, 0.0)))}
+    finally:
+        server.close()
+    # The same stress on the minimal app: what any Gradio app costs per call on this machine.
+    server = Server(args=("-m", "playground.bench", "--reference-app"))
+    try:
+        report["concurrent"]["stress_minimal_gradio_app"] = bench_concurrent(
+            server, clients, seconds, (0.0, 0.0), calls=reference_calls)
+    finally:
+        server.close()
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=2) + "\n")
+    print(table(report))
+    print(f"saved {args.out}")
+    return report
+

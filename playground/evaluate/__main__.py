@@ -1,0 +1,3 @@
+from playground.evaluate.cli import main
+
+main()
