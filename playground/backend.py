@@ -129,30 +129,3 @@ class Backend:
     def place_on_map(self, model_id, method, params, z):
         return self.maps.place(model_id, method, params, z)
 
-
-# TEMP(merge): names other modules imported from the old backend; removed once every caller
-# imports them from their own module (errors, images, store, judge, runtime, data).
-from playground.data import IMAGE_SIZES  # noqa: E402,F401
-from playground.errors import (MAX_CHAIN_STEPS, MAX_SAMPLES, MAX_SEED, MAX_STEP_IMAGES,  # noqa: E402,F401
-                               MAX_TEMPERATURE, MAX_TEXTS, PlaygroundError, check_int,
-                               check_latent, check_number, check_temperature)
-from playground.images import digit_from_image, grid, to_uint8  # noqa: E402,F401
-from playground.judge import JUDGE  # noqa: E402,F401
-from playground.runtime import limit_malloc_arenas  # noqa: E402,F401
-from playground.store import SLIDERS  # noqa: E402,F401
-
-
-def val_split(name):  # noqa: D103
-    from playground.data import split
-    return split(name, "val")
-
-
-def stepped(frames):  # noqa: D103  (old protocol shim: bare tensors or (frame, stats))
-    import torch
-    while True:
-        with torch.inference_mode():
-            out = next(frames, None)
-        if out is None:
-            return
-        images, stats = out if isinstance(out, tuple) else (out, {})
-        yield to_uint8(images), {k: v.float().cpu().numpy() for k, v in stats.items()}

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from playground.files import weights_sha256, write_atomic  # noqa: F401  TEMP(merge): weights_sha256 for old callers
+from playground.files import write_atomic
 
 log = logging.getLogger(__name__)
 

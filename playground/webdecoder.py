@@ -22,7 +22,8 @@ flattened item (an image (1, H, W) as H·W values, a point as d) followed by the
 "input_dim" is H·W + K and "input_shape" the item's shape; it returns the posterior mean (what
 `encode` returns). Its extra ops: {"op": "flatten"} and {"op": "keep_tail", "n": K, "ops": [...]}
 (run the ops on all but the last K inputs, then append those K unchanged: a conditional encoder's
-convolutions see the image while the class waits for the layer that reads it).
+convolutions see the image while the class waits for the layer that reads it); a flow's encoder runs
+its couplings forwards, {"op": "coupling_forward", ...} with the same fields as coupling_inverse.
 
 What to export comes from the model itself, `model.web_modules(part)` (the protocol written in
 playground/base.py); this module never looks inside a family. BatchNorm is folded into the layer
@@ -71,12 +72,10 @@ def module_path(model, part: str = "decoder") -> list:
     NotExportable when the model has none."""
     if part not in PARTS:
         raise ValueError(f"part must be one of {sorted(PARTS)}, got {part!r}")
-    if PARTS[part] not in getattr(model, "capabilities", ()) or not model.latent_dim:
+    if PARTS[part] not in model.capabilities or not model.latent_dim:
         raise NotExportable(f"the model has no latent {part}")
     try:
-        # A decoder is asked for with the default argument: models trained in the page
-        # (live.KeptModel) describe only their decoder and take no `part`.
-        return list(model.web_modules() if part == "decoder" else model.web_modules(part))
+        return list(model.web_modules(part))
     except NotImplementedError as err:
         raise NotExportable(str(err)) from None
 
@@ -106,7 +105,7 @@ def _ops(path: list) -> list[dict]:
     for m in path:
         if isinstance(m, tuple) and m[0] == "reshape":
             ops.append({"op": "reshape", "shape": [int(v) for v in m[1]]})
-        elif isinstance(m, tuple) and m[0] == "coupling_inverse":
+        elif isinstance(m, tuple) and m[0] in ("coupling_inverse", "coupling_forward"):
             c = m[1]
             ops.append({"op": m[0], "mask": c.mask.detach().cpu().tolist(),
                         "max_log_scale": float(c.max_log_scale), "ops": _ops(list(c.net))})
@@ -251,16 +250,18 @@ def _conv_transpose2d(x, op):
     return full[:, :, p:p + oh, p:p + ow] + b[None, :, None, None]
 
 
-def _coupling(x, op):
-    """One affine coupling run backwards (the flow's Coupling.inverse): the kept coordinates
-    (mask 1) pass, the others become (x - t) · exp(-s)."""
+def _coupling(x, op, inverse: bool = True):
+    """One affine coupling of the flow's Coupling, in either direction of its one convention: the
+    kept coordinates (mask 1) pass; the others become (x - t) · exp(-s) run backwards
+    ("coupling_inverse", the decoder) or x · exp(s) + t run forwards ("coupling_forward", the
+    encoder)."""
     mask, m = np.asarray(op["mask"], np.float64), op["max_log_scale"]
     h = x * mask
     for o in op["ops"]:
         h = OPS[o["op"]](h, o)
     s, t = np.split(h, 2, axis=1)                              # (B, d) each
     s, t = m * np.tanh(s / m) * (1 - mask), t * (1 - mask)
-    return (x - t) * np.exp(-s)
+    return (x - t) * np.exp(-s) if inverse else x * np.exp(s) + t
 
 
 def _keep_tail(x, op):
@@ -294,6 +295,7 @@ OPS = {
     "conv_transpose2d": _conv_transpose2d,
     "conv2d": _conv2d,
     "coupling_inverse": _coupling,
+    "coupling_forward": lambda x, op: _coupling(x, op, inverse=False),
     "silu": lambda x, op: x / (1 + np.exp(-x)),
     "relu": lambda x, op: np.maximum(x, 0),
     "leaky_relu": lambda x, op: np.where(x >= 0, x, x * op["slope"]),

@@ -280,7 +280,7 @@ def test_live_pause_resume_reset(app_url):
     import time
     from gradio_client import Client
     client = Client(app_url, verbose=False)
-    job = client.submit(*live_knobs(family="realnvp", steps=5000), api_name="/start_training")
+    job = client.submit(*live_knobs(family="flow", steps=5000), api_name="/start_training")
     deadline = time.time() + 30
     while len(job.outputs()) < 2 and time.time() < deadline:
         time.sleep(0.1)
@@ -293,7 +293,7 @@ def test_live_pause_resume_reset(app_url):
     assert job.done(), "pause stops the stream"
     assert live_step(job.outputs()[-1][3]) <= at + 500, "at most one more chunk after the pause"
     # Start with the same knobs continues the same model (same session)
-    resumed = client.submit(*live_knobs(family="realnvp", steps=5000), api_name="/start_training")
+    resumed = client.submit(*live_knobs(family="flow", steps=5000), api_name="/start_training")
     first = next(iter(resumed))
     assert "continued" in first[3] and live_step(first[3]) >= at
     client.predict(api_name="/pause_training")
@@ -320,7 +320,7 @@ def test_live_pause_resume_reset(app_url):
     (dict(family="diffusion"), "not in the list of choices"),
     (dict(ratio="9:1"), "not in the list of choices"),
     (dict(target="drawing"), "draw a shape on the canvas first"),
-    (dict(layers=0, family="realnvp"), "coupling layers|minimum"),
+    (dict(layers=0, family="flow"), "coupling layers|minimum"),
 ])
 def test_bad_live_knobs_get_clear_errors(client, changes, match):
     with pytest.raises(AppError, match=match):

@@ -22,7 +22,8 @@ from playground.gate import heavy
 from playground.lru import LRU
 
 if TYPE_CHECKING:
-    from playground.backend import Backend, ModelInfo
+    from playground.backend import Backend
+    from playground.store import ModelInfo
 
 log = logging.getLogger(__name__)
 
@@ -175,7 +176,6 @@ class Evaluator:
         device = self.backend.device
         g = torch.Generator(device).manual_seed(SEED)
         with torch.inference_mode():
-            # protocol: switched to model.likelihood at merge
             row = M.likelihood_report(model, x.to(device), y.to(device), generator=g)
         row = {k: rounded(v) if isinstance(v, float) else v for k, v in row.items()}
         return self._likelihoods.put((info.id, self.sha(info.id)), row)

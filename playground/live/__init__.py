@@ -9,7 +9,7 @@ playground/live/models.py holds the families (LIVE_FAMILIES) and the kept copy t
 to the other tabs; playground/live/trainer.py the knobs, targets, trainer loop and presets.
 """
 from playground.live.models import (GRID, LIVE_FAMILIES, KeptConfig, KeptModel, LiveFlow,  # noqa: F401
-                                    LiveGAN, LiveModel, LiveVAE, keep, live_family)
+                                    LiveGAN, LiveModel, LiveVAE, live_family)
 from playground.live.trainer import (MAX_STEPS, N_DATA, N_VIEW, PRESETS, RATIOS,  # noqa: F401
-                                     TARGETS, LiveConfig, LiveTrainer, checked_config, coverage,
+                                     TARGETS, LiveConfig, LiveTrainer, checked_config, coverage, keep,
                                      mmd, points_from_drawing, target_points)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 import numpy as np
 import torch
@@ -22,8 +22,6 @@ from playground.base import FAMILIES, GenerativeModel
 from playground.models.flow import FlowConfig, RealNVP
 from playground.webdecoder import NotExportable
 
-if TYPE_CHECKING:
-    from playground.live.trainer import LiveConfig, LiveTrainer
 
 GRID = 30                 # decision-surface resolution (GRID x GRID evaluations of D)
 
@@ -241,7 +239,7 @@ class LiveFlow(LiveModel):
     def web_modules(self, part: str = "decoder") -> list:
         """f⁻¹ as the shipped flow exports it: its couplings run backwards, last layer first."""
         _decoder_only(self, part)
-        return [("coupling_inverse", c) for c in reversed(self.flow.layers)]
+        return self.flow.web_modules(part)
 
 
 # ------------------------------------------------------------------------------ kept models
@@ -275,11 +273,3 @@ class KeptModel(GenerativeModel):
                generator: torch.Generator | None = None) -> torch.Tensor:
         return self.decode(self.prior(n, temperature, generator))
 
-
-def keep(trainer: LiveTrainer) -> KeptModel:
-    """A copy of the trainer's model as it is now (training on does not change it), in eval mode."""
-    import copy
-    net = copy.deepcopy(trainer.model).eval()
-    for p in net.parameters():
-        p.requires_grad_(False)
-    return KeptModel(KeptConfig(net.latent_dim, trainer.config.family, trainer.steps_done), net).eval()

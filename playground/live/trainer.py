@@ -7,6 +7,7 @@ no global random state (every draw comes from the trainer's generator).
 """
 from __future__ import annotations
 
+import copy
 import time
 from dataclasses import asdict, dataclass, replace
 
@@ -14,7 +15,7 @@ import numpy as np
 import torch
 
 from playground.errors import MAX_SEED, PlaygroundError, check_choice, check_int, check_number
-from playground.live.models import LIVE_FAMILIES
+from playground.live.models import LIVE_FAMILIES, KeptConfig, KeptModel
 
 MAX_STEPS = 5000          # per run: a few seconds of one core at most, whatever the knobs say
 TARGETS = ("moons", "circles", "8gaussians", "swissroll", "drawing")
@@ -224,3 +225,11 @@ PRESETS: dict[str, dict] = {
             "plane along one axis and never splits it.\nThe warped grid stays a single sheet "
             "and the samples smear between the moons; try 8 layers."),
 }
+
+
+def keep(trainer: LiveTrainer) -> KeptModel:
+    """A copy of the trainer's model as it is now (training on does not change it), in eval mode."""
+    net = copy.deepcopy(trainer.model).eval()
+    for p in net.parameters():
+        p.requires_grad_(False)
+    return KeptModel(KeptConfig(net.latent_dim, trainer.config.family, trainer.steps_done), net).eval()

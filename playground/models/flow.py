@@ -100,8 +100,8 @@ class RealNVP(GenerativeModel):
     def web_modules(self, part: str = "decoder") -> list:
         if part == "decoder":   # f⁻¹: the couplings inverted, last layer first
             return [("coupling_inverse", c) for c in reversed(self.layers)]
-        if part == "encoder":   # f: each coupling forward (the page's "affine_coupling")
-            return [("affine_coupling", c) for c in self.layers]
+        if part == "encoder":   # f: each coupling forwards, first layer first
+            return [("coupling_forward", c) for c in self.layers]
         return super().web_modules(part)
 
     def loss(self, batch) -> Tensor:

@@ -102,22 +102,3 @@ def likelihood(tools: Tools, info: ModelInfo, frames: np.ndarray, label: int | N
             draws = m.likelihood(x.repeat_interleave(ELBO_DRAWS, 0), cr, generator=g).log_p
             values = draws.view(len(x), ELBO_DRAWS).mean(1)
     return values.float().cpu().numpy(), LIKELIHOOD_NAMES[lik.kind]
-    m, dev = tools.backend.model(info.id), tools.backend.device
-    x = torch.from_numpy(np.asarray(frames, np.float32)).to(dev)
-    if makes_images(info):
-        x = x[:, None] / 255                                               # (N, 1, H, W)
-    cond = None if label is None else torch.full((len(x),), label, dtype=torch.long, device=dev)
-    with torch.inference_mode():
-        if hasattr(m, "elbo_terms"):
-            g = torch.Generator(dev).manual_seed(seed)
-            xr = x.repeat_interleave(ELBO_DRAWS, 0)
-            cr = None if cond is None else cond.repeat_interleave(ELBO_DRAWS, 0)
-            rec, kl = m.elbo_terms(xr, cr, generator=g)
-            return (-(rec + kl)).view(len(x), ELBO_DRAWS).mean(1).cpu().numpy(), \
-                "ELBO of the decoded frame (nats)"
-        if hasattr(m, "log_prob"):
-            lp = m.log_prob(x) if cond is None else m.log_prob(x, cond)
-            return lp.float().cpu().numpy(), "log p(x) of the decoded point (nats)"
-        if hasattr(m, "free_energy"):
-            return (-m.free_energy(x)).float().cpu().numpy(), "−free energy = log p + log Z (nats)"
-    return None
