@@ -6,7 +6,7 @@ import gradio as gr
 import numpy as np
 
 from playground.backend import Backend
-from playground.errors import PlaygroundError, MAX_SEED, check_int, check_temperature
+from playground.errors import MAX_SEED, PlaygroundError, check_int, check_seed, check_temperature
 from playground.store import SLIDERS
 from playground.ui.common import card_markdown, default_model, no_model, user_errors
 from playground.ui.plots import flow_figure
@@ -66,8 +66,9 @@ def create_explore_tab(backend: Backend) -> dict | None:
         return None
 
     def render(model_id, mode, label, rest_seed, temperature, seed, values):
-        """Decoded output for slider values: (image, None) or (None, plot)."""
-        info = backend.info(model_id)
+        """Decoded output for slider values: (image, None) or (None, plot). The seed is checked
+        even where only point models use it (for their cloud): an endpoint takes no garbage."""
+        info, seed = backend.info(model_id), check_seed(seed)
         z = backend.latent_from_sliders(model_id, values, mode=mode, rest_seed=rest_seed,
                                         temperature=temperature)
         if not info.has("points"):
@@ -141,7 +142,7 @@ def create_explore_tab(backend: Backend) -> dict | None:
         z = backend.random_latent(model_id, seed=seed, temperature=temperature)
         r, k = info.slider_range, info.slider_count
         values = [round(float(np.clip(v, info.slider_min, r)), 2) for v in z[:k]]
-        rest = int(seed) if info.latent_dim > k else -1
+        rest = check_seed(seed) if info.latent_dim > k else -1
         return (*(values + [0.0] * (SLIDERS - k)), rest,
                 *render(model_id, mode, label, rest, temperature, seed, values))
 
