@@ -23,6 +23,8 @@ import torch
 from safetensors.torch import load_model, save_model
 from torch import Tensor, nn
 
+from playground.files import write_atomic
+
 FORMAT_VERSION = 1
 
 # Capabilities a family may declare; the UI shows a control only where its capability is present.
@@ -286,10 +288,11 @@ class GenerativeModel(nn.Module):
         meta = {"family": self.family, "format_version": FORMAT_VERSION,
                 "config": dataclasses.asdict(self.config), "data": data or {},
                 "ui": hints.as_dict(), "metrics": metrics or {}}
-        (path / "config.json").write_text(json.dumps(meta, indent=2) + "\n")
-        save_model(self, str(path / "model.safetensors"))  # handles tied weights, unlike save_file
+        write_atomic(path / "config.json", json.dumps(meta, indent=2) + "\n")
+        # save_model handles tied weights, unlike save_file
+        write_atomic(path / "model.safetensors", lambda tmp: save_model(self, str(tmp)))
         if card is not None:
-            (path / "README.md").write_text(card)
+            write_atomic(path / "README.md", card)
 
     @staticmethod
     def read_meta(path: str | Path) -> dict:

