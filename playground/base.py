@@ -233,28 +233,48 @@ class GenerativeModel(nn.Module):
 
     def fit(self, data, tcfg: TrainConfig, *, max_steps: int | None = None,
             log: Callable[[dict], None] = lambda m: None) -> None:
-        """Default training loop: Adam on `loss`. Families with another objective override it."""
+        """The training loop: Adam with cosine decay over `tcfg.epochs` shuffled passes, one
+        `batch_loss` per mini-batch, logging its values averaged per item after each epoch (and
+        `epoch_metrics`). Families change what a batch costs, not the loop; only a family with
+        another kind of loop (a GAN's two players) overrides this."""
         x, y = data
-        g = torch.Generator().manual_seed(tcfg.seed)
+        g = torch.Generator().manual_seed(tcfg.seed)  # shuffling, augmentation, chains: one stream
+        self.before_fit(x, g)
         opt = torch.optim.Adam(self.parameters(), lr=tcfg.lr)
         sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=tcfg.epochs)
         step = 0
         self.train()
         for epoch in range(tcfg.epochs):
             perm = torch.randperm(len(x), generator=g)
-            total, count = 0.0, 0
+            totals: dict[str, float] = {}
+            count = 0
             for i in range(0, len(x), tcfg.batch_size):
                 idx = perm[i:i + tcfg.batch_size]
-                loss = self.loss((x[idx], y[idx]))
+                loss, logged = self.batch_loss(x[idx], y[idx], g)
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
                 opt.step()
-                total, count, step = total + loss.item() * len(idx), count + len(idx), step + 1
+                for k, v in logged.items():
+                    totals[k] = totals.get(k, 0.0) + v * len(idx)
+                count, step = count + len(idx), step + 1
                 if max_steps is not None and step >= max_steps:
-                    log({"epoch": epoch, "loss": total / count})
+                    log({"epoch": epoch, **{k: v / count for k, v in totals.items()}})
                     return
             sched.step()
-            log({"epoch": epoch, "loss": total / count})
+            log({"epoch": epoch, **{k: v / count for k, v in totals.items()}, **self.epoch_metrics(x)})
+
+    def batch_loss(self, x: Tensor, y: Tensor, generator: torch.Generator) -> tuple[Tensor, dict]:
+        """The loss to minimise on one mini-batch, and per-item means to log (default: `loss`).
+        `generator` is the run's one random stream (augmentation, Gibbs steps)."""
+        loss = self.loss((x, y))
+        return loss, {"loss": loss.item()}
+
+    def before_fit(self, x: Tensor, generator: torch.Generator) -> None:
+        """Set up what training needs besides the weights (persistent chains, data-based init)."""
+
+    def epoch_metrics(self, x: Tensor) -> dict[str, float]:
+        """Extra numbers to log after each epoch (computed without gradients)."""
+        return {}
 
     def after_fit(self, x: Tensor, y: Tensor) -> None:
         """Called by the trainer once `fit` returns, in eval mode and under no_grad, with the

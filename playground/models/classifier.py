@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Callable
 
 import torch
 import torch.nn.functional as F
@@ -91,34 +90,11 @@ class DigitClassifier(GenerativeModel):
         grid = F.affine_grid(theta, list(x.shape), align_corners=False)
         return F.grid_sample(x, grid, padding_mode="zeros", align_corners=False)
 
-    def fit(self, data, tcfg: TrainConfig, *, max_steps: int | None = None,
-            log: Callable[[dict], None] = lambda m: None) -> None:
-        """Adam + cosine decay on cross-entropy, with per-image affine augmentation."""
-        x, y = data
-        g = torch.Generator().manual_seed(tcfg.seed)
-        opt = torch.optim.Adam(self.parameters(), lr=tcfg.lr)
-        sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=tcfg.epochs)
-        step = 0
-        self.train()
-        for epoch in range(tcfg.epochs):
-            perm = torch.randperm(len(x), generator=g)
-            total, correct = 0.0, 0
-            for i in range(0, len(x), tcfg.batch_size):
-                idx = perm[i:i + tcfg.batch_size]
-                logits = self.logits(self.augment(x[idx], g))
-                loss = F.cross_entropy(logits, y[idx])
-                opt.zero_grad(set_to_none=True)
-                loss.backward()
-                opt.step()
-                total += loss.item() * len(idx)
-                correct += (logits.argmax(1) == y[idx]).sum().item()
-                step += 1
-                if max_steps is not None and step >= max_steps:
-                    log({"epoch": epoch, "loss": total / (i + len(idx))})
-                    return
-            sched.step()
-            log({"epoch": epoch, "loss": total / len(x), "train_acc": correct / len(x)})
-        self.eval()
+    def batch_loss(self, x: Tensor, y: Tensor, generator: torch.Generator) -> tuple[Tensor, dict]:
+        """Cross-entropy on per-image affine augmentations; logs the training accuracy too."""
+        logits = self.logits(self.augment(x, generator))
+        loss = F.cross_entropy(logits, y)
+        return loss, {"loss": loss.item(), "train_acc": (logits.argmax(1) == y).float().mean().item()}
 
     @torch.no_grad()
     def evaluate(self, x: Tensor, y: Tensor) -> dict[str, float]:

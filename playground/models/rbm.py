@@ -210,42 +210,28 @@ class RBM(GenerativeModel):
             neg, _ = self._gibbs(v, 1.0, None)
         return self.free_energy(v).mean() - self.free_energy(neg).mean()
 
-    def fit(self, data, tcfg: TrainConfig, *, max_steps: int | None = None, log=lambda m: None):
-        """PCD: the negative phase comes from `n_chains` fantasy chains that persist across updates
-        and advance `k` Gibbs steps per update. Adam on the free-energy difference."""
-        x, _ = data
+    # PCD: the negative phase comes from `n_chains` fantasy chains that persist across updates and
+    # advance `k` Gibbs steps per update; Adam (base.fit) on the free-energy difference.
+    def before_fit(self, x: Tensor, generator: torch.Generator) -> None:
         v_data = _binary(x)
-        g = torch.Generator().manual_seed(tcfg.seed)
         with torch.no_grad():  # visible biases at the data's log-odds: chains start near the data mean
             mean = v_data.mean(0).clamp(1e-3, 1 - 1e-3)
             self.b.copy_(torch.log(mean / (1 - mean)))
-        chains = (torch.rand(self.config.n_chains, v_data.shape[1], generator=g) < 0.5).float()
-        opt = torch.optim.Adam(self.parameters(), lr=tcfg.lr)
-        sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=tcfg.epochs)
-        step = 0
-        self.train()
-        for epoch in range(tcfg.epochs):
-            perm = torch.randperm(len(v_data), generator=g)
-            total, count = 0.0, 0
-            for i in range(0, len(v_data), tcfg.batch_size):
-                v = v_data[perm[i:i + tcfg.batch_size]]
-                with torch.no_grad():
-                    for _ in range(self.config.k):
-                        chains, _ = self._gibbs(chains, 1.0, g)
-                gap = self.free_energy(v).mean() - self.free_energy(chains).mean()
-                loss = gap + self.config.weight_decay * self.W.pow(2).sum()
-                opt.zero_grad(set_to_none=True)
-                loss.backward()
-                opt.step()
-                total, count, step = total + gap.item() * len(v), count + len(v), step + 1
-                if max_steps is not None and step >= max_steps:
-                    log({"epoch": epoch, "free_energy_gap": total / count})
-                    return
-            sched.step()
-            with torch.no_grad():
-                recon = F.binary_cross_entropy(self.p_v(self.p_h(v_data[:500])), v_data[:500],
-                                               reduction="sum").item() / 500
-            log({"epoch": epoch, "free_energy_gap": total / count, "recon_bce_nats": recon})
+        self._chains = (torch.rand(self.config.n_chains, v_data.shape[1], generator=generator) < 0.5).float()
+
+    def batch_loss(self, x: Tensor, y: Tensor, generator: torch.Generator) -> tuple[Tensor, dict]:
+        v = _binary(x)
+        with torch.no_grad():
+            for _ in range(self.config.k):
+                self._chains, _ = self._gibbs(self._chains, 1.0, generator)
+        gap = self.free_energy(v).mean() - self.free_energy(self._chains).mean()
+        return gap + self.config.weight_decay * self.W.pow(2).sum(), {"free_energy_gap": gap.item()}
+
+    @torch.no_grad()
+    def epoch_metrics(self, x: Tensor) -> dict[str, float]:
+        v = _binary(x[:500])
+        return {"recon_bce_nats": F.binary_cross_entropy(self.p_v(self.p_h(v)), v,
+                                                          reduction="sum").item() / 500}
 
     @torch.no_grad()
     def evaluate(self, x: Tensor, y: Tensor) -> dict[str, float]:
