@@ -16,20 +16,35 @@ def backend():
 
 
 @pytest.fixture(scope="session")
-def app_url():
-    """The real app: `python app.py` in its own process on a free localhost port, as a user runs it.
-    (In-process, Playwright's sync driver and the server share one GIL: a PixelCNN stream of ~6,000
-    small torch ops then crawls, each op waiting for the GIL switch interval.)"""
+def app_server():
+    """The real app: `python app.py` in its own process on a free localhost port, as a user runs it,
+    launched once per session and shared by the API, MCP, fuzz and browser tests (MCP on: it only
+    adds routes). In-process, Playwright's sync driver and the server would share one GIL: a
+    PixelCNN stream of ~6,000 small torch ops then crawls, each op waiting for the GIL switch
+    interval. No UMAP warm-up: its ~75 s numba compile would burn test CPU."""
     from playground.bench import Server
-    server = Server(env={"LATENT_PLAYGROUND_WARMUP": "0"})  # no UMAP compile burning test CPU
-    yield server.url
+    server = Server(env={"LATENT_PLAYGROUND_WARMUP": "0", "PLAYGROUND_MCP": "1"})
+    yield server
     server.close()
+
+
+@pytest.fixture(scope="session")
+def app_url(app_server):
+    return app_server.url
 
 
 @pytest.fixture(scope="session")
 def client(app_url):
     from gradio_client import Client
     return Client(app_url, verbose=False)
+
+
+@pytest.fixture(scope="session")
+def tiny_root(tmp_path_factory):
+    """A pretrained/ root with a tiny random-weight model of every recipe (tests/factories.py),
+    built once per session, for tests that need a Backend over models they may change."""
+    from tests.factories import tiny_root as build
+    return build(tmp_path_factory.mktemp("pretrained"))
 
 
 # pytest-playwright: drive Debian's Chromium; Playwright never downloads a browser here.

@@ -1,45 +1,77 @@
-"""Hostile input on every API endpoint, through gradio_client and raw HTTP, against the launched app.
+"""Hostile input on every API endpoint, over raw HTTP and through gradio_client, against the launched
+app.
 
-Every call either succeeds or gets a clear error message; the server stays up; no file appears in
-the repository tree. Endpoints are read from the app's own API description, so new tabs are covered
-without editing this file.
+Every parameter of every endpoint gets one value of each class of hostile input (not-a-number,
+infinite, huge, negative, a fraction where a whole number is due, the wrong type, a path, None,
+empty text, oversized) while the other parameters keep their defaults: every call either succeeds
+or gets a clear error message; the server stays up; no file appears in the repository tree. A
+body that is not a call at all (broken JSON, the wrong shape, no data) gets a 4xx. Endpoints are
+read from the app's own API description, so new tabs are covered without editing this file.
+The calls go over Gradio's own HTTP API (POST /gradio_api/call/<name>, then its event stream), as
+gradio_client does, but with JSON's NaN and Infinity, which gradio_client cannot send.
 """
 import concurrent.futures
 import json
+import math
 import re
+import secrets
 import subprocess
-import threading
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
-from gradio_client import Client, handle_file
+from gradio_client import handle_file
 from gradio_client.exceptions import AppError
 
 ROOT = Path(__file__).resolve().parent.parent
-HUGE = "x" * 10_000_000
-BAD_STRINGS = ["", "../../../../etc/passwd", "/etc/passwd", "..", "pretrained/vae-mnist-2d",
-               "C:\\Windows\\system32", "%2e%2e%2f", None, 12, [], {"a": 1}]
-BAD_NUMBERS = [1e308, -1e308, -1, -10**12, 10**12, 2.5, "abc", "", None, [], True]
-FILE_COMPONENTS = {"Image", "Sketchpad", "ImageEditor", "File"}
+HUGE_BODY = "x" * 10_000_000          # one 10 MB value per endpoint: the request size limit
+PATH = "../../../../etc/passwd"
+OVERSIZED = "x" * 100_000              # 1,000 times any field's sensible length
+FILE_COMPONENTS = {"image", "sketchpad", "imageeditor", "file"}   # view_api spells "Imageeditor"
+# What gradio_client shows for an error whose message the app does not send (show_error=False).
+HIDDEN = ("The upstream Gradio app has raised an exception but has not enabled verbose error "
+          "reporting. To enable, set show_error=True in launch().")
+
+# One value per class of hostile input, by the kind of parameter. A class whose value equals the
+# parameter's default is skipped (it is not hostile).
+COMMON = {"NaN": math.nan, "infinite": math.inf, "huge": 1e308, "negative": -1, "path": PATH,
+          "None": None, "oversized": OVERSIZED}
+BY_KIND = {
+    "int": {**COMMON, "fraction": 2.5, "wrong type": "abc"},
+    "float": {**COMMON, "wrong type": "abc"},
+    "text": {**COMMON, "empty": "", "wrong type": {"a": 1}},
+    "list": {**COMMON, "empty": [], "wrong type": "abc", "bad item": [PATH]},
+}
 
 
 def endpoints(client):
     return client.view_api(return_format="dict")["named_endpoints"]
 
 
-def default_args(spec):
-    return [p["parameter_default"] if p["parameter_has_default"] else p["example_input"]
+def is_file(param) -> bool:
+    return param["component"].lower() in FILE_COMPONENTS
+
+
+def kind(param) -> str:
+    t = param["python_type"]["type"]
+    return t if t in ("int", "float") else "list" if t.startswith("list") else "text"
+
+
+def default_args(spec, image=None):
+    """The endpoint's defaults; a file input (whose API example is a URL on the internet) gets
+    `image`, a digit drawn on paper, so that hostile values elsewhere reach the handler."""
+    return [image(p) if is_file(p) and image else
+            p["parameter_default"] if p["parameter_has_default"] else p["example_input"]
             for p in spec["parameters"]]
 
 
-def bad_values(param):
-    if param["component"] in FILE_COMPONENTS:
-        return []  # uploads are fuzzed in test_bad_uploads
-    if param["python_type"]["type"] in ("float", "int"):
-        return BAD_NUMBERS
-    return BAD_STRINGS
+def hostile_values(param, default) -> dict:
+    """{class: value} for one parameter; uploads are fuzzed in test_bad_uploads."""
+    if is_file(param):
+        return {}
+    return {c: v for c, v in BY_KIND[kind(param)].items()
+            if not (type(v) is type(default) and v == default)}
 
 
 def is_clear(err: Exception) -> bool:
@@ -60,38 +92,107 @@ def files_before(client):
     return repo_files()
 
 
-def call(client, name, args):
+@pytest.fixture(scope="module")
+def digit(tmp_path_factory):
+    """A "1" in dark ink on white paper, as a person draws or uploads one."""
+    import numpy as np
+    from PIL import Image
+    img = np.full((200, 200), 255, np.uint8)
+    img[40:160, 90:110] = 0
+    path = tmp_path_factory.mktemp("fuzz") / "one.png"
+    Image.fromarray(img).save(path)
+    return path
+
+
+def upload(url: str, path: Path) -> dict:
+    """The file on the server, as a FileData value a call can name."""
+    boundary = secrets.token_hex(8)
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; "
+            f"filename=\"{path.name}\"\r\nContent-Type: image/png\r\n\r\n").encode() \
+        + path.read_bytes() + f"\r\n--{boundary}--\r\n".encode()
+    req = urllib.request.Request(f"{url}/gradio_api/upload", data=body,
+                                 headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        server_path = json.loads(r.read())[0]
+    return {"path": server_path, "orig_name": path.name, "meta": {"_type": "gradio.FileData"}}
+
+
+def file_value(param, value):
+    if param["component"].lower() in ("sketchpad", "imageeditor"):
+        return {"background": value, "layers": [], "composite": value}
+    return value
+
+
+def raw_call(url: str, fn_index: int, name: str, args: list) -> Exception | None:
+    """One call as gradio_client makes it (join the queue, read the event stream), with NaN and
+    Infinity allowed in the JSON. None when the app accepts the input: it completes, or, for a
+    streaming endpoint, sends its first frame (then the call is cancelled: the rest is ordinary
+    work, not input handling). Else the error as gradio_client would raise it."""
+    session = secrets.token_hex(8)
+    status, text = post(f"{url}/gradio_api/call/{name.lstrip('/')}",
+                        json.dumps({"data": args, "session_hash": session}).encode())
+    if status != 200:
+        return AppError(f"HTTP {status}: {text}") if 400 <= status < 500 else \
+            RuntimeError(f"HTTP {status}: {text}")
+    event_id = json.loads(text)["event_id"]
     try:
-        client.predict(*args, api_name=name)
-        return None
-    except AppError as err:
-        return err
-    except Exception as err:  # noqa: BLE001 - a dropped connection or a crash: never clear
+        with urllib.request.urlopen(f"{url}/gradio_api/call/{name.lstrip('/')}/{event_id}",
+                                    timeout=300) as stream:
+            event = None
+            for line in stream:
+                line = line.decode().rstrip("\n")
+                if line.startswith("event: "):
+                    event = line[len("event: "):]
+                elif line.startswith("data: ") and event in ("complete", "generating", "error"):
+                    if event == "error":
+                        message = json.loads(line[len("data: "):])
+                        return AppError(message if message else HIDDEN)
+                    if event == "generating":
+                        post(f"{url}/gradio_api/cancel", json.dumps(
+                            {"session_hash": session, "fn_index": fn_index,
+                             "event_id": event_id}).encode())
+                    return None
+    except OSError as err:          # a dropped connection: never clear
         return RuntimeError(f"{type(err).__name__}: {err}")
+    return RuntimeError("the event stream ended without a result")
 
 
-def test_every_parameter_of_every_endpoint(client, app_url, files_before):
+def fn_indices(url: str) -> dict:
+    """api name -> the event's index (what /cancel names)."""
+    with urllib.request.urlopen(f"{url}/config", timeout=30) as r:
+        config = json.loads(r.read())
+    return {f"/{d['api_name']}": d["id"] for d in config["dependencies"] if d.get("api_name")}
+
+
+def fuzz_jobs(api: dict, image) -> list[tuple]:
+    """(endpoint, parameter index, class, args) for every class of every parameter, and one
+    10 MB value in each endpoint's first parameter."""
     jobs = []
-    for name, spec in endpoints(client).items():
-        base = default_args(spec)
-        for i, param in enumerate(spec["parameters"][:8]):  # the 12 latent sliders share one type
-            for bad in bad_values(param):
-                jobs.append((name, i, bad, base[:i] + [bad] + base[i + 1:]))
-        jobs.append((name, 0, "10 MB", [HUGE] + base[1:]))
-    local = threading.local()
+    for name, spec in api.items():
+        base = default_args(spec, image)
+        for i, param in enumerate(spec["parameters"]):
+            for cls, bad in hostile_values(param, base[i]).items():
+                jobs.append((name, i, cls, base[:i] + [bad] + base[i + 1:]))
+        if spec["parameters"] and not is_file(spec["parameters"][0]):
+            jobs.append((name, 0, "10 MB", [HUGE_BODY] + base[1:]))
+    return jobs
 
-    def run(job):  # one client per worker thread: a shared one mixes up concurrent streams
-        if not hasattr(local, "client"):
-            local.client = Client(app_url, verbose=False, download_files=False)
-        return job, call(local.client, job[0], job[3])
 
+def test_every_parameter_of_every_endpoint(client, app_url, files_before, digit):
+    api = endpoints(client)
+    on_server = upload(app_url, digit)
+    jobs = fuzz_jobs(api, lambda param: file_value(param, on_server))
+    assert {(n, i) for n, i, _, _ in jobs} == {
+        (n, i) for n, s in api.items() for i, p in enumerate(s["parameters"]) if not is_file(p)
+    }, "every parameter that is not an upload is fuzzed"
+    index = fn_indices(app_url)
     with concurrent.futures.ThreadPoolExecutor(4) as pool:
-        results = list(pool.map(run, jobs))
-    unclear = [(n, i, repr(b)[:30], str(e)[:80]) for (n, i, b, _), e in results
+        errors = list(pool.map(lambda job: raw_call(app_url, index[job[0]], job[0], job[3]), jobs))
+    unclear = [(n, i, c, str(e)[:80]) for (n, i, c, _), e in zip(jobs, errors)
                if e is not None and not is_clear(e)]
     assert not unclear, f"errors without a clear message: {unclear[:10]}"
-    refused = sum(e is not None for _, e in results)
-    assert refused > len(results) // 2, "most hostile inputs must be refused"
+    refused = sum(e is not None for e in errors)
+    assert refused > len(jobs) // 2, "most hostile inputs must be refused"
     # still up: a valid request works
     assert client.predict("vae-mnist-2d", None, 1.0, 0, api_name="/sample_grid")[0]
 
@@ -115,30 +216,66 @@ def test_non_finite_numbers_over_raw_http(app_url, literal):
     assert re.search("temperature|maximum|minimum", json.loads(text)["error"])
 
 
-@pytest.mark.parametrize("body", [b"", b"{", b'{"data": 5}', b'{"data": [1, 2', b"\xff\xfe" * 100])
-def test_malformed_bodies(app_url, body):
-    status, _ = post(f"{app_url}/gradio_api/run/decode", body)
-    assert 400 <= status < 600
+def launched_with_the_body_check() -> bool:
+    from playground.ui import launch_kwargs
+    from playground.ui.http_errors import RefuseMalformedBodies
+    middleware = launch_kwargs().get("app_kwargs", {}).get("middleware", [])
+    return any(m.cls is RefuseMalformedBodies for m in middleware)
 
 
-def test_bad_uploads(client, tmp_path):
-    """Every file input refuses non-images and truncated images with a clear message."""
+MALFORMED = [b"", b"{", b"null", b"[1, 2]", b'"data"', b"{}", b'{"data": 5}', b'{"data": null}',
+             b'{"data": [1, 2', b"\xff\xfe" * 100, b'{"data": []}', b'{"data": ["vae-mnist-2d"]}',
+             b'{"data": [' + b", ".join([b"0"] * 40) + b"]}",
+             b'{"data": ["vae-mnist-2d", "axes", null, -1, 1.0, 0], "fn_index": 100000}']
+
+
+# Until app.py's launch installs playground/ui/http_errors.py (launch_kwargs' app_kwargs), Gradio
+# answers the wrong shapes with a 500: strict, so the marker goes when the fix is wired.
+@pytest.mark.xfail(not launched_with_the_body_check(), strict=True,
+                   reason="launch_kwargs() does not install http_errors.MIDDLEWARE yet")
+@pytest.mark.parametrize("route", ["run/decode", "call/decode", "run/no_such_endpoint",
+                                   "call/no_such_endpoint"])
+def test_malformed_bodies_get_a_4xx(app_url, route):
+    statuses = {body[:40]: post(f"{app_url}/gradio_api/{route}", body)[0] for body in MALFORMED}
+    assert all(400 <= s < 500 for s in statuses.values()), statuses
+    # the page's own route: no session, no call
+    for body in MALFORMED:
+        assert 400 <= post(f"{app_url}/gradio_api/queue/join", body)[0] < 500
+
+
+def client_call(client, name, args) -> Exception | None:
+    try:
+        client.predict(*args, api_name=name)
+        return None
+    except AppError as err:
+        return err
+    except Exception as err:  # noqa: BLE001 - a dropped connection or a crash: never clear
+        return RuntimeError(f"{type(err).__name__}: {err}")
+
+
+def test_bad_uploads(client, tmp_path, digit):
+    """Through gradio_client, as a script uploads: every file input refuses non-images and
+    truncated images with a clear message. Pickers that offer 'drawing' are set to it, so that
+    the drawing is what the endpoint reads; the other file inputs hold a good digit."""
     png = tmp_path / "truncated.png"
     png.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 20)
     text = tmp_path / "notes.png"
     text.write_text("not an image")
     checked = 0
     for name, spec in endpoints(client).items():
-        base = default_args(spec)
-        for i, param in enumerate(spec["parameters"]):
-            if param["component"] not in FILE_COMPONENTS:
+        params = spec["parameters"]
+        if not any(is_file(p) for p in params):
+            continue
+        base = default_args(spec, lambda p: file_value(p, handle_file(str(digit))))
+        base = ["drawing" if not is_file(p) and "'drawing'" in p["python_type"]["type"] else v
+                for p, v in zip(params, base)]
+        for i, param in enumerate(params):
+            if not is_file(param):
                 continue
             for f in (png, text):
-                value = handle_file(str(f))
-                if param["component"] in ("Sketchpad", "ImageEditor"):
-                    value = {"background": value, "layers": [], "composite": value}
-                err = call(client, name, base[:i] + [value] + base[i + 1:])
-                assert err is not None, f"{name} accepted {f.name}"
+                err = client_call(client, name, base[:i] + [file_value(param, handle_file(str(f)))]
+                                  + base[i + 1:])
+                assert err is not None, f"{name} accepted {f.name} in {param['parameter_name']}"
                 assert is_clear(err), f"{name}: unclear error for {f.name}: {err}"
                 checked += 1
     assert checked, "the latent map's upload endpoint takes a file"

@@ -10,6 +10,7 @@ import gradio as gr
 from playground.backend import Backend
 from playground.runtime import limit_malloc_arenas
 from playground.ui.gradio_fixes import tune_gradio
+from playground.ui.http_errors import MIDDLEWARE
 from playground.ui.conditional import create_conditional_tab
 from playground.ui.evaluate import create_evaluate_tab
 from playground.ui.explore import create_explore_tab
@@ -70,4 +71,6 @@ def launch_kwargs() -> dict:
         # PLAYGROUND_MCP=1 also serves every public endpoint as an MCP tool (their docstrings
         # are the tool descriptions) at /gradio_api/mcp/.
         mcp_server=os.environ.get("PLAYGROUND_MCP", "").lower() in ("1", "true", "yes"),
+        # A wrong-shaped body on the direct-call routes gets 404/422, not Gradio's 500.
+        app_kwargs={"middleware": MIDDLEWARE},
     )
