@@ -29,3 +29,33 @@ def test_image_cache_patch_writes_whole_files_once(tmp_path):
     assert first == again
     assert open(first, "rb").read() == pu.encode_pil_to_bytes(img, "png")
     assert [p.name for p in tmp_path.rglob("*") if p.is_file()] == ["image.png"]  # no temp left
+
+
+def test_unreadable_inputs_patch_still_needed():
+    """Fails when Gradio stops wrapping a component's preprocessing failure in a plain exception:
+    then check whether it shows a clear message itself, and drop refuse_unreadable_inputs."""
+    from gradio import blocks, exceptions
+    from playground.ui.gradio_fixes import refuse_unreadable_inputs
+    refuse_unreadable_inputs()
+    source = inspect.getsource(blocks.Blocks.preprocess_data.replaces)
+    assert "ComponentProcessingError(" in source
+    assert not issubclass(exceptions.ComponentProcessingError, exceptions.Error)
+
+
+def test_unreadable_inputs_get_a_clear_error():
+    import asyncio
+
+    import gradio as gr
+    from gradio import exceptions
+    from playground.ui.gradio_fixes import refuse_unreadable_inputs
+    refuse_unreadable_inputs()
+    with gr.Blocks() as demo:
+        seed = gr.Number(0, precision=0, label="Seed")
+        gr.Button().click(lambda s: s, seed, gr.Number(), api_name="echo")
+    fn = next(iter(demo.fns.values()))
+    try:
+        asyncio.run(demo.preprocess_data(fn, [float("nan")], None))
+    except exceptions.Error as err:
+        assert "Seed" in str(err) and "nan" in str(err).lower()
+    else:
+        raise AssertionError("NaN was accepted by a whole-number input")

@@ -15,10 +15,18 @@ WRONG_SHAPE = [("run/add", b'{"data": []}', 422), ("run/add", b'{"data": [1]}', 
                ("run/nope", b'{"data": [1, 2]}', 404), ("call/nope", b'{"data": [1, 2]}', 404)]
 
 
+def add(x, y):
+    if x < 0:
+        raise gr.Error("x must not be negative")   # the app refusing a value
+    if x == 13:
+        raise RuntimeError("a bug")                # the app failing
+    return x + y
+
+
 def make_app(middleware):
     with gr.Blocks() as demo:
         a, b, out = gr.Number(), gr.Number(), gr.Number()
-        gr.Button().click(lambda x, y: x + y, [a, b], out, api_name="add")
+        gr.Button().click(add, [a, b], out, api_name="add")
     return TestClient(App.create_app(demo, app_kwargs={"middleware": middleware}),
                       raise_server_exceptions=False)  # a crash is a 500 here, as over HTTP
 
@@ -71,3 +79,28 @@ def test_problem_reads_only_what_it_understands():
     assert problem(demo, "echo", b"not json") is None and problem(demo, "echo", b"[1]") is None
     assert problem(demo, "echo", b'{"data": [1, 2]}')[0] == 422
     assert problem(demo, "other", b'{"data": [1]}')[0] == 404
+
+
+def test_a_refused_value_is_a_400_with_the_message_and_a_crash_stays_a_500(fixed):
+    r = fixed.post("/gradio_api/run/add", json={"data": [-1, 2]})
+    assert r.status_code == 400 and r.json()["error"] == "x must not be negative"
+    r = fixed.post("/gradio_api/run/add", json={"data": [13, 2]})
+    assert r.status_code == 500
+
+
+def test_gradio_alone_answers_a_refused_value_with_a_500():
+    """When this fails, Gradio says 4xx for gr.Error by itself: drop UserErrorsAre400."""
+    with make_app([]) as bare:
+        assert bare.post("/gradio_api/run/add", json={"data": [-1, 2]}).status_code == 500
+
+
+def test_a_direct_call_without_the_session_state_gets_it_filled():
+    """The API lists no gr.State input; a direct call sent as listed must work, as on the queue."""
+    with gr.Blocks() as demo:
+        kept = gr.State()
+        gr.Button().click(lambda x, k: x * 2 if k is None else -1, [gr.Number(), kept], gr.Number(),
+                          api_name="double")
+    with TestClient(App.create_app(demo, app_kwargs={"middleware": MIDDLEWARE}),
+                    raise_server_exceptions=False) as client:
+        r = client.post("/gradio_api/run/double", json={"data": [21]})
+        assert r.status_code == 200 and r.json()["data"] == [42]

@@ -172,11 +172,13 @@ def create_explore_tab(backend: Backend) -> dict | None:
         images = backend.sample(model_id, GRID, temperature=temperature, seed=seed, label=label)
         return grid(images, ncol=8), None
 
+    @user_errors
     def web_decoder(model_id):
         """The model's decoder for the page to run itself (ops + float32 weights as base64, see
         playground/webdecoder.py), or None when the model decodes on the server."""
         return backend.web_decoder(model_id)
 
+    @user_errors
     def rest_noise(model_id, rest_seed):
         """The N(0, 1) values of the latent dims beyond the sliders for this rest seed."""
         rest = check_int(-1 if rest_seed is None else rest_seed, "rest seed", -1, MAX_SEED)

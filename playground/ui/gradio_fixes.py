@@ -41,7 +41,42 @@ def tune_gradio() -> None:
     """Gradio settings measured here; call before `demo.queue()` (the queue reads the variables).
     Gradio recomputes a pandas summary of its last 10,000 events after every event, for the
     monitoring page this app turns off: +17 ms of server CPU per call once that log is full. It is
-    never recomputed, and the log is kept short (bounded memory). Cache images written atomically."""
+    never recomputed, and the log is kept short (bounded memory). Cache images written atomically;
+    unreadable inputs refused clearly."""
     os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", str(2**31))
     os.environ.setdefault("GRADIO_ANALYTICS_MAX_EVENTS", "1000")
     write_image_cache_atomically()
+    refuse_unreadable_inputs()
+
+
+def refuse_unreadable_inputs() -> None:
+    """Gradio (6.31) turns a value its component cannot read (text in a Slider, NaN in a whole
+    Number, a malformed file record) into a ComponentProcessingError or a pydantic ValidationError,
+    which the page and the API show as a bare "Error" (show_error=False hides its text) and the
+    direct HTTP route as a 500. Here they become a gr.Error naming the input, the same clear
+    refusal the app's own validators give."""
+    import re
+
+    import pydantic
+    from gradio import blocks, exceptions
+    if getattr(blocks.Blocks.preprocess_data, "refuses_unreadable", False):
+        return
+    original = blocks.Blocks.preprocess_data
+
+    async def preprocess_data(self, block_fn, inputs, state, explicit_call=False):
+        try:
+            return await original(self, block_fn, inputs, state, explicit_call)
+        except exceptions.ComponentProcessingError as err:
+            found = re.search(r"at index (\d+)", str(err))
+            block = block_fn.inputs[int(found[1])] if found else None
+            name = getattr(block, "label", None) or (block.get_block_name() if block else "an input")
+            value = inputs[int(found[1])] if found and int(found[1]) < len(inputs) else None
+            raise exceptions.Error(f"{name} cannot take {str(value)[:40]!r}: "
+                                   f"{err.__cause__ or 'unreadable value'}", print_exception=False) from None
+        except pydantic.ValidationError:
+            raise exceptions.Error("a file input got something that is not a file record "
+                                   "(upload an image instead)", print_exception=False) from None
+
+    preprocess_data.refuses_unreadable = True
+    preprocess_data.replaces = original
+    blocks.Blocks.preprocess_data = preprocess_data

@@ -7,8 +7,9 @@ values", raised inside the route and sent back as a server error), an unknown en
 KeyError). Broken JSON, a missing or non-list `data` already get FastAPI's 422. This middleware
 checks what Gradio does not before the route runs: the endpoint exists and `data` holds one value
 per input. Bodies it does not understand (not JSON, no list) pass through untouched, for FastAPI's
-own 422. tests/test_http_errors.py fails when Gradio starts refusing these bodies by itself, so
-the module can go.
+own 422. The app's own refusals of bad values (a gr.Error, which Gradio answers with 500 on these
+routes) get 400. tests/test_http_errors.py fails when Gradio starts refusing these bodies by itself,
+so the module can go.
 
 Install it with Gradio's launch: `demo.launch(app_kwargs={"middleware": MIDDLEWARE})`, or on a
 FastAPI app that has not served a request yet with `install(app)`.
@@ -49,6 +50,24 @@ def problem(blocks, name: str, body: bytes) -> tuple[int, str] | None:
     return None
 
 
+def with_state_slots(blocks, name: str, body: bytes) -> bytes:
+    """The body with a null for each input the API does not list (gr.State: the session's, empty
+    for a direct call): Gradio's queue fills those, its direct route does not and fails with "didn't
+    receive enough input values" on a call made exactly as the API page says."""
+    try:
+        payload = json.loads(body)
+        data = payload["data"]
+        fn = next(f for f in blocks.fns.values() if f.api_name == name)
+    except (ValueError, KeyError, TypeError, StopIteration):
+        return body
+    hidden = [i for i, block in enumerate(fn.inputs) if block.skip_api]
+    if not hidden or not isinstance(data, list) or len(data) != len(fn.inputs) - len(hidden):
+        return body
+    values = iter(data)
+    payload["data"] = [None if i in hidden else next(values) for i in range(len(fn.inputs))]
+    return json.dumps(payload).encode()
+
+
 class RefuseMalformedBodies:
     """Pure ASGI (streamed answers pass through untouched): read a direct call's body, answer a
     wrong-shaped one with 404/422 and a JSON {"error": ...}, else hand the same body on."""
@@ -69,7 +88,9 @@ class RefuseMalformedBodies:
             chunks.append(message.get("body", b""))
             more = message.get("more_body", False)
         body = b"".join(chunks)
-        found = problem(scope["app"].get_blocks(), match["name"], body)
+        blocks = scope["app"].get_blocks()
+        found = problem(blocks, match["name"], body)
+        body = with_state_slots(blocks, match["name"], body)
         if found is not None:
             status, text = found
             content = json.dumps({"error": text}).encode()
@@ -87,7 +108,33 @@ class RefuseMalformedBodies:
             sent = True
             return {"type": "http.request", "body": body, "more_body": False}
 
-        await self.app(scope, replay, send)
+        await self.app(scope, replay, UserErrorsAre400(send))
+
+
+class UserErrorsAre400:
+    """Gradio's direct-call routes answer a gr.Error (the app's message for a bad value: NaN, out
+    of range, unknown model) with 500, as if the server had failed. Such a 500 (its JSON has the
+    error's message and title) becomes 400: the request was wrong, the server is fine. Any other
+    exception stays a 500."""
+
+    def __init__(self, send):
+        self.send, self.start = send, None
+
+    async def __call__(self, message):
+        if message["type"] == "http.response.start" and message["status"] == 500:
+            self.start = message                 # held until the body says what it is
+            return
+        if self.start is not None and message["type"] == "http.response.body":
+            start, self.start = self.start, None
+            try:  # a gr.Error's payload has its title; any other exception's has none
+                payload = json.loads(message.get("body", b""))
+                is_user_error = isinstance(payload.get("error"), str) and "title" in payload
+            except (ValueError, AttributeError):
+                is_user_error = False
+            if is_user_error and not message.get("more_body", False):
+                start = {**start, "status": 400}
+            await self.send(start)
+        await self.send(message)
 
 
 MIDDLEWARE = [Middleware(RefuseMalformedBodies)]
