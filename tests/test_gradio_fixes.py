@@ -53,9 +53,11 @@ def test_unreadable_inputs_get_a_clear_error():
         seed = gr.Number(0, precision=0, label="Seed")
         gr.Button().click(lambda s: s, seed, gr.Number(), api_name="echo")
     fn = next(iter(demo.fns.values()))
-    try:
-        asyncio.run(demo.preprocess_data(fn, [float("nan")], None))
-    except exceptions.Error as err:
-        assert "Seed" in str(err) and "nan" in str(err).lower()
-    else:
-        raise AssertionError("NaN was accepted by a whole-number input")
+    for bad, says in ((float("nan"), "nan"), (2.5, "whole number")):
+        try:
+            asyncio.run(demo.preprocess_data(fn, [bad], None))
+        except exceptions.Error as err:
+            assert "Seed" in str(err) and says in str(err).lower()
+        else:
+            raise AssertionError(f"{bad} was accepted by a whole-number input")
+    assert asyncio.run(demo.preprocess_data(fn, [3.0], None)) == [3]

@@ -53,17 +53,26 @@ def refuse_unreadable_inputs() -> None:
     """Gradio (6.31) turns a value its component cannot read (text in a Slider, NaN in a whole
     Number, a malformed file record) into a ComponentProcessingError or a pydantic ValidationError,
     which the page and the API show as a bare "Error" (show_error=False hides its text) and the
-    direct HTTP route as a 500. Here they become a gr.Error naming the input, the same clear
-    refusal the app's own validators give."""
+    direct HTTP route as a 500; and it rounds a fraction given to a whole-number input silently.
+    Here each becomes a gr.Error naming the input, the same clear refusal the app's own
+    validators give."""
+    import math
     import re
 
     import pydantic
-    from gradio import blocks, exceptions
+    from gradio import blocks, components, exceptions
     if getattr(blocks.Blocks.preprocess_data, "refuses_unreadable", False):
         return
     original = blocks.Blocks.preprocess_data
 
     async def preprocess_data(self, block_fn, inputs, state, explicit_call=False):
+        # A whole-number input (gr.Number(precision=0): seeds, indices) rounds 2.5 to 2 without a
+        # word; a fraction there is refused instead, as the app's own validators refuse it.
+        for block, value in zip(block_fn.inputs, inputs):
+            if (isinstance(block, components.Number) and block.precision == 0
+                    and isinstance(value, float) and math.isfinite(value) and value != int(value)):
+                raise exceptions.Error(f"{block.label or 'a whole-number input'} must be a whole "
+                                       f"number, got {value:g}", print_exception=False)
         try:
             return await original(self, block_fn, inputs, state, explicit_call)
         except exceptions.ComponentProcessingError as err:

@@ -12,7 +12,7 @@ import gradio as gr
 
 from playground import projection as proj
 from playground.backend import Backend
-from playground.errors import PlaygroundError
+from playground.errors import PlaygroundError, check_number
 from playground.store import SLIDERS
 from playground.ui.common import card_markdown, default_model, no_model, user_errors
 from playground.ui.plots import map_figure
@@ -47,7 +47,11 @@ def method_choices(backend: Backend, model_id: str) -> list[tuple[str, str]]:
 
 
 def params_of(method, n_neighbors, min_dist, perplexity) -> dict:
-    """The parameters the controls describe, for the method that uses them."""
+    """The parameters the controls describe, for the method that uses them. The others are
+    checked too (finite, in their sliders' ranges): an endpoint takes no garbage, used or not."""
+    for value, name, hi in ((n_neighbors, "n_neighbors", 200), (min_dist, "min_dist", 1.0),
+                            (perplexity, "perplexity", 100.0)):
+        check_number(value, name, 0.0, hi)
     if method == "umap":
         return {"n_neighbors": n_neighbors, "min_dist": min_dist}
     if method == "tsne":
