@@ -85,9 +85,10 @@ class Inference:
         meant for typed latents (a T = 3 prior draw often does)."""
         info = self.store.require(model_id, "decode", "has no decoder; use sampling instead")
         z = np.asarray(z, np.float32)
-        if z.ndim not in (1, 2) or z.shape[-1] != info.latent_dim or not np.isfinite(z).all():
-            raise PlaygroundError(f"latent has shape {z.shape} or non-finite values; "
-                                  f"{info.id} decodes {info.latent_dim} finite values")
+        if z.ndim not in (1, 2) or z.shape[-1] != info.latent_dim:
+            raise PlaygroundError(f"latent has shape {z.shape}, the model expects {info.latent_dim} values")
+        if not np.isfinite(z).all():
+            raise PlaygroundError("latent contains NaN or infinity")
         return self._decode(info, z, label)
 
     def _decode(self, info: ModelInfo, z: np.ndarray, label) -> np.ndarray:

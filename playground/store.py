@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+import torch
+
 from playground.base import FAMILIES, GenerativeModel, UIHints
 from playground.data import IMAGE_SIZES
 from playground.errors import PlaygroundError
@@ -148,8 +150,12 @@ class ModelStore:
         info = self.info(model_id)
         if info.id.startswith(SESSION_PREFIX):
             return self._session_entry(info.id)[1]
-        return self._loaded.get_or_create(
-            info.id, lambda: GenerativeModel.from_pretrained(self.root / info.id, device=self.device))
+        def load() -> GenerativeModel:
+            # A first use may come inside inference mode; weights made there could never be
+            # trained or exported with gradients again, so they are loaded outside it.
+            with torch.inference_mode(False):
+                return GenerativeModel.from_pretrained(self.root / info.id, device=self.device)
+        return self._loaded.get_or_create(info.id, load)
 
     def card(self, model_id) -> str:
         info = self.info(model_id)

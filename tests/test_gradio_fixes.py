@@ -53,11 +53,16 @@ def test_unreadable_inputs_get_a_clear_error():
         seed = gr.Number(0, precision=0, label="Seed")
         gr.Button().click(lambda s: s, seed, gr.Number(), api_name="echo")
     fn = next(iter(demo.fns.values()))
+    def run(values):  # in a thread of its own: the suite may already run an event loop here
+        from concurrent.futures import ThreadPoolExecutor
+        with ThreadPoolExecutor(1) as pool:
+            return pool.submit(asyncio.run, demo.preprocess_data(fn, values, None)).result()
+
     for bad, says in ((float("nan"), "nan"), (2.5, "whole number")):
         try:
-            asyncio.run(demo.preprocess_data(fn, [bad], None))
+            run([bad])
         except exceptions.Error as err:
             assert "Seed" in str(err) and says in str(err).lower()
         else:
             raise AssertionError(f"{bad} was accepted by a whole-number input")
-    assert asyncio.run(demo.preprocess_data(fn, [3.0], None)) == [3]
+    assert run([3.0]) == [3]
