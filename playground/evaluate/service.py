@@ -167,11 +167,11 @@ class Evaluator:
     @torch.no_grad()
     def compute_likelihood(self, model_id) -> dict:
         """The likelihood row on the model's validation split (metrics.likelihood_report)."""
-        from playground.data import DATASETS
+        from playground.data import DATASETS, split
         info = self.backend.info(model_id)
         if info.dataset not in DATASETS:
             raise PlaygroundError(f"{info.id}: its data set {info.dataset!r} is not available")
-        x, y = DATASETS[info.dataset]("val")
+        x, y = split(info.dataset, "val")
         model = self.backend.model(info.id)
         device = self.backend.device
         g = torch.Generator(device).manual_seed(SEED)

@@ -109,8 +109,8 @@ class Tools:
         return [str(k) for k in range(int(y.max()) + 1)]
 
     def train_split(self, name: str) -> tuple[torch.Tensor, torch.Tensor]:
-        from playground.data import DATASETS
-        return self.cache.get_or_create(("train", name), lambda: DATASETS[name]("train"))
+        from playground.data import split
+        return split(name, "train")   # data.py's one cache of splits
 
     # ---- encoding data, rendering latents ----------------------------------------------------
     def encode(self, info: ModelInfo, x: torch.Tensor, y: torch.Tensor) -> np.ndarray:
