@@ -5,14 +5,11 @@ import pytest
 import torch
 from playwright.sync_api import Page, expect
 
-from playground.backend import Backend
-from playground.bench import FORCE_SERVER_JS
+from playground.bench import FORCE_SERVER_JS, Server
 from tests.test_browser import move_slider, open_page, pick
 
 pytestmark = pytest.mark.browser
 
-# Every shipped decoder runs in the page (test_webdecoder.py checks the export) and must match PyTorch.
-DECODERS = [m.id for m in Backend().models("decode")]
 CANVAS_PIXELS = """() => {
   const c = document.querySelector('#decoded-canvas');
   const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
@@ -28,11 +25,26 @@ def wait_for_decoder(page: Page, model_id: str) -> None:
     expect(page.locator("#decoded-canvas")).to_be_visible()
 
 
-def wait_for_model_pick_to_end(page: Page, model_id: str) -> None:
-    """A model pick ends with its weights and its rest-dims noise: after that, nothing is in flight."""
+def track_requests(page: Page) -> set:
+    """The requests `page` has in flight from now on, the session's heartbeat stream aside (it
+    lasts as long as the page)."""
+    in_flight = set()
+    page.on("request", lambda r: in_flight.add(r) if "/heartbeat/" not in r.url else None)
+    page.on("requestfinished", lambda r: in_flight.discard(r))
+    page.on("requestfailed", lambda r: in_flight.discard(r))
+    return in_flight
+
+
+def wait_for_model_pick_to_end(page: Page, model_id: str, in_flight: set) -> None:
+    """A model pick ends with its weights and its rest-dims noise, and then nothing is in flight
+    (`in_flight` from track_requests, set up before the page was opened)."""
     page.wait_for_function("id => { const p = window.latentWeb.page;"
                            " return p.rest && p.rest.model === id; }", arg=model_id, timeout=60_000)
-    page.wait_for_timeout(1000)
+    for _ in range(600):              # Playwright delivers the page's events while it waits
+        if not in_flight:
+            return
+        page.wait_for_timeout(50)
+    raise AssertionError(f"still in flight after 30 s: {[r.url for r in in_flight]}")
 
 
 def paints(page: Page) -> int:
@@ -47,43 +59,54 @@ def open_model(page: Page, url: str, model_id: str) -> None:
     wait_for_decoder(page, model_id)
 
 
-@pytest.mark.parametrize("model_id", DECODERS)
-def test_page_decoder_equals_pytorch(page: Page, app_url, backend, model_id):
-    open_model(page, app_url, model_id)
-    info = backend.info(model_id)
-    rng = np.random.default_rng(0)
-    z = (rng.normal(size=(20, info.latent_dim)) * 1.5).clip(-4, 4).astype(np.float32)
-    y = rng.integers(0, info.n_classes, 20) if info.n_classes else None
-    got = np.array(page.evaluate("([zs, ys]) => window.latentWeb.page.decodeBatch(zs, ys)",
-                                 [z.tolist(), None if y is None else y.tolist()]), np.float32)
-    with torch.inference_mode():
-        want = backend.model(model_id).decode(torch.from_numpy(z),
-                                              None if y is None else torch.from_numpy(y))
-    err = np.abs(got - want.numpy().reshape(20, -1)).max()
-    assert err <= 1e-4, f"{model_id}: max |page - torch| = {err:.2g}"
-    # the principal-direction sliders map to the same latent in the page as on the server
-    values = rng.uniform(-3, 3, info.slider_count).round(2)
-    zp = page.evaluate("([v]) => Array.from(window.latentWeb.latentFromSliders("
-                       "window.latentWeb.page.decoder.spec, v, 'principal', null, 1))",
-                       [values.tolist()])
-    assert np.allclose(zp, backend.latent_from_sliders(model_id, values, mode="principal"), atol=1e-5)
+def test_page_decoder_equals_pytorch(page: Page, app_url, backend):
+    """Every shipped decoder (the registry's list; test_webdecoder.py checks the export) runs in
+    the page and matches PyTorch: each model picked in turn on one page."""
+    open_page(page, app_url)
+    first = page.locator("#explore-model input").input_value()
+    for info in sorted(backend.models("decode"), key=lambda m: m.id != first):
+        if info.id != first:
+            pick(page, "#explore-model", info.id)
+        wait_for_decoder(page, info.id)
+        rng = np.random.default_rng(0)
+        z = (rng.normal(size=(20, info.latent_dim)) * 1.5).clip(-4, 4).astype(np.float32)
+        y = rng.integers(0, info.n_classes, 20) if info.n_classes else None
+        got = np.array(page.evaluate("([zs, ys]) => window.latentWeb.page.decodeBatch(zs, ys)",
+                                     [z.tolist(), None if y is None else y.tolist()]), np.float32)
+        with torch.inference_mode():
+            want = backend.model(info.id).decode(torch.from_numpy(z),
+                                                 None if y is None else torch.from_numpy(y))
+        err = np.abs(got - want.numpy().reshape(20, -1)).max()
+        assert err <= 1e-4, f"{info.id}: max |page - torch| = {err:.2g}"
+        # the principal-direction sliders map to the same latent in the page as on the server
+        values = rng.uniform(-3, 3, info.slider_count).round(2)
+        zp = page.evaluate("([v]) => Array.from(window.latentWeb.latentFromSliders("
+                           "window.latentWeb.page.decoder.spec, v, 'principal', null, 1))",
+                           [values.tolist()])
+        assert np.allclose(zp, backend.latent_from_sliders(info.id, values, mode="principal"),
+                           atol=1e-5), info.id
 
 
 def test_slider_moves_make_no_requests_and_paint_what_the_server_would(page: Page, app_url, backend):
+    in_flight = track_requests(page)
     open_model(page, app_url, "cvae-mnist")
-    wait_for_model_pick_to_end(page, "cvae-mnist")
+    wait_for_model_pick_to_end(page, "cvae-mnist", in_flight)
     seen = []  # the session's heartbeat stream may reconnect at any time: not a slider's doing
     page.on("request", lambda r: seen.append(r.url) if "/heartbeat/" not in r.url else None)
     for i, value in enumerate([1.5, -2.0, 0.7, 2.9, -0.3]):
         before = paints(page)
         move_slider(page, i % 3, value)
         page.wait_for_function(f"Number(document.querySelector('#decoded-canvas').dataset.paints) > {before}")
-    page.wait_for_timeout(300)
-    assert seen == [], f"slider moves reached the server: {seen}"
+    # A request of the page's own, sent after the moves and awaited: any request the moves made
+    # was sent before it, so Playwright has reported it by the time this one has finished.
+    sentinel = f"{app_url}/gradio_api/info?after-the-slider-moves"
+    page.evaluate("url => fetch(url).then(r => r.text())", sentinel)
+    assert seen == [sentinel], f"slider moves reached the server: {seen}"
     values = [float(page.locator(f"#slider-{i} input[type=number]").input_value()) for i in range(8)]
     want = backend.decode("cvae-mnist", backend.latent_from_sliders("cvae-mnist", values), "0")
     got = np.array(page.evaluate(CANVAS_PIXELS)).reshape(28, 28)
     assert np.abs(got - want.astype(int)).max() <= 1
+    assert seen == [sentinel], f"a late request after the slider moves: {seen}"
 
 
 def test_share_link_paints_its_latent_in_the_page(page: Page, app_url, backend):
@@ -111,23 +134,26 @@ def test_server_path_paints_when_the_page_cannot_decode(page: Page, app_url):
     expect(page.locator("#decoded img")).not_to_have_attribute("src", before, timeout=15_000)
 
 
-@pytest.mark.parametrize("model_id,slider", [("vae-mnist-16d", 3), ("flow-moons", 1)])
-def test_page_keeps_repainting_with_the_server_stopped(page: Page, backend, model_id, slider):
-    """A digit, and the flow's two planes (their background decoded in the page too)."""
-    from playground.ui import build_demo, launch_kwargs
-    from playground.bench import free_port
-    demo = build_demo(backend)
-    demo.launch(**(launch_kwargs() | {"server_name": "127.0.0.1", "server_port": free_port(),
-                                      "prevent_thread_lock": True, "quiet": True}))
+def test_page_keeps_repainting_with_the_server_stopped(page: Page):
+    """A digit, and the flow's two planes (their background decoded in the page too), each in a
+    page of its own, loaded from an app that then stops: one launch of its own for both (the
+    session's app must stay up)."""
+    cases = {"vae-mnist-16d": 3, "flow-moons": 1}
+    pages = {model_id: page if i == 0 else page.context.new_page()
+             for i, model_id in enumerate(cases)}
+    server = Server(env={"LATENT_PLAYGROUND_WARMUP": "0"})
     try:
-        open_model(page, demo.local_url.rstrip("/"), model_id)
-        wait_for_model_pick_to_end(page, model_id)  # "after load": nothing in flight
+        for model_id, p in pages.items():
+            in_flight = track_requests(p)
+            open_model(p, server.url, model_id)
+            wait_for_model_pick_to_end(p, model_id, in_flight)  # "after load": nothing in flight
     finally:
-        demo.close()
-    before, pixels = paints(page), page.evaluate(CANVAS_PIXELS)
-    move_slider(page, slider, 2.5)
-    page.wait_for_function(f"Number(document.querySelector('#decoded-canvas').dataset.paints) > {before}")
-    assert page.evaluate(CANVAS_PIXELS) != pixels
+        server.close()
+    for model_id, p in pages.items():
+        before, pixels = paints(p), p.evaluate(CANVAS_PIXELS)
+        move_slider(p, cases[model_id], 2.5)
+        p.wait_for_function(f"Number(document.querySelector('#decoded-canvas').dataset.paints) > {before}")
+        assert p.evaluate(CANVAS_PIXELS) != pixels, f"{model_id}: the canvas did not change"
 
 
 def test_rest_dims_and_principal_mode_paint_in_the_page(page: Page, app_url, backend):
