@@ -22,7 +22,8 @@ import re
 from starlette.middleware import Middleware
 
 # The direct-call routes (not /queue/join, the page's own route, which already answers 400/422).
-_ROUTE = re.compile(r"/gradio_api/(?:run|api|call)/(?P<name>[^/]+)/?")
+# Matched at the end of the path: under gr.mount_gradio_app the path keeps its mount prefix.
+_ROUTE = re.compile(r"/gradio_api/(?:run|api|call)/(?P<name>[^/]+)/?$")
 
 
 def problem(blocks, name: str, body: bytes) -> tuple[int, str] | None:
@@ -77,8 +78,9 @@ class RefuseMalformedBodies:
 
     async def __call__(self, scope, receive, send):
         match = (scope["type"] == "http" and scope["method"] == "POST"
-                 and _ROUTE.fullmatch(scope["path"]))
-        if not match:
+                 and _ROUTE.search(scope["path"]))
+        get_blocks = getattr(scope.get("app"), "get_blocks", None)  # Gradio's App, not a parent
+        if not match or get_blocks is None:
             return await self.app(scope, receive, send)
         chunks, more = [], True
         while more:
@@ -88,7 +90,7 @@ class RefuseMalformedBodies:
             chunks.append(message.get("body", b""))
             more = message.get("more_body", False)
         body = b"".join(chunks)
-        blocks = scope["app"].get_blocks()
+        blocks = get_blocks()
         found = problem(blocks, match["name"], body)
         body = with_state_slots(blocks, match["name"], body)
         if found is not None:
