@@ -52,7 +52,8 @@ def save_tiny(name: str, folder: Path, **overrides) -> Path:
     writes, without the training."""
     r = recipe(name)
     model = tiny(name, **overrides)
-    model.save_pretrained(folder, data={"name": r.data}, ui={"summary": r.summary, **r.ui},
+    model.save_pretrained(folder, data={"name": r.data},
+                          ui=dataclasses.replace(r.ui, summary=r.summary),
                           card=f"# {folder.name}\n\nA tiny random-weight {r.family} for tests.\n\n"
                                "## Metrics\n\nnone (untrained)\n")
     return folder

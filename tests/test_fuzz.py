@@ -3,12 +3,13 @@ app.
 
 Every parameter of every endpoint gets one value of each class of hostile input (not-a-number,
 infinite, huge, negative, a fraction where a whole number is due, the wrong type, a path, None,
-empty text, oversized) while the other parameters keep their defaults: every call either succeeds
+empty text, oversized; a run of alike parameters shares the classes out) while the other
+parameters keep their defaults: every call either succeeds
 or gets a clear error message; the server stays up; no file appears in the repository tree. A
 body that is not a call at all (broken JSON, the wrong shape, no data) gets a 4xx. Endpoints are
 read from the app's own API description, so new tabs are covered without editing this file.
-The calls go over Gradio's own HTTP API (POST /gradio_api/call/<name>, then its event stream), as
-gradio_client does, but with JSON's NaN and Infinity, which gradio_client cannot send.
+The calls go over Gradio's own HTTP API (POST /gradio_api/run/<name>, the queue's handlers and
+checks without its event stream), with JSON's NaN and Infinity, which gradio_client cannot send.
 """
 import concurrent.futures
 import json
@@ -25,7 +26,7 @@ from gradio_client import handle_file
 from gradio_client.exceptions import AppError
 
 ROOT = Path(__file__).resolve().parent.parent
-HUGE_BODY = "x" * 10_000_000          # one 10 MB value per endpoint: the request size limit
+HUGE_BODY = "x" * 10_000_000          # 10 MB in one value: the request size limit
 PATH = "../../../../etc/passwd"
 OVERSIZED = "x" * 100_000              # 1,000 times any field's sensible length
 FILE_COMPONENTS = {"image", "sketchpad", "imageeditor", "file"}   # view_api spells "Imageeditor"
@@ -33,8 +34,6 @@ FILE_COMPONENTS = {"image", "sketchpad", "imageeditor", "file"}   # view_api spe
 HIDDEN = ("The upstream Gradio app has raised an exception but has not enabled verbose error "
           "reporting. To enable, set show_error=True in launch().")
 
-# One value per class of hostile input, by the kind of parameter. A class whose value equals the
-# parameter's default is skipped (it is not hostile).
 # One value per class of hostile input, by the kind of parameter: each class takes its own path
 # through the validators (non-finite, out of range, not whole, not a number, missing, too long,
 # a path, empty, a bad item), so one value stands for the class. A class whose value equals the
@@ -147,15 +146,26 @@ def raw_call(url: str, name: str, args: list) -> Exception | None:
 
 
 def fuzz_jobs(api: dict, image) -> list[tuple]:
-    """(endpoint, parameter index, class, args) for every class of every parameter, and one
-    10 MB value in each endpoint's first parameter."""
-    jobs = []
+    """(endpoint, parameter index, class, args): every class for each parameter, but a parameter
+    alike an earlier one of the same endpoint (same component, kind and default: the twelve
+    sliders of a latent) gets one class in turn; and one
+    10 MB value in the first parameter of one endpoint per kind of component there (the size
+    limit and the body check act before any handler: ~0.5 s a call, so not on all ~60)."""
+    jobs, huge = [], set()
     for name, spec in api.items():
         base = default_args(spec, image)
+        seen: dict[tuple, int] = {}          # alike parameters (a latent's sliders) -> how many
         for i, param in enumerate(spec["parameters"]):
-            for cls, bad in hostile_values(param, base[i]).items():
+            values = list(hostile_values(param, base[i]).items())
+            alike = (param["component"], kind(param), repr(base[i]))
+            repeat = seen[alike] = seen.get(alike, -1) + 1
+            if repeat and values:  # the same validator again: one class each, in turn, so the
+                values = [values[(repeat - 1) % len(values)]]   # group still meets every class
+            for cls, bad in values:
                 jobs.append((name, i, cls, base[:i] + [bad] + base[i + 1:]))
-        if spec["parameters"] and not is_file(spec["parameters"][0]):
+        first = spec["parameters"][0] if spec["parameters"] else None
+        if first and not is_file(first) and first["component"] not in huge:
+            huge.add(first["component"])
             jobs.append((name, 0, "10 MB", [HUGE_BODY] + base[1:]))
     return jobs
 

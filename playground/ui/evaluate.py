@@ -152,12 +152,16 @@ def create_evaluate_tab(backend: Backend) -> None:
         return (gr.Plot(value=image_fig, visible=image_fig is not None),
                 gr.Plot(value=points_fig, visible=points_fig is not None), text)
 
-    def histogram(model_id, temperature, samples, seed):
-        """(figure, text, measured temperatures, the temperature shown)."""
+    def judged_model(model_id):
         info = backend.info(model_id)
         if evaluator.space(info) != "judge":
             raise PlaygroundError(f"{info.id} does not make digits the judge can read; class "
                                   f"histograms are for image models")
+        return info
+
+    def histogram(model_id, temperature, samples, seed):
+        """(figure, text, measured temperatures, the temperature shown)."""
+        info = judged_model(model_id)
         curve = evaluator.curve(info.id, samples, seed)
         temps = curve.temperatures() if curve else []
         if temps and temperature not in temps:  # the closest temperature that was measured
@@ -207,6 +211,9 @@ def create_evaluate_tab(backend: Backend) -> None:
         `samples` samples each (100–1,000) and this seed; one evaluation per server at a time.
         Also refreshes the histogram and the likelihood table."""
         temps = temperature_grid(t_min, t_max, n_temps)
+        # The histogram's knobs are checked before a minute of sampling, not after it.
+        check_number(hist_t, "temperature", MIN_TEMPERATURE, MAX_TEMPERATURE)
+        judged_model(hist_model)
         evaluator.compute(model_ids, temps, samples, seed,
                           progress=lambda f, text: progress(f, desc=text))
         return (*shown(view(model_ids, t_min, t_max, samples, seed)),
