@@ -17,6 +17,7 @@ import math
 import re
 import secrets
 import subprocess
+import threading
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -127,13 +128,25 @@ def file_value(param, value):
     return value
 
 
+_local = threading.local()
+
+
+def session() -> str:
+    """One session per worker thread, as one browser tab has: without a session_hash Gradio
+    builds a fresh session state (every component's config, ~50 ms) on every direct call."""
+    if not hasattr(_local, "hash"):
+        _local.hash = secrets.token_hex(8)
+    return _local.hash
+
+
 def raw_call(url: str, name: str, args: list) -> Exception | None:
     """One call on Gradio's direct route (POST /gradio_api/run/<name>: the same handler and
     validation as the queue's, without its event stream, so ~50 ms a call), with NaN and Infinity
     allowed in the JSON. None when the app accepts the input (for a streaming endpoint: its first
     frame). A refusal must be a 4xx with the app's message; anything else is never clear."""
-    status, text = post(f"{url}/gradio_api/run/{name.lstrip('/')}",
-                        json.dumps({"data": args}).encode(), timeout=300)
+    body = {"data": args, "session_hash": session()}
+    status, text = post(f"{url}/gradio_api/run/{name.lstrip('/')}", json.dumps(body).encode(),
+                        timeout=300)
     if status == 200:
         return None
     try:
