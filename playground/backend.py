@@ -49,14 +49,17 @@ class Backend:
     def condition(self, info: ModelInfo, label, n: int):
         return self.infer.condition(info, label, n)
 
+    def knobs(self, info: ModelInfo, values):
+        return self.infer.knobs(info, values)
+
     def generator(self, seed):
         return self.infer.generator(seed)
 
-    def decode(self, model_id, z, label=None):
-        return self.infer.decode(model_id, z, label)
+    def decode(self, model_id, z, label=None, knobs=None):
+        return self.infer.decode(model_id, z, label, knobs)
 
-    def render(self, model_id, z, label=None):
-        return self.infer.render(model_id, z, label)
+    def render(self, model_id, z, label=None, knobs=None):
+        return self.infer.render(model_id, z, label, knobs)
 
     def prior_samples(self, model_id, n, *, temperature=1.0, seed=0):
         return self.infer.prior_samples(model_id, n, temperature=temperature, seed=seed)
@@ -64,8 +67,9 @@ class Backend:
     def random_latent(self, model_id, *, seed, temperature=1.0):
         return self.infer.random_latent(model_id, seed=seed, temperature=temperature)
 
-    def sample(self, model_id, n, *, temperature=1.0, seed=0, label=None):
-        return self.infer.sample(model_id, n, temperature=temperature, seed=seed, label=label)
+    def sample(self, model_id, n, *, temperature=1.0, seed=0, label=None, knobs=None):
+        return self.infer.sample(model_id, n, temperature=temperature, seed=seed, label=label,
+                                 knobs=knobs)
 
     def sample_steps(self, model_id, n, **knobs):
         return self.infer.sample_steps(model_id, n, **knobs)
@@ -73,11 +77,11 @@ class Backend:
     def sample_text(self, model_id, n, **knobs) -> list[dict]:
         return self.infer.sample_text(model_id, n, **knobs)
 
-    def encode(self, model_id, images, label=None):
-        return self.infer.encode(model_id, images, label)
+    def encode(self, model_id, images, label=None, knobs=None):
+        return self.infer.encode(model_id, images, label, knobs)
 
-    def encode_drawing(self, model_id, image, label=None):
-        return self.infer.encode_drawing(model_id, image, label)
+    def encode_drawing(self, model_id, image, label=None, knobs=None):
+        return self.infer.encode_drawing(model_id, image, label, knobs)
 
     # ---- sliders and the page's copy of a model ----
     def latent_from_sliders(self, model_id, values, **knobs):

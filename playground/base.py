@@ -10,6 +10,10 @@ The UI never branches on a family's name: it reads `capabilities`, `latent_dim` 
     "decode"      web_modules("decoder"), "encode": web_modules("encoder") (for the page to run)
     "stepwise"    sample_steps(n, ...) yielding (frame, stats)
     "text"        sample_text(n, ...) -> [(text, probabilities)], is_novel(text, condition)
+A family whose sampler has knobs beyond temperature and seed (a diffusion model's guidance scale,
+step count and sampler) declares them as `knobs`; the UI shows one control per declared knob, the
+services validate each value against its `Knob` and pass the checked values as keyword arguments
+to `sample`, `sample_steps`, `decode` and `encode`. Families without knobs never receive any.
 """
 from __future__ import annotations
 
@@ -33,6 +37,17 @@ CAPABILITIES = frozenset({"encode", "decode", "condition", "likelihood", "text",
 FAMILIES: dict[str, type["GenerativeModel"]] = {}
 
 
+def all_knobs() -> tuple["Knob", ...]:
+    """Every sampler knob some registered family declares, one per name, in first-seen order:
+    the UI shows one control for each and the services check any value against it."""
+    import playground.models  # noqa: F401  (registers every family)
+    seen: dict[str, Knob] = {}
+    for family in FAMILIES.values():
+        for knob in family.knobs:
+            assert seen.setdefault(knob.name, knob) == knob, f"knob {knob.name!r} differs"
+    return tuple(seen.values())
+
+
 def register(cls: type["GenerativeModel"]) -> type["GenerativeModel"]:
     """Class decorator: make a family loadable by its `family` key."""
     unknown = cls.capabilities - CAPABILITIES
@@ -40,6 +55,20 @@ def register(cls: type["GenerativeModel"]) -> type["GenerativeModel"]:
     assert cls.family not in FAMILIES, f"family {cls.family!r} registered twice"
     FAMILIES[cls.family] = cls
     return cls
+
+
+@dataclass(frozen=True)
+class Knob:
+    """One sampler knob a family declares (`GenerativeModel.knobs`): a number in [low, high]
+    (whole when `integer`) or one of `choices`."""
+    name: str                       # the keyword argument the sampling methods take
+    label: str                      # what the control says
+    default: float | str
+    low: float = 0.0
+    high: float = 1.0
+    integer: bool = False
+    choices: tuple[str, ...] = ()   # non-empty: a choice, not a number
+    info: str = ""                  # one line under the control: what turning it does
 
 
 @dataclass(frozen=True)
@@ -55,6 +84,9 @@ class UIHints:
     stream_every: int = 1               # stepwise samplers: show every k-th step (PixelCNN: a row)
     chain_steps: int = 0                # Markov-chain samplers: default number of steps (0: the
                                         # sampler is not a chain and takes no step count or start)
+    panels: tuple[str, ...] = ()        # stepwise frames of k side-by-side panels (n, 1, H, k·W):
+                                        # their names (a diffusion model: x_t, its guess of x_0);
+                                        # the last frame's first panel is the sample
 
     @classmethod
     def from_dict(cls, ui: dict | None) -> "UIHints":
@@ -65,8 +97,9 @@ class UIHints:
         unknown = sorted(set(ui) - names)
         if unknown:
             raise ValueError(f"unknown UI hints {unknown}; known: {sorted(names)}")
-        if "class_names" in ui:
-            ui["class_names"] = tuple(str(c) for c in ui["class_names"])
+        for key in ("class_names", "panels"):
+            if key in ui:
+                ui[key] = tuple(str(c) for c in ui[key])
         return cls(**ui)
 
     def as_dict(self) -> dict:
@@ -142,6 +175,14 @@ class GenerativeModel(nn.Module):
     # False for helper models that share the format but generate nothing (the judge classifier):
     # the UI's model picker and the sampling tests skip them.
     is_generative: ClassVar[bool] = True
+    knobs: ClassVar[tuple[Knob, ...]] = ()   # sampler knobs beyond temperature and seed
+    decodes_slowly: ClassVar[bool] = False   # decode/encode run a many-step sampler (diffusion):
+                                             # the services send them through the heavy gate
+    server_parts: ClassVar[frozenset[str]] = frozenset()  # parts ("decoder", "encoder") its
+                                             # capabilities promise but the page cannot run (a
+                                             # many-step sampler): they keep the server path
+    no_likelihood_note: ClassVar[str] = ""  # without "likelihood": why not, for the Evaluate tab
+                                             # (default: metrics.LIKELIHOOD_NOTES["none"])
 
     def __init__(self, config):
         super().__init__()
@@ -157,7 +198,13 @@ class GenerativeModel(nn.Module):
     # ---- the interface -------------------------------------------------------------------
     @property
     def latent_dim(self) -> int:
-        return getattr(self.config, "latent_dim", 0)
+        return self.latent_size(self.config)
+
+    @classmethod
+    def latent_size(cls, config) -> int:
+        """The latent's size for a config, known without building the model (the store lists
+        models this way); families whose latent is not a config field override this."""
+        return getattr(config, "latent_dim", 0)
 
     def loss(self, batch) -> Tensor:
         raise NotImplementedError
@@ -254,6 +301,7 @@ class GenerativeModel(nn.Module):
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
                 opt.step()
+                self.after_step()
                 for k, v in logged.items():
                     totals[k] = totals.get(k, 0.0) + v * len(idx)
                 count, step = count + len(idx), step + 1
@@ -268,6 +316,9 @@ class GenerativeModel(nn.Module):
         `generator` is the run's one random stream (augmentation, Gibbs steps)."""
         loss = self.loss((x, y))
         return loss, {"loss": loss.item()}
+
+    def after_step(self) -> None:
+        """Called after every optimiser step (an exponential moving average of the weights)."""
 
     def before_fit(self, x: Tensor, generator: torch.Generator) -> None:
         """Set up what training needs besides the weights (persistent chains, data-based init)."""
@@ -289,12 +340,19 @@ class GenerativeModel(nn.Module):
 
     @torch.no_grad()
     def fit_latent_pca(self, codes: Tensor) -> None:
-        """Store principal directions of `codes` (N, D) for the "principal directions" sliders."""
+        """Store principal directions of `codes` (N, D) for the "principal directions" sliders.
+        With fewer codes than dimensions (a dry run of a 784-D latent) the basis is completed and
+        the directions the codes do not span get the smallest scale seen."""
         mean = codes.mean(0)
-        _, s, vh = torch.linalg.svd(codes - mean, full_matrices=False)
+        d = codes.shape[1]
+        _, s, vh = torch.linalg.svd(codes - mean, full_matrices=len(codes) < d)
+        scales = s / max(len(codes) - 1, 1) ** 0.5
+        if len(scales) < d:
+            floor = scales[scales > 0].min() if (scales > 0).any() else torch.tensor(1.0)
+            scales = torch.cat([scales, floor.expand(d - len(scales))])
         self.latent_mean.copy_(mean)
         self.latent_components.copy_(vh)
-        self.latent_scales.copy_(s / max(len(codes) - 1, 1) ** 0.5)
+        self.latent_scales.copy_(scales.clamp(min=1e-6))
 
     # ---- persistence ----------------------------------------------------------------------
     def save_pretrained(self, path: str | Path, *, data: dict | None = None,

@@ -68,6 +68,16 @@ def check_choice(value, name: str, choices) -> str:
     return value
 
 
+def check_knob(knob, value):
+    """A value for a sampler knob (base.Knob): one of its choices, or a number in its range
+    (whole when the knob is)."""
+    if knob.choices:
+        return check_choice(value, knob.label, knob.choices)
+    if knob.integer:
+        return check_int(value, knob.label, int(knob.low), int(knob.high))
+    return check_number(value, knob.label, knob.low, knob.high)
+
+
 def check_latent(values, dim: int, name: str = "latent") -> np.ndarray:
     """A latent (dim,) or a batch of latents (N, dim) that a person typed or sent, as float32,
     finite and within ±MAX_LATENT_ABS. Latents the server draws itself never come through here."""

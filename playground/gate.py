@@ -18,10 +18,16 @@ def is_heavy(capabilities) -> bool:
     return bool(HEAVY & frozenset(capabilities))
 
 
-@contextlib.contextmanager
 def heavy(capabilities):
     """Hold the gate while a model with these capabilities samples; no-op for light models."""
-    if not is_heavy(capabilities):
+    return gated(is_heavy(capabilities))
+
+
+@contextlib.contextmanager
+def gated(slow: bool):
+    """Hold the gate while something slow runs (a diffusion model's decode: tens of network
+    passes); no-op when `slow` is False."""
+    if not slow:
         yield
         return
     with _gate:

@@ -9,11 +9,12 @@ import numpy as np
 import torch
 
 from playground.data import VAL_SIZES, split
+from playground.base import all_knobs
 from playground.errors import (MAX_CHAIN_STEPS, MAX_LATENT_ABS, MAX_POINTS, MAX_SAMPLES,
                                MAX_STEP_IMAGES, MAX_TEXTS, PlaygroundError, check_choice,
-                               check_int, check_latent, check_number, check_seed,
+                               check_int, check_knob, check_latent, check_number, check_seed,
                                check_temperature)
-from playground.gate import heavy
+from playground.gate import gated, heavy
 from playground.images import digit_from_image, to_uint8
 from playground.lru import LRU
 from playground.runtime import on_gpu
@@ -60,6 +61,23 @@ class Inference:
                                       f"of {', '.join(info.class_names)}") from None
         return torch.full((n,), k, dtype=torch.long, device=self.device)
 
+    @staticmethod
+    def knobs(info: ModelInfo, values: dict | None) -> dict:
+        """The model's sampler knobs (base.Knob) that were given, checked: the keyword arguments
+        its sampling methods take (a knob not given keeps the method's own default: guidance 2
+        to sample, 1 to decode, the inverse of encode). Every value given is checked against its
+        knob wherever a family declares one, used by this model or not (garbage is refused,
+        never ignored); a name no family declares is refused."""
+        values = dict(values or {})
+        known = {k.name: k for k in all_knobs()}
+        unknown = sorted(set(values) - set(known))
+        if unknown:
+            raise PlaygroundError(f"unknown sampler knob {str(unknown[0])[:40]!r}; known: "
+                                  f"{', '.join(sorted(known))}")
+        checked = {name: check_knob(known[name], v) for name, v in values.items()
+                   if v is not None}
+        return {k.name: checked[k.name] for k in info.knobs if k.name in checked}
+
     def generator(self, seed: int) -> torch.Generator:
         """The request's random source: every draw follows from the (already validated) seed."""
         return torch.Generator(self.device).manual_seed(seed)
@@ -72,14 +90,14 @@ class Inference:
 
     # ---- decoding ----
     @on_gpu
-    def decode(self, model_id, z, label=None) -> np.ndarray:
+    def decode(self, model_id, z, label=None, knobs=None) -> np.ndarray:
         """A latent a person typed or slid to, (D,) → (H, W) uint8 image, or (N, D) → (N, H, W);
         point models give (N, 2) float32 points."""
         info = self.store.require(model_id, "decode", "has no decoder; use sampling instead")
-        return self._decode(info, check_latent(z, info.latent_dim), label)
+        return self._decode(info, check_latent(z, info.latent_dim), label, knobs)
 
     @on_gpu
-    def render(self, model_id, z, label=None) -> np.ndarray:
+    def render(self, model_id, z, label=None, knobs=None) -> np.ndarray:
         """Decode latents the server computed itself (prior draws, their sums and blends): checked
         for shape and finiteness, but never refused for lying beyond the ±MAX_LATENT_ABS bound
         meant for typed latents (a T = 3 prior draw often does)."""
@@ -89,14 +107,15 @@ class Inference:
             raise PlaygroundError(f"latent has shape {z.shape}, the model expects {info.latent_dim} values")
         if not np.isfinite(z).all():
             raise PlaygroundError("latent contains NaN or infinity")
-        return self._decode(info, z, label)
+        return self._decode(info, z, label, knobs)
 
-    def _decode(self, info: ModelInfo, z: np.ndarray, label) -> np.ndarray:
+    def _decode(self, info: ModelInfo, z: np.ndarray, label, knobs) -> np.ndarray:
         zb = z if z.ndim == 2 else z[None]
         n = self._count(info, len(zb), "number of latents")
-        with torch.inference_mode():
-            out = self.store.model(info.id).decode(torch.from_numpy(zb).to(self.device),
-                                                   self.condition(info, label, n))
+        kw, cond = self.knobs(info, knobs), self.condition(info, label, n)
+        with gated(info.decodes_slowly), torch.inference_mode():
+            out = self.store.model(info.id).decode(torch.from_numpy(zb).to(self.device), cond,
+                                                   **kw)
         out = self._output(info, out)
         return out if (z.ndim == 2 or info.has("points")) else out[0]
 
@@ -119,7 +138,7 @@ class Inference:
         return np.clip(z, -MAX_LATENT_ABS, MAX_LATENT_ABS)
 
     @on_gpu
-    def sample(self, model_id, n, *, temperature=1.0, seed=0, label=None) -> np.ndarray:
+    def sample(self, model_id, n, *, temperature=1.0, seed=0, label=None, knobs=None) -> np.ndarray:
         """`n` samples: (n, H, W) uint8 images, or (n, 2) float32 points. Deterministic in the
         knobs, so recent answers are kept: a class that opens the page on seed 0 asks once."""
         info = self.store.info(model_id)
@@ -127,17 +146,19 @@ class Inference:
         t = check_temperature(temperature, allow_zero=not info.latent_dim)
         seed = check_seed(seed)
         cond = self.condition(info, label, n)
-        key = (info.id, n, t, seed, None if cond is None else int(cond[0]))
+        kw = self.knobs(info, knobs)
+        key = (info.id, n, t, seed, None if cond is None else int(cond[0]), *sorted(kw.items()))
 
         def draw() -> np.ndarray:
             m = self.store.model(info.id)
             with heavy(info.capabilities), torch.inference_mode():
-                out = m.sample(n, temperature=t, condition=cond, generator=self.generator(seed))
+                out = m.sample(n, temperature=t, condition=cond, generator=self.generator(seed),
+                               **kw)
             return self._output(info, out)
         return self._samples.get_or_create(key, draw).copy()
 
     def sample_steps(self, model_id, n, *, temperature=1.0, seed=0, label=None, steps=None,
-                     start="noise", start_index=0):
+                     start="noise", start_index=0, knobs=None):
         """Yield (images (n, H, W) uint8, stats {name: (n,) floats}) as a stepwise model samples:
         pixel rows being written (autoregressive) or the frames of a Markov chain. For chains
         (UI hint chain_steps > 0), `steps` steps run from noise or from validation digits
@@ -151,7 +172,7 @@ class Inference:
                           MAX_CHAIN_STEPS)
         start = check_choice(start, "start", CHAIN_STARTS)
         start_index = check_int(start_index, "start digit", 0, max(0, VAL_SIZES.get(info.dataset, n) - n))
-        kwargs = {}
+        kwargs = self.knobs(info, knobs)
         if info.ui.chain_steps:  # only Markov chains take a step count and a start
             kwargs["steps"] = steps
             if start == "digit":
@@ -190,7 +211,7 @@ class Inference:
                  "novel": bool(m.is_novel(text, kind))} for text, probs in out]
 
     # ---- encoding ----
-    def encode(self, model_id, images, label=None) -> np.ndarray:
+    def encode(self, model_id, images, label=None, knobs=None) -> np.ndarray:
         """Images (N, H, W) or (N, 1, H, W) in [0, 1] → latents (N, D) float32."""
         info = self.store.require(model_id, "encode", "has no encoder")
         try:
@@ -205,17 +226,18 @@ class Inference:
         n = check_int(len(x), "number of images", 1, MAX_POINTS)
         if not np.isfinite(x).all() or x.min() < 0 or x.max() > 1:
             raise PlaygroundError("image values must lie in [0, 1]")
-        with torch.inference_mode():
-            z = self.store.model(info.id).encode(torch.from_numpy(x).to(self.device),
-                                                 self.condition(info, label, n))
+        kw, cond = self.knobs(info, knobs), self.condition(info, label, n)
+        with gated(info.decodes_slowly), torch.inference_mode():
+            z = self.store.model(info.id).encode(torch.from_numpy(x).to(self.device), cond, **kw)
         return z.float().cpu().numpy()
 
-    def encode_drawing(self, model_id, image, label=None) -> tuple[np.ndarray, np.ndarray]:
+    def encode_drawing(self, model_id, image, label=None, knobs=None
+                       ) -> tuple[np.ndarray, np.ndarray]:
         """A drawing or upload (H, W[, C]) of any size up to MAX_IMAGE_SIDE → (latent (D,), the
         MNIST-style digit (h, w) uint8 that was encoded)."""
         info = self.store.require(model_id, "encode", "has no encoder")
         digit = digit_from_image(image, info.image_size)
-        z = self.encode(info.id, digit[None], label)[0]
+        z = self.encode(info.id, digit[None], label, knobs)[0]
         return z, (digit * 255).round().astype(np.uint8)
 
     def decode_batches(self, info: ModelInfo, codes: np.ndarray, labels: np.ndarray) -> np.ndarray:
@@ -226,5 +248,5 @@ class Inference:
                 z = torch.from_numpy(codes[i:i + 250]).to(self.device)
                 cond = (torch.from_numpy(labels[i:i + 250]).to(self.device)
                         if info.has("condition") else None)
-                out.append(to_uint8(m.decode(z, cond)))
+                out.append(to_uint8(m.decode(z, cond, **self.knobs(info, None))))
         return np.concatenate(out)

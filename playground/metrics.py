@@ -297,7 +297,7 @@ def likelihood_report(model, x: Tensor, y: Tensor, *, generator=None, batch: int
     caps, n = model.capabilities, len(x)
     if "likelihood" not in caps:
         return {"kind": "none", "nats": None, "per": None, "bits_per_dim": None, "n": n,
-                "note": LIKELIHOOD_NOTES["none"]}
+                "note": model.no_likelihood_note or LIKELIHOOD_NOTES["none"]}
     cond = y if "condition" in caps else None
     size = batch * 8 if caps & {"text", "points"} else batch  # small items: bigger batches
     answers = [model.likelihood(x[i:i + size], None if cond is None else cond[i:i + size],

@@ -13,7 +13,7 @@ from typing import Callable
 
 import torch
 
-from playground.base import FAMILIES, GenerativeModel, UIHints
+from playground.base import FAMILIES, GenerativeModel, Knob, UIHints
 from playground.data import IMAGE_SIZES
 from playground.errors import PlaygroundError
 from playground.files import weights_sha256
@@ -41,6 +41,8 @@ class ModelInfo:
     ui: UIHints = field(default_factory=UIHints, hash=False, compare=False)
     metrics: dict = field(default_factory=dict, hash=False, compare=False)
     dataset: str = ""    # the data it was trained on (config.json "data.name")
+    knobs: tuple[Knob, ...] = field(default=(), hash=False, compare=False)  # GenerativeModel.knobs
+    decodes_slowly: bool = False  # decode/encode run a sampler: through the heavy gate
 
     def has(self, capability: str) -> bool:
         return capability in self.capabilities
@@ -119,7 +121,9 @@ class ModelStore:
             cfg = meta["config"]
             infos[folder.name] = ModelInfo(
                 id=folder.name, family=meta["family"], capabilities=family.capabilities,
-                latent_dim=int(cfg.get("latent_dim", 0)), n_classes=int(cfg.get("n_classes", 0)),
+                latent_dim=family.latent_size(family.config_class(**cfg)),
+                n_classes=int(cfg.get("n_classes", 0)), knobs=family.knobs,
+                decodes_slowly=family.decodes_slowly,
                 ui=ui, metrics=meta.get("metrics", {}),
                 dataset=str(meta.get("data", {}).get("name", "")))
         return infos
@@ -178,7 +182,9 @@ class ModelStore:
         SESSION_MODEL_TTL seconds."""
         model_id = SESSION_PREFIX + secrets.token_hex(8)
         info = ModelInfo(id=model_id, family=family, capabilities=model.capabilities,
-                         latent_dim=model.latent_dim, n_classes=0, ui=UIHints(summary=summary),
+                         latent_dim=model.latent_dim, n_classes=0, knobs=model.knobs,
+                         decodes_slowly=model.decodes_slowly,
+                         ui=UIHints(summary=summary),
                          metrics=dict(metrics or {}), dataset=dataset)
         self._session.put(model_id, (info, model.eval()))
         return model_id

@@ -74,6 +74,8 @@ def module_path(model, part: str = "decoder") -> list:
         raise ValueError(f"part must be one of {sorted(PARTS)}, got {part!r}")
     if PARTS[part] not in model.capabilities or not model.latent_dim:
         raise NotExportable(f"the model has no latent {part}")
+    if part in model.server_parts:
+        raise NotExportable(f"{model.family}'s {part} is a many-step sampler: it runs on the server")
     try:
         return list(model.web_modules(part))
     except NotImplementedError as err:

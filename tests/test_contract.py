@@ -157,7 +157,9 @@ def test_likelihood_kinds_are_checked():
 
 
 # ---- web export -----------------------------------------------------------------------------------
-EXPORTS = [(f, part) for part, cap in webdecoder.PARTS.items() for f in with_capability(cap)]
+EXPORTS = [(f, part) for part, cap in webdecoder.PARTS.items() for f in with_capability(cap)
+           if part not in FAMILIES[f].server_parts]
+SERVER_PARTS = [(f, part) for f in sorted(FAMILIES) for part in sorted(FAMILIES[f].server_parts)]
 
 
 def perturbed(family):
@@ -199,6 +201,13 @@ def test_web_modules_export_matches_torch(family, part):
     want = want.numpy()
     assert got.shape == want.shape and list(got.shape[1:]) == spec["output_shape"]
     assert (np.abs(got - want) / np.maximum(1, np.abs(want))).max() <= 1e-4
+
+
+@pytest.mark.parametrize("family,part", SERVER_PARTS)
+def test_server_parts_are_refused_with_the_reason(family, part):
+    assert part in webdecoder.PARTS and webdecoder.PARTS[part] in FAMILIES[family].capabilities
+    with pytest.raises(webdecoder.NotExportable, match="runs on the server"):
+        webdecoder.export(tiny(family), family, part)
 
 
 @pytest.mark.parametrize("family,part", [(f, part) for part, cap in webdecoder.PARTS.items()

@@ -34,6 +34,7 @@ TOOL_NEEDS: dict[str, tuple[frozenset[str], bool]] = {
     "style_grid": (frozenset({"condition", "decode"}), True),
     "reconstruct": (frozenset({"encode", "decode"}), True),
     "anomaly": (frozenset({"encode", "decode"}), True),
+    "invert": (frozenset({"encode", "decode", "condition"}), True),
     "neighbours": (frozenset(), True),
     "complete": (frozenset({"stepwise"}), True),
     "export": (frozenset(), True),

@@ -50,3 +50,32 @@ def default_model(models: list):
 def no_model(what: str) -> gr.Markdown:
     """What a tab shows instead of its controls when no installed model can do its job."""
     return gr.Markdown(f"No model here can {what}.", elem_classes="no-model")
+
+
+# ---- sampler knobs (base.Knob): one control per knob some family declares ---------------------
+def knob_controls(first, tab: str) -> list:
+    """A control for each knob of `all_knobs()`, in that order, visible when the model `first`
+    declares it; the handlers take their values last, in the same order (`knob_values`)."""
+    from playground.base import all_knobs
+    declared = {k.name for k in first.knobs}
+    controls = []
+    for k in all_knobs():
+        common = dict(label=k.label, info=k.info, visible=k.name in declared,
+                      elem_id=f"{tab}-knob-{k.name}")
+        controls.append(gr.Radio(list(k.choices), value=k.default, **common) if k.choices else
+                        gr.Slider(k.low, k.high, value=k.default, step=1 if k.integer else 0.1,
+                                  **common))
+    return controls
+
+
+def knob_updates(info) -> list:
+    """Show the knobs the chosen model declares, hide the rest."""
+    from playground.base import all_knobs
+    declared = {k.name for k in info.knobs}
+    return [gr.update(visible=k.name in declared) for k in all_knobs()]
+
+
+def knob_values(values) -> dict:
+    """The knob controls' values by name (the services check them)."""
+    from playground.base import all_knobs
+    return {k.name: v for k, v in zip(all_knobs(), values)}

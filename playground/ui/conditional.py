@@ -6,7 +6,8 @@ import gradio as gr
 from playground.backend import Backend
 from playground.errors import MAX_SAMPLES
 from playground.images import grid
-from playground.ui.common import card_markdown, default_model, user_errors
+from playground.ui.common import (card_markdown, default_model, knob_controls, knob_updates,
+                                  knob_values, user_errors)
 
 
 def create_conditional_tab(backend: Backend) -> None:
@@ -18,14 +19,17 @@ def create_conditional_tab(backend: Backend) -> None:
 
     @user_errors
     def select_conditional_model(model_id):
-        """Pick a conditional model: its card and its classes."""
+        """Pick a conditional model: its card, its classes and its sampler's knobs."""
         info = backend.info(model_id)
-        return card_markdown(info), gr.Radio(choices=list(info.class_names), value=info.class_names[0])
+        return (card_markdown(info), gr.Radio(choices=list(info.class_names),
+                                              value=info.class_names[0]), *knob_updates(info))
 
     @user_errors
-    def sample_class(model_id, label, temperature, seed, count):
-        """`count` samples of class `label` at temperature T, deterministic in `seed`."""
-        images = backend.sample(model_id, count, temperature=temperature, seed=seed, label=label)
+    def sample_class(model_id, label, temperature, seed, count, *knobs):
+        """`count` samples of class `label` at temperature T, deterministic in `seed`; a diffusion
+        model also takes its guidance scale, denoising steps and sampler."""
+        images = backend.sample(model_id, count, temperature=temperature, seed=seed, label=label,
+                                knobs=knob_values(knobs))
         return grid(images, ncol=min(8, len(images)))
 
     with gr.Tab("Conditional samples", id="conditional"):
@@ -39,9 +43,12 @@ def create_conditional_tab(backend: Backend) -> None:
                 temperature = gr.Slider(0.05, 3.0, value=1.0, step=0.05, label="Temperature T")
                 seed = gr.Number(0, precision=0, minimum=0, label="Seed")
                 count = gr.Slider(1, MAX_SAMPLES, value=16, step=1, label="How many")
+                knobs = knob_controls(first, "cond")
                 go = gr.Button("Sample", variant="primary", elem_id="cond-sample")
             with gr.Column(scale=6):
                 out = gr.Image(label="Samples of the chosen class", format="png", interactive=False, height=480,
                                elem_id="cond-grid", elem_classes="pixelated", buttons=["download"])
-    model_dd.input(select_conditional_model, model_dd, [card, label], api_name="select_conditional_model")
-    go.click(sample_class, [model_dd, label, temperature, seed, count], out, api_name="sample_class")
+    model_dd.input(select_conditional_model, model_dd, [card, label, *knobs],
+                   api_name="select_conditional_model")
+    go.click(sample_class, [model_dd, label, temperature, seed, count, *knobs], out,
+             api_name="sample_class")

@@ -1,5 +1,7 @@
 """Step by step: watch a sampler work. An autoregressive model writes digits pixel by pixel; a
-Markov chain (an RBM under Gibbs sampling) turns noise into digits while its free energy falls."""
+Markov chain (an RBM under Gibbs sampling) turns noise into digits while its free energy falls; a
+diffusion model denoises, showing x_t beside its guess of x_0 at every step. A scrubber goes back
+and forth over the frames of the last run."""
 from __future__ import annotations
 
 import gradio as gr
@@ -7,9 +9,12 @@ import numpy as np
 import plotly.graph_objects as go
 
 from playground.backend import Backend
-from playground.errors import MAX_CHAIN_STEPS, MAX_STEP_IMAGES
+from playground.errors import MAX_CHAIN_STEPS, MAX_STEP_IMAGES, PlaygroundError, check_int
 from playground.images import grid
-from playground.ui.common import card_markdown, default_model, user_errors
+from playground.ui.common import (card_markdown, default_model, knob_controls, knob_updates,
+                                  knob_values, user_errors)
+
+MAX_KEPT_FRAMES = 300   # frames the scrubber keeps per run (a Gibbs chain's are thinned)
 
 
 def trace_figure(trace: list[tuple[int, np.ndarray]], name: str) -> go.Figure:
@@ -23,7 +28,7 @@ def trace_figure(trace: list[tuple[int, np.ndarray]], name: str) -> go.Figure:
     fig.add_trace(go.Scatter(x=steps, y=values.mean(1), mode="lines", name=f"mean {name}",
                              line=dict(width=3, color="#e4572e")))
     fig.update_layout(height=300, margin=dict(l=10, r=10, t=30, b=10), title=f"{name} per chain",
-                      xaxis_title="Gibbs step", yaxis_title=name)
+                      xaxis_title="step", yaxis_title=name)
     return fig
 
 
@@ -39,7 +44,20 @@ def create_steps_tab(backend: Backend) -> None:
                 gr.Radio(choices=list(info.class_names), value=(info.class_names or [None])[0],
                          visible=info.has("condition")),
                 gr.Slider(visible=chain, value=info.ui.chain_steps or 1000),
-                gr.Radio(visible=chain), gr.Number(visible=chain), gr.Plot(visible=chain, value=None))
+                gr.Radio(visible=chain), gr.Number(visible=chain),
+                gr.Plot(visible=has_stats(info), value=None), *knob_updates(info))
+
+    def has_stats(info) -> bool:
+        return info.ui.chain_steps > 0 or bool(info.ui.panels)
+
+    def progress_line(info, k, step, images) -> str:
+        if info.ui.chain_steps:
+            return f"Gibbs step {step}"
+        if info.ui.panels:
+            left, right = info.ui.panels[0], info.ui.panels[-1]
+            return f"step {k + 1}, noise level t = {step}: each pair is {left} | {right}"
+        every = info.ui.stream_every
+        return f"{min((k + 1) * every, images[0].size)} of {images[0].size} pixels written"
 
     @user_errors
     def select_steps_model(model_id):
@@ -47,22 +65,36 @@ def create_steps_tab(backend: Backend) -> None:
         return controls(backend.info(model_id))
 
     @user_errors
-    def sample_steps(model_id, label, temperature, seed, count, steps, start, start_index):
-        """Stream the sampler: frames as it goes (rows written, or chain steps), with its
-        statistics (free energy per chain for an RBM)."""
+    def sample_steps(model_id, label, temperature, seed, count, steps, start, start_index, *knobs):
+        """Stream the sampler: frames as it goes (rows written, chain steps, or denoising steps
+        with x_t beside the guess of x_0), with its statistics (free energy per chain for an RBM,
+        how much the guess of x_0 still changes for a diffusion model). The frames are kept for
+        the scrubber (`show_frame`)."""
         info = backend.info(model_id)
         frames = backend.sample_steps(model_id, count, temperature=temperature, seed=seed,
-                                      label=label, steps=steps, start=start, start_index=start_index)
-        trace, plot = [], gr.skip()
-        every = info.ui.stream_every
+                                      label=label, steps=steps, start=start,
+                                      start_index=start_index, knobs=knob_values(knobs))
+        trace, plot, kept = [], gr.skip(), []
         for k, (images, stats) in enumerate(frames):
             step = int(stats.pop("step", [k])[0])
             for name, values in stats.items():
                 trace.append((step, values))
                 plot = trace_figure(trace, name.replace("_", " "))
-            done = (f"Gibbs step {step}" if info.ui.chain_steps else
-                    f"{min((k + 1) * every, images[0].size)} of {images[0].size} pixels written")
-            yield grid(images, ncol=min(4, len(images))), plot, done
+            done = progress_line(info, k, step, images)
+            picture = grid(images, ncol=min(4, len(images)))
+            kept.append((picture, done))
+            yield picture, plot, done, gr.skip(), gr.skip()
+        kept = kept[::-(-len(kept) // MAX_KEPT_FRAMES)][:MAX_KEPT_FRAMES - 1] + kept[-1:]
+        yield gr.skip(), gr.skip(), gr.skip(), kept, gr.Slider(
+            0, len(kept) - 1, value=len(kept) - 1, step=1, visible=len(kept) > 1)
+
+    @user_errors
+    def show_frame(kept, index):
+        """Scrub the last run: frame `index` (0 = the first step) and its progress line."""
+        if not kept:
+            raise PlaygroundError("nothing to scrub yet: press 'Sample step by step' first")
+        i = check_int(index, "frame", 0, len(kept) - 1)
+        return kept[i][0], kept[i][1]
 
     with gr.Tab("Step by step", id="steps"):
         with gr.Row():
@@ -86,13 +118,21 @@ def create_steps_tab(backend: Backend) -> None:
                                  label="Chains start from", visible=chain)
                 start_index = gr.Number(0, precision=0, minimum=0, label="first validation digit",
                                         visible=chain)
+                knobs = knob_controls(first, "steps")
                 go_btn = gr.Button("Sample step by step", variant="primary", elem_id="steps-run")
             with gr.Column(scale=6):
                 progress = gr.Textbox(label="Progress", interactive=False, elem_id="steps-progress")
                 image = gr.Image(label="Samples as they are made", format="png", interactive=False,
                                  height=420, elem_classes="pixelated", elem_id="steps-image")
-                plot = gr.Plot(label="Chain statistics", visible=chain)
-    model_dd.input(select_steps_model, model_dd, [card, label, steps, start, start_index, plot],
+                scrub = gr.Slider(0, 1, value=0, step=1, label="Frame (scrub back and forth)",
+                                  visible=False, elem_id="steps-scrub")
+                plot = gr.Plot(label="Sampler statistics", visible=has_stats(first))
+                kept = gr.State([])
+    model_dd.input(select_steps_model, model_dd,
+                   [card, label, steps, start, start_index, plot, *knobs],
                    api_name="select_steps_model")
-    go_btn.click(sample_steps, [model_dd, label, temperature, seed, count, steps, start, start_index],
-                 [image, plot, progress], api_name="sample_steps", concurrency_limit=2)
+    go_btn.click(sample_steps, [model_dd, label, temperature, seed, count, steps, start,
+                                start_index, *knobs],
+                 [image, plot, progress, kept, scrub], api_name="sample_steps", concurrency_limit=2)
+    scrub.input(show_frame, [kept, scrub], [image, progress], api_name="show_frame",
+                show_progress="hidden")

@@ -1,5 +1,5 @@
 """Tools: hands-on experiments, one sub-tab per module (interpolate, latent arithmetic, class ×
-style, your digit with its anomaly score, nearest training neighbours, completion, export). The
+style, your digit with its anomaly score, a drawing inverted to its noise, nearest training neighbours, completion, export). The
 logic is playground/tools/; each module here lays out its controls, draws its figures and writes
 its downloads in module-level handlers that take the tools service first (bound at wiring time),
 so tests call them directly. Each sub-tab lists only the models with the capabilities it needs."""
@@ -14,6 +14,7 @@ from playground.ui.tools.completion import create_completion_tab
 from playground.ui.tools.digit import create_digit_tab
 from playground.ui.tools.export import create_export_tab
 from playground.ui.tools.interpolation import create_interpolation_tab
+from playground.ui.tools.inversion import create_inversion_tab
 from playground.ui.tools.neighbours import create_neighbours_tab
 from playground.ui.tools.style import create_style_tab
 
@@ -28,6 +29,7 @@ def create_tools_tab(backend: Backend, explore: dict | None = None, tabs=None) -
             create_arithmetic_tab(tools)
             create_style_tab(tools)
             create_digit_tab(tools, explore, tabs)
+            create_inversion_tab(tools)
             create_neighbours_tab(tools)
             create_completion_tab(tools)
             create_export_tab(tools)
