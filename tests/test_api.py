@@ -1,6 +1,7 @@
 """The HTTP API through gradio_client against the real launched app."""
 import numpy as np
 import pytest
+from gradio_client import handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image
 
@@ -235,9 +236,35 @@ def test_gibbs_chain_streams_frames_and_free_energy(client):
     job = client.submit("rbm-mnist", None, 1.0, 0, 4, 200, "noise", 0, api_name="/sample_steps")
     outputs = list(job)
     assert len(outputs) >= 10, "frames stream while the chain runs"
-    image, plot, progress = outputs[-1]
+    image, plot, progress, scrub = outputs[-1]
     assert progress == "Gibbs step 200" and read(image).shape == (29 + 1, 4 * 29 + 1)
-    assert plot is not None
+    assert plot is not None and scrub == len(outputs) - 2, "the scrubber ends on the last frame"
+
+
+def test_diffusion_through_the_existing_endpoints(client, tmp_path):
+    """ddpm-mnist through /sample_class, /sample_steps and the inversion endpoint, its knobs
+    last: guidance changes the digits, the same knobs give the same digits, bad knobs are
+    refused clearly."""
+    a = client.predict("ddpm-mnist", "3", 1.0, 0, 4, 0.0, 8, "ddim", api_name="/sample_class")
+    b = client.predict("ddpm-mnist", "3", 1.0, 0, 4, 0.0, 8, "ddim", api_name="/sample_class")
+    c = client.predict("ddpm-mnist", "3", 1.0, 0, 4, 4.0, 8, "ddim", api_name="/sample_class")
+    assert np.array_equal(read(a), read(b)) and not np.array_equal(read(a), read(c))
+    with pytest.raises(AppError, match="Guidance"):
+        client.predict("ddpm-mnist", "3", 1.0, 0, 4, 99.0, 8, "ddim", api_name="/sample_class")
+    with pytest.raises(AppError, match="Sampler"):
+        client.predict("ddpm-mnist", "3", 1.0, 0, 4, 2.0, 8, "euler", api_name="/sample_class")
+    frames = list(client.submit("ddpm-mnist", "3", 1.0, 0, 2, 1000, "noise", 0, 2.0, 6, "ddim",
+                                api_name="/sample_steps"))
+    image, _, progress, scrub = frames[-1]
+    assert progress.startswith("step 6, noise level t = 0") and scrub == 5
+    assert read(image).shape == (29 + 1, 2 * (2 * 28 + 1) + 1), "x_t | x_0 per digit"
+    digit = tmp_path / "seven.png"
+    img = np.full((200, 200), 255, np.uint8)
+    img[40:60, 60:150], img[60:170, 110:130] = 0, 0
+    Image.fromarray(img).save(digit)
+    encoded, noise, regen, classes, text = client.predict(
+        "ddpm-mnist", handle_file(str(digit)), "7", 2.0, 10, "ddim", api_name="/invert_upload")
+    assert read(classes).shape[1] > 9 * 28 and "Inverted as a **7**" in text
 
 
 @pytest.mark.parametrize("args,match", [

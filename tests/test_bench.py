@@ -1,21 +1,28 @@
 """The benchmark's own machinery, briefly: concurrent clients against the real app and against the
 minimal reference app, and the table the README quotes (python -m playground.bench runs it long)."""
-import pytest
-
 from playground import bench
 
 
-@pytest.mark.parametrize("args,calls", [(("app.py",), bench.playground_calls),
-                                        (("-m", "playground.bench", "--reference-app"), bench.reference_calls)])
-def test_concurrent_clients_are_measured(args, calls):
-    server = bench.Server(env={"LATENT_PLAYGROUND_WARMUP": "0"}, args=args)
-    try:
-        r = bench.bench_concurrent(server, clients=3, seconds=3.0, calls=calls)
-    finally:
-        server.close()
+def measured(r: dict) -> None:
     assert r["errors"] == r["warmup_errors"] == 0, r["error_examples"] + r["warmup_error_examples"]
     assert r["requests"] > 3 and r["p50_ms"] > 0 and r["server_cpu_ms_per_request"] > 0
     assert r["rss_after_mb"] > 100
+
+
+def test_concurrent_clients_are_measured_on_the_app(app_server):
+    """The session's launched app (one launch for every test that needs it)."""
+    measured(bench.bench_concurrent(app_server, clients=3, seconds=3.0,
+                                    calls=bench.playground_calls))
+
+
+def test_concurrent_clients_are_measured_on_the_reference_app():
+    server = bench.Server(env={"LATENT_PLAYGROUND_WARMUP": "0"},
+                          args=("-m", "playground.bench", "--reference-app"))
+    try:
+        measured(bench.bench_concurrent(server, clients=3, seconds=3.0,
+                                        calls=bench.reference_calls))
+    finally:
+        server.close()
 
 
 def test_table_prints_every_figure():

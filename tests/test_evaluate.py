@@ -183,7 +183,11 @@ def test_shipped_files_match_the_weights(evaluator, model_id):
     assert cv is not None, f"run python -m playground.evaluate --model {model_id}"
     assert cv.likelihood and cv.likelihood["note"]
     if evaluator.space(evaluator.backend.info(model_id)):
-        assert cv.temperatures() == list(E.TEMPERATURES) and cv.samples == E.SAMPLES
+        info = evaluator.backend.info(model_id)
+        assert cv.temperatures() == list(E.TEMPERATURES)
+        assert cv.samples == evaluator.shipped_samples(info)
+        if any(k.name == "guidance" for k in info.knobs):
+            assert sorted(cv.guidance) == list(E.GUIDANCES)
         assert all(math.isfinite(v) for p in cv.points.values() for k, v in p.items()
                    if isinstance(v, float))
 

@@ -4,7 +4,8 @@
     python -m playground.evaluate --model pixelcnn-mnist
     python -m playground.evaluate --table               # the T=1 table of every shipped file
 
-A curve scores `samples` samples per temperature with the metrics of playground/metrics.py: for
+A curve scores `samples` samples per temperature (and, for a model with a guidance knob, per
+guidance scale at T = 1) with the metrics of playground/metrics.py: for
 image models of the judge's data set on the judge classifier's features (Fréchet distance, IS
 analogue, precision/recall, diversity, SSIM, class histogram); for 2-D point models on the raw
 coordinates. Each temperature draws from its own generator seeded with `seed`, so a point does not
@@ -19,8 +20,8 @@ use; cli.py is `python -m playground.evaluate`.
 """
 from playground.errors import MAX_TEMPERATURE  # noqa: F401  (the tab's slider bound)
 from playground.evaluate.cli import likelihood_cell, main, table_at  # noqa: F401
-from playground.evaluate.scores import (IMAGE_METRICS, K, MAX_TEMPERATURES,  # noqa: F401
-                                        MIN_TEMPERATURE, POINT_METRICS, SAMPLES, SEED, SPACES,
+from playground.evaluate.scores import (GUIDANCES, IMAGE_METRICS, K,  # noqa: F401
+                                        MAX_TEMPERATURES, MIN_TEMPERATURE, POINT_METRICS, SAMPLES, SEED, SPACES,
                                         TEMPERATURES, Curve, Real, temperature_grid)
 from playground.evaluate.service import (FILE, FORMAT_VERSION, MAX_SAMPLES,  # noqa: F401
-                                         MAX_SLOW_DRAWS, MIN_SAMPLES, Evaluator)
+                                         MAX_SLOW_DRAWS, MIN_SAMPLES, SLOW_SAMPLES, Evaluator)

@@ -56,11 +56,15 @@ def main(argv=None) -> None:
     which.add_argument("--all", action="store_true", help="every shipped generative model")
     which.add_argument("--model", action="append", help="one model id (repeat for more)")
     which.add_argument("--table", action="store_true", help="print the T=1 table and exit")
-    parser.add_argument("--samples", type=int, default=SAMPLES, help="samples per temperature")
+    parser.add_argument("--samples", type=int, default=None,
+                        help=f"samples per temperature (default {SAMPLES}; fewer for slow samplers)")
     parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument("--threads", type=int, default=1,
+                        help="torch threads (the timings in the tab assume one, as the server)")
     args = parser.parse_args(argv)
-    torch.set_num_threads(1)  # Backend does too; the timings in the tab assume one thread
-    evaluator = Evaluator(Backend())
+    backend = Backend()       # sets one thread per request, as the server does ...
+    torch.set_num_threads(max(1, args.threads))  # ... unless asked otherwise
+    evaluator = Evaluator(backend)
     if args.table:
         print(table_at(evaluator))
         return

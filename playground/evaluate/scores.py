@@ -16,6 +16,8 @@ from playground.errors import MAX_TEMPERATURE, PlaygroundError, check_int, check
 from playground.lru import LRU
 
 TEMPERATURES = (0.25, 0.5, 0.75, 1.0, 1.5, 2.0)  # shipped grid; includes T=1 for the T=1 table
+GUIDANCES = (0.0, 1.0, 2.0, 4.0)  # shipped guidance grid at T=1: unconditional, conditional, the
+                                  # default, strong (diversity falls, "judged as asked" rises)
 SAMPLES = 1000        # per temperature, as many as the 1,000 validation digits: precision/recall
                       # and Fréchet distance depend on set sizes, so every curve uses the same
 SEED = 0
@@ -56,6 +58,8 @@ class Curve:
     source: str = "computed"   # "shipped" (evaluation.json) or "computed" (in this process)
     weights_sha256: str = ""
     likelihood: dict | None = None
+    guidance: dict[float, dict] = field(default_factory=dict)  # guidance scale → metrics at T=1
+                                                               # (models with a "guidance" knob)
 
     def temperatures(self, lo: float = 0.0, hi: float = math.inf) -> list[float]:
         return sorted(t for t in self.points if lo - 1e-9 <= t <= hi + 1e-9)

@@ -15,8 +15,8 @@ from playground import judge
 from playground import metrics as M
 from playground.errors import (MAX_TEMPERATURE, PlaygroundError, check_int, check_number,
                                check_seed)
-from playground.evaluate.scores import (K, MAX_TEMPERATURES, MIN_TEMPERATURE, SAMPLES, SEED,
-                                        TEMPERATURES, Curve, measure, real_data, rounded)
+from playground.evaluate.scores import (GUIDANCES, K, MAX_TEMPERATURES, MIN_TEMPERATURE, SAMPLES,
+                                        SEED, TEMPERATURES, Curve, measure, real_data, rounded)
 from playground.files import weights_sha256, write_atomic
 from playground.gate import heavy
 from playground.lru import LRU
@@ -32,6 +32,8 @@ FORMAT_VERSION = 1
 BATCH = 250           # samples drawn and judged at once (memory, not speed)
 MIN_SAMPLES = 100     # fewer make the 128-D Fréchet covariance and the k-NN balls meaningless
 MAX_SAMPLES = 1000
+SLOW_SAMPLES = 300    # shipped curves of a model whose every sample is a many-step sampler run
+                      # (diffusion: ~50 network passes a digit) are measured on fewer samples
 # Step-by-step samplers (a Gibbs chain, pixel-by-pixel writing) cost ~20 ms a sample against
 # ~0.2 ms for a decoder: a request may draw at most this many from them (≈ 2 min on one core).
 MAX_SLOW_DRAWS = 6000
@@ -112,7 +114,8 @@ class Evaluator:
                          seed=raw["seed"], reference=raw.get("reference", {}),
                          points={float(p["temperature"]): p for p in raw.get("points", [])},
                          source="shipped", weights_sha256=hashes["weights_sha256"],
-                         likelihood=raw.get("likelihood"))
+                         likelihood=raw.get("likelihood"),
+                         guidance={float(p["guidance"]): p for p in raw.get("guidance", [])})
         except (OSError, ValueError, KeyError, TypeError) as err:
             log.warning("%s: unreadable %s (%s); ignoring it", info.id, path, err)
             return None
@@ -140,9 +143,12 @@ class Evaluator:
         return real_data(self.space(info), info.dataset, self.root, self.backend.device)
 
     @torch.no_grad()
-    def point(self, info: ModelInfo, temperature: float, samples: int, seed: int) -> dict:
+    def point(self, info: ModelInfo, temperature: float, samples: int, seed: int,
+              knobs: dict | None = None) -> dict:
         """Metrics of `samples` samples at one temperature (class-balanced for conditional
-        models), drawn with a generator seeded by `seed` alone."""
+        models), drawn with a generator seeded by `seed` alone, and the sampler `knobs` (checked)
+        of a model that has them."""
+        kw = self.backend.knobs(info, knobs)
         real = self.real(info)
         model = self.backend.model(info.id)
         device = self.backend.device
@@ -155,12 +161,12 @@ class Evaluator:
             x = torch.cat([model.sample(min(BATCH, samples - i), temperature=temperature,
                                         condition=None if requested is None else
                                         requested[i:i + BATCH].to(device),
-                                        generator=g).float().cpu()
+                                        generator=g, **kw).float().cpu()
                            for i in range(0, samples, BATCH)])
         scores = measure(x, real, self.space(info), self.root, device,
                          None if requested is None else requested.numpy(), model=info.id)
-        out = {"temperature": temperature, **{k: v if isinstance(v, list) else rounded(v)
-                                               for k, v in scores.items()}}
+        out = {"temperature": temperature, **kw, **{k: v if isinstance(v, list) else rounded(v)
+                                                     for k, v in scores.items()}}
         out["seconds"] = round(time.perf_counter() - start, 2)
         return out
 
@@ -231,11 +237,16 @@ class Evaluator:
             self._compute_lock.release()
 
     # ---- shipping ----
-    def write_shipped(self, model_id, *, temperatures=TEMPERATURES, samples=SAMPLES, seed=SEED,
+    def shipped_samples(self, info: ModelInfo) -> int:
+        """Samples per point of a shipped curve: SAMPLES, or SLOW_SAMPLES for slow samplers."""
+        return SLOW_SAMPLES if info.decodes_slowly else SAMPLES
+
+    def write_shipped(self, model_id, *, temperatures=TEMPERATURES, samples=None, seed=SEED,
                       progress=None) -> Path:
         """Compute the default curve (or only the likelihood for models without a curve space)
         and write pretrained/<id>/evaluation.json."""
         info = self.backend.info(model_id)
+        samples = self.shipped_samples(info) if samples is None else samples
         start = time.perf_counter()
         out = {"format_version": FORMAT_VERSION, "model": info.id, **self._hashes(info),
                "space": self.space(info), "samples": samples, "seed": seed, "k": K}
@@ -245,6 +256,13 @@ class Evaluator:
                                   for k, v in curve.reference.items()},
                        points=[curve.points[t] for t in sorted(temperatures)],
                        likelihood=curve.likelihood)
+            if any(k.name == "guidance" for k in info.knobs):   # against the guidance scale too
+                out["guidance"] = []
+                for i, w in enumerate(GUIDANCES):
+                    if progress:
+                        progress(i / len(GUIDANCES), f"{info.id}: {samples:,} samples at w={w:g}")
+                    out["guidance"].append({"guidance": w, **self.point(
+                        info, 1.0, samples, seed, {"guidance": w})})
         else:
             out.update(samples=0, reference={}, points=[],
                        likelihood=self.compute_likelihood(info.id))

@@ -3,6 +3,8 @@ histogram, and a likelihood table. Shipped curves (pretrained/<id>/evaluation.js
 "Recompute" measures afresh with the chosen knobs (playground/evaluate/ does the work)."""
 from __future__ import annotations
 
+import dataclasses
+
 import gradio as gr
 import plotly.graph_objects as go
 from plotly.colors import qualitative
@@ -42,8 +44,10 @@ Low temperature trades recall and diversity for precision; high temperature the 
 
 
 def curves_figure(curves: list[Curve], metrics: dict, lo: float, hi: float, title: str,
-                  colours: dict[str, str] | None = None) -> go.Figure:
-    """One panel per metric, one line per model against temperature, real data as a dashed line.
+                  colours: dict[str, str] | None = None, knob: str = "T",
+                  axis: str = "temperature T") -> go.Figure:
+    """One panel per metric, one line per model against temperature (or, with `knob` and `axis`,
+    against another knob: the curves' points keyed by its values), real data as a dashed line.
     Fréchet distances span orders of magnitude across temperatures: that panel is log-scaled.
     `colours` keeps a model's colour when others are ticked or unticked."""
     colours = colours or {}
@@ -73,15 +77,27 @@ def curves_figure(curves: list[Curve], metrics: dict, lo: float, hi: float, titl
                 x=temps, y=[cv.points[t][key] for t in temps], mode="lines+markers", name=cv.model,
                 line=dict(color=colour, width=2), marker=dict(size=6), legendgroup=cv.model,
                 showlegend=k == 0,
-                hovertemplate=f"{cv.model}<br>T=%{{x:g}}: %{{y:.4g}}<br>{cv.samples:,} samples"
+                hovertemplate=f"{cv.model}<br>{knob}=%{{x:g}}: %{{y:.4g}}<br>{cv.samples:,} samples"
                               "<extra></extra>"), row=r + 1, col=c + 1)
-    fig.update_xaxes(title_text="temperature T", title_standoff=2, showgrid=True, gridcolor="#eee")
+    fig.update_xaxes(title_text=axis, title_standoff=2, showgrid=True, gridcolor="#eee")
     fig.update_yaxes(showgrid=True, gridcolor="#eee")
     fig.update_layout(height=330 * rows + 40, margin=dict(l=10, r=10, t=60, b=10), title=title,
                       plot_bgcolor="white", legend=dict(orientation="h", y=-0.3 / rows),
                       hovermode="closest")
     fig.update_annotations(font_size=12)
     return fig
+
+
+def guidance_figure(curves: list[Curve], colours: dict[str, str]) -> go.Figure | None:
+    """The image metrics against the guidance scale at T = 1, for models that have a guidance
+    knob and shipped such points (a diffusion model's classifier-free guidance); None if none."""
+    guided = [dataclasses.replace(c, points=c.guidance) for c in curves if c and c.guidance]
+    if not guided:
+        return None
+    ws = [w for c in guided for w in c.guidance]
+    return curves_figure(guided, IMAGE_METRICS, min(ws), max(ws),
+                         "Against the guidance scale w at T = 1 (0 = unconditional, 1 = "
+                         "conditional, > 1 = guided)", colours, knob="w", axis="guidance scale w")
 
 
 def histogram_figure(curve: Curve | None, temperature: float, class_names,
@@ -226,6 +242,18 @@ def create_evaluate_tab(backend: Backend) -> None:
         t = check_number(temperature, "temperature", MIN_TEMPERATURE, MAX_TEMPERATURE)
         return histogram_outputs(model_id, t, samples, seed)
 
+    def guidance_view(model_ids):
+        infos = evaluator.check_models(model_ids)
+        return guidance_figure([evaluator.shipped(i.id) for i in infos], colours)
+
+    @user_errors
+    def guidance_curves(model_ids):
+        """The chosen models' image metrics against the guidance scale at T = 1 (models with
+        classifier-free guidance, from their shipped curves): diversity falls and "judged as
+        the asked class" rises as w grows."""
+        fig = guidance_view(model_ids)
+        return gr.Plot(value=fig, visible=fig is not None)
+
     @user_errors
     def likelihood_table():
         """Held-out likelihood of every model: exact bits/dim, an ELBO bound, a pseudo-likelihood,
@@ -263,6 +291,9 @@ def create_evaluate_tab(backend: Backend) -> None:
                              elem_id="eval-curves")
         points_plot = gr.Plot(first_plots[1], visible=first_plots[1] is not None,
                               label="2-D point models against temperature", elem_id="eval-points")
+        first_guidance = guidance_view(default)
+        guidance_plot = gr.Plot(first_guidance, visible=first_guidance is not None,
+                                label="Against the guidance scale", elem_id="eval-guidance")
         gr.Markdown("### Mode collapse\nA generator that forgets a digit shows a hole; one that "
                     "favours a digit shows a tower. The judge reads each sample's digit.")
         with gr.Row():
@@ -288,6 +319,8 @@ def create_evaluate_tab(backend: Backend) -> None:
     hist_outputs = [hist_plot, hist_text, hist_t]
     gr.on([pick.input, t_min.release, t_max.release], evaluation_curves, knobs, curve_outputs,
           api_name="evaluation_curves", show_progress="hidden")
+    pick.input(guidance_curves, pick, guidance_plot, api_name="guidance_curves",
+               show_progress="hidden")
     go_btn.click(recompute_evaluation, [pick, t_min, t_max, n_temps, samples, seed, hist_model,
                                         hist_t], curve_outputs + hist_outputs + [table],
                  api_name="recompute_evaluation")

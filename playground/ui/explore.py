@@ -8,7 +8,8 @@ import numpy as np
 from playground.backend import Backend
 from playground.errors import MAX_SEED, PlaygroundError, check_int, check_seed, check_temperature
 from playground.store import SLIDERS
-from playground.ui.common import card_markdown, default_model, no_model, user_errors
+from playground.ui.common import (card_markdown, default_model, knob_controls, knob_updates,
+                                  knob_values, no_model, user_errors)
 from playground.ui.plots import flow_figure
 
 MODES = [("latent axes", "axes"), ("principal directions of the data", "principal")]
@@ -65,14 +66,15 @@ def create_explore_tab(backend: Backend) -> dict | None:
             no_model("decode a latent")
         return None
 
-    def render(model_id, mode, label, rest_seed, temperature, seed, values):
+    def render(model_id, mode, label, rest_seed, temperature, seed, values, knobs=()):
         """Decoded output for slider values: (image, None) or (None, plot). The seed is checked
-        even where only point models use it (for their cloud): an endpoint takes no garbage."""
+        even where only point models use it (for their cloud): an endpoint takes no garbage.
+        `knobs`: the knob controls' values (a diffusion model's guidance and steps)."""
         info, seed = backend.info(model_id), check_seed(seed)
         z = backend.latent_from_sliders(model_id, values, mode=mode, rest_seed=rest_seed,
                                         temperature=temperature)
         if not info.has("points"):
-            return backend.decode(model_id, z, label), None
+            return backend.decode(model_id, z, label, knob_values(knobs)), None
         zc = backend.prior_samples(model_id, CLOUD, temperature=temperature, seed=seed)
         return None, flow_figure(zc, backend.decode(model_id, zc), z,
                                       backend.decode(model_id, z)[0])
@@ -83,14 +85,15 @@ def create_explore_tab(backend: Backend) -> dict | None:
         return [gr.Slider(minimum=info.slider_min, maximum=r, value=values[i] if i < k else 0,
                           label=slider_label(mode, i), visible=i < k) for i in range(SLIDERS)]
 
-    def view(model_id, mode, temperature, seed, label=None, values=(), rest_seed=-1):
-        """Everything that depends on the model: card, class, sliders, rest seed, outputs."""
+    def view(model_id, mode, temperature, seed, label=None, values=(), rest_seed=-1, knobs=()):
+        """Everything that depends on the model: card, class, sliders, rest seed, outputs,
+        which sampler knobs show."""
         info = backend.info(model_id)
         if info.has("condition") and label is None:
             label = info.class_names[0]
         values = list(values)[:info.slider_count]
         values += [0.0] * (info.slider_count - len(values))
-        image, plot = render(model_id, mode, label, rest_seed, temperature, seed, values)
+        image, plot = render(model_id, mode, label, rest_seed, temperature, seed, values, knobs)
         more = info.latent_dim - info.slider_count
         return (card_markdown(info),
                 gr.Dropdown(choices=list(info.class_names), value=label, visible=info.has("condition")),
@@ -100,12 +103,13 @@ def create_explore_tab(backend: Backend) -> dict | None:
                 gr.Image(value=image, visible=not info.has("points")),
                 gr.Plot(value=plot, visible=info.has("points")),
                 gr.Image(value=None, visible=not info.has("points")),
-                gr.Plot(value=None, visible=info.has("points")))
+                gr.Plot(value=None, visible=info.has("points")), *knob_updates(info))
 
     @user_errors
-    def select_model(model_id, mode, temperature, seed):
-        """Pick a model: its card, one slider per latent dimension (up to 12), the decoded origin."""
-        return view(model_id, mode, temperature, seed)
+    def select_model(model_id, mode, temperature, seed, *knobs):
+        """Pick a model: its card, one slider per latent dimension (up to 12), the decoded origin
+        (a diffusion model decodes with the knobs' guidance and steps)."""
+        return view(model_id, mode, temperature, seed, knobs=knobs)
 
     def restore(request: gr.Request):
         """Open the view a share link describes (?model=&mode=&t=&seed=&class=&rest=&z=v1,v2,..)."""
@@ -130,13 +134,15 @@ def create_explore_tab(backend: Backend) -> dict | None:
 
     @user_errors
     def decode(model_id, mode, label, rest_seed, temperature, seed, *values):
-        """Decode the latent the sliders describe (values are raw latent coordinates in 'axes'
-        mode, steps along principal directions in σ units in 'principal' mode)."""
+        """Decode the latent the sliders describe (values: the 12 sliders, raw latent
+        coordinates in 'axes' mode, steps along principal directions in σ units in 'principal'
+        mode; then the sampler knobs, for a diffusion model's guidance and steps)."""
         k = backend.info(model_id).slider_count
-        return render(model_id, mode, label, rest_seed, temperature, seed, values[:k])
+        return render(model_id, mode, label, rest_seed, temperature, seed, values[:k],
+                      values[SLIDERS:])
 
     @user_errors
-    def random_latent(model_id, mode, label, temperature, seed):
+    def random_latent(model_id, mode, label, temperature, seed, *knobs):
         """Set the sliders to a draw from N(0, T²) with this seed (the other dims too), and decode."""
         info = backend.info(model_id)
         z = backend.random_latent(model_id, seed=seed, temperature=temperature)
@@ -144,15 +150,15 @@ def create_explore_tab(backend: Backend) -> dict | None:
         values = [round(float(np.clip(v, info.slider_min, r)), 2) for v in z[:k]]
         rest = check_seed(seed) if info.latent_dim > k else -1
         return (*(values + [0.0] * (SLIDERS - k)), rest,
-                *render(model_id, mode, label, rest, temperature, seed, values))
+                *render(model_id, mode, label, rest, temperature, seed, values, knobs))
 
     @user_errors
-    def reset(model_id, mode, temperature, seed):
+    def reset(model_id, mode, temperature, seed, *knobs):
         """Sliders back to the origin (the mean of the data in 'principal' mode), rest to 0."""
         info = backend.info(model_id)
         return (*slider_updates(info, mode), -1,
                 *render(model_id, mode, info.class_names[0] if info.has("condition") else None,
-                        -1, temperature, seed, [0.0] * info.slider_count))
+                        -1, temperature, seed, [0.0] * info.slider_count, knobs))
 
     @user_errors
     def randomise_rest(rest_seed, seed):
@@ -161,15 +167,17 @@ def create_explore_tab(backend: Backend) -> dict | None:
         return rest + 1 if rest >= 0 else check_int(seed, "seed", 0, MAX_SEED)
 
     @user_errors
-    def sample_grid(model_id, label, temperature, seed):
-        """64 samples from the prior at this temperature and seed (a point cloud for 2-D models)."""
+    def sample_grid(model_id, label, temperature, seed, *knobs):
+        """64 samples from the prior at this temperature and seed (a point cloud for 2-D models);
+        a diffusion model samples with the knobs' guidance, steps and sampler."""
         info = backend.info(model_id)
         if info.has("points"):
             zc = backend.prior_samples(model_id, 2000, temperature=temperature, seed=seed)
             return None, flow_figure(zc, backend.decode(model_id, zc),
                                      title=f"2,000 samples at T={temperature:g}")
         from playground.images import grid
-        images = backend.sample(model_id, GRID, temperature=temperature, seed=seed, label=label)
+        images = backend.sample(model_id, GRID, temperature=temperature, seed=seed, label=label,
+                                knobs=knob_values(knobs))
         return grid(images, ncol=8), None
 
     @user_errors
@@ -225,6 +233,7 @@ def create_explore_tab(backend: Backend) -> dict | None:
                     temperature = gr.Slider(0.0, 3.0, value=1.0, step=0.05, label="Temperature T",
                                             info="prior samples z ~ N(0, T²I)", elem_id="temperature")
                     seed = gr.Number(0, precision=0, minimum=0, label="Seed", elem_id="seed")
+                knobs = knob_controls(first, "explore")
                 grid_btn = gr.Button("Sample a grid", variant="primary", elem_id="sample-grid")
                 with gr.Row():
                     share_btn = gr.Button("Link to this view", size="sm", elem_id="share-link")
@@ -237,14 +246,15 @@ def create_explore_tab(backend: Backend) -> dict | None:
                 grid_plot = gr.Plot(label="Samples", visible=first.has("points"))
 
     outs = [image, plot]
-    view_outputs = [card, class_dd, *sliders, rest_seed, rest_btn, image, plot, grid_img, grid_plot]
-    model_dd.input(select_model, [model_dd, mode, temperature, seed], view_outputs,
+    view_outputs = [card, class_dd, *sliders, rest_seed, rest_btn, image, plot, grid_img, grid_plot,
+                    *knobs]
+    model_dd.input(select_model, [model_dd, mode, temperature, seed, *knobs], view_outputs,
                    api_name="select_model")
     share_btn.click(None, [model_dd, mode, temperature, seed, class_dd, rest_seed, *sliders],
                     share_box, js=SHARE_JS)
-    decode_in = [model_dd, mode, class_dd, rest_seed, temperature, seed, *sliders]
-    gr.on([s.input for s in sliders] + [class_dd.input, rest_seed.submit], None, decode_in, None,
-          js=ROUTE_JS)
+    decode_in = [model_dd, mode, class_dd, rest_seed, temperature, seed, *sliders, *knobs]
+    gr.on([s.input for s in sliders] + [class_dd.input, rest_seed.submit] +
+          [k.input for k in knobs], None, decode_in, None, js=ROUTE_JS)
     server_decode.click(decode, decode_in, outs, api_name="decode", trigger_mode="always_last",
                         show_progress="hidden", queue=False)
     # temperature: the rest dims' noise and a point model's background cloud scale with it
@@ -256,20 +266,21 @@ def create_explore_tab(backend: Backend) -> dict | None:
     gr.on(None, rest_noise, [model_dd, rest_seed], web_rest, api_name="rest_noise",
           trigger_mode="always_last", show_progress="hidden").then(
         None, [web_rest, *decode_in], None, js=SET_REST_JS)
-    mode.input(reset, [model_dd, mode, temperature, seed], [*sliders, rest_seed, *outs],
+    mode.input(reset, [model_dd, mode, temperature, seed, *knobs], [*sliders, rest_seed, *outs],
                api_name="set_mode", show_progress="hidden")
-    reset_btn.click(reset, [model_dd, mode, temperature, seed], [*sliders, rest_seed, *outs],
+    reset_btn.click(reset, [model_dd, mode, temperature, seed, *knobs],
+                    [*sliders, rest_seed, *outs],
                     api_name="reset_latent", show_progress="hidden")
-    random_btn.click(random_latent, [model_dd, mode, class_dd, temperature, seed],
+    random_btn.click(random_latent, [model_dd, mode, class_dd, temperature, seed, *knobs],
                      [*sliders, rest_seed, *outs], api_name="random_latent", show_progress="hidden")
     rest_btn.click(randomise_rest, [rest_seed, seed], rest_seed, api_name="randomise_rest").then(
-        decode, [model_dd, mode, class_dd, rest_seed, temperature, seed, *sliders], outs,
+        decode, decode_in, outs,
         api_visibility="private", show_progress="hidden")
     # 8 at once, not 4: a Gibbs-chain grid waits for the backend's one heavy-sampler slot while it
     # holds its event slot, and a VAE's 15 ms grid should not queue behind it.
-    grid_btn.click(sample_grid, [model_dd, class_dd, temperature, seed], [grid_img, grid_plot],
+    grid_btn.click(sample_grid, [model_dd, class_dd, temperature, seed, *knobs], [grid_img, grid_plot],
                    api_name="sample_grid", concurrency_limit=8)
     return {"restore": (restore, [model_dd, mode, temperature, seed, *view_outputs]),
-            "select": (select_model, [model_dd, mode, temperature, seed], view_outputs),
+            "select": (select_model, [model_dd, mode, temperature, seed, *knobs], view_outputs),
             "model": model_dd, "mode": mode, "label": class_dd, "rest_seed": rest_seed,
             "temperature": temperature, "seed": seed, "sliders": sliders, "image": image}

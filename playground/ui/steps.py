@@ -14,7 +14,7 @@ from playground.images import grid
 from playground.ui.common import (card_markdown, default_model, knob_controls, knob_updates,
                                   knob_values, user_errors)
 
-MAX_KEPT_FRAMES = 300   # frames the scrubber keeps per run (a Gibbs chain's are thinned)
+MAX_KEPT_FRAMES = 100   # frames the scrubber keeps per session (~30 KB each; longer runs are thinned)
 
 
 def trace_figure(trace: list[tuple[int, np.ndarray]], name: str) -> go.Figure:
@@ -84,9 +84,12 @@ def create_steps_tab(backend: Backend) -> None:
             picture = grid(images, ncol=min(4, len(images)))
             kept.append((picture, done))
             yield picture, plot, done, gr.skip(), gr.skip()
-        kept = kept[::-(-len(kept) // MAX_KEPT_FRAMES)][:MAX_KEPT_FRAMES - 1] + kept[-1:]
-        yield gr.skip(), gr.skip(), gr.skip(), kept, gr.Slider(
-            0, len(kept) - 1, value=len(kept) - 1, step=1, visible=len(kept) > 1)
+        if not kept:
+            return
+        # The last frame again, with the frames for the scrubber.
+        thin = kept[::-(-len(kept) // MAX_KEPT_FRAMES)][:MAX_KEPT_FRAMES - 1] + kept[-1:]
+        yield kept[-1][0], plot, kept[-1][1], thin, gr.Slider(
+            0, len(thin) - 1, value=len(thin) - 1, step=1, visible=len(thin) > 1)
 
     @user_errors
     def show_frame(kept, index):
@@ -133,6 +136,7 @@ def create_steps_tab(backend: Backend) -> None:
                    api_name="select_steps_model")
     go_btn.click(sample_steps, [model_dd, label, temperature, seed, count, steps, start,
                                 start_index, *knobs],
-                 [image, plot, progress, kept, scrub], api_name="sample_steps", concurrency_limit=2)
+                 [image, plot, progress, kept, scrub], api_name="sample_steps",
+                 concurrency_limit=2)
     scrub.input(show_frame, [kept, scrub], [image, progress], api_name="show_frame",
                 show_progress="hidden")

@@ -1,0 +1,69 @@
+"""Diffusion in real Chromium, as a new user tries it: watch a digit denoise step by step and scrub
+back over it, turn the guidance scale and see the grid change, invert a drawing and see it as
+every class."""
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.test_browser import image_src, open_page, pick
+from tests.test_browser_tools import draw_a_seven
+
+pytestmark = pytest.mark.browser
+
+
+def set_number(page: Page, selector: str, value) -> None:
+    page.locator(selector).fill(str(value))
+    page.locator(selector).press("Enter")
+
+
+def test_watch_a_digit_denoise_and_scrub_back(page: Page, app_url):
+    open_page(page, app_url)
+    page.get_by_role("tab", name="Step by step").click()
+    pick(page, "#steps-model", "ddpm-mnist")
+    expect(page.locator("#steps-knob-guidance")).to_be_visible()
+    page.locator("#steps-class").get_by_text("4", exact=True).click()
+    set_number(page, "#steps-count input[type=number]", 4)
+    set_number(page, "#steps-knob-sampling_steps input[type=number]", 10)
+    page.locator("#steps-run").click()
+    progress = page.locator("#steps-progress textarea, #steps-progress input").first
+    expect(progress).to_have_value(re.compile(r"step \d+, noise level t = \d+"), timeout=60_000)
+    expect(progress).to_have_value(re.compile(r"step 10, noise level t = 0"), timeout=60_000)
+    last = image_src(page, "#steps-image")
+    scrub = page.locator("#steps-scrub input[type=number]")
+    expect(scrub).to_be_visible(timeout=15_000)
+    set_number(page, "#steps-scrub input[type=number]", 0)
+    expect(progress).to_have_value(re.compile(r"step 1, noise level t = 999"), timeout=15_000)
+    expect(page.locator("#steps-image img")).not_to_have_attribute("src", last, timeout=15_000)
+
+
+def test_guidance_changes_the_grid(page: Page, app_url):
+    open_page(page, app_url)
+    page.get_by_role("tab", name="Conditional samples").click()
+    pick(page, "#cond-model", "ddpm-mnist")
+    expect(page.locator("#cond-knob-guidance")).to_be_visible()
+    set_number(page, "#cond-knob-sampling_steps input[type=number]", 10)
+    set_number(page, "#cond-knob-guidance input[type=number]", 0)
+    page.locator("#cond-sample").click()
+    expect(page.locator("#cond-grid img")).to_be_visible(timeout=60_000)
+    first = image_src(page, "#cond-grid")
+    set_number(page, "#cond-knob-guidance input[type=number]", 5)
+    page.locator("#cond-sample").click()
+    expect(page.locator("#cond-grid img")).not_to_have_attribute("src", first, timeout=60_000)
+    pick(page, "#cond-model", "cvae-mnist")
+    expect(page.locator("#cond-knob-guidance")).to_be_hidden()
+
+
+def test_invert_a_drawing_and_change_its_class(page: Page, app_url):
+    page.goto(app_url)
+    page.get_by_role("tab", name="Tools").click()
+    page.get_by_role("tab", name="Drawing → noise").click()
+    pick(page, "#invert-model", "ddpm-mnist")
+    pick(page, "#invert-class", "7")
+    set_number(page, "#invert-knob-sampling_steps input[type=number]", 10)
+    draw_a_seven(page, "#invert-draw")
+    page.locator("#invert-go").click()
+    expect(page.locator("#invert-classes img")).to_be_visible(timeout=90_000)
+    for part in ("#invert-noise", "#invert-regen"):
+        expect(page.locator(f"{part} img")).to_be_visible()
+    expect(page.locator("#invert-text")).to_contain_text(re.compile(r"Inverted as a \*?\*?7"))

@@ -1,0 +1,116 @@
+"""Diffusion models through the services and the Tools handlers, on the tiny root (random weights,
+so fast): sampler knobs are checked once and change the answer, the same seed and knobs give the
+same samples, inversion goes back to the drawing's noise and forth to the drawing, step-by-step
+frames show x_t beside the guess of x_0, and the mathematics of the shared sampler holds (the
+schedule, DDIM's determinism, inversion against decoding on a trained-free identity check)."""
+import numpy as np
+import pytest
+import torch
+
+from playground.backend import Backend
+from playground.errors import PlaygroundError
+from playground.models.diffusion import MAX_SAMPLING_STEPS, cosine_alphas_cumprod
+from playground.tools import Tools, inversion
+from tests.factories import tiny
+
+DIFFUSION = ["ddpm-mnist", "ldm-mnist"]
+
+
+@pytest.fixture(scope="module")
+def backend(tiny_root):
+    return Backend(tiny_root)
+
+
+def test_the_schedule_falls_from_clean_to_noise():
+    a = cosine_alphas_cumprod(1000)
+    assert a.shape == (1000,) and a[0] > 0.999 and a[-1] < 1e-3
+    assert bool((a[1:] < a[:-1]).all()), "ᾱ_t falls at every step"
+
+
+@pytest.mark.parametrize("model_id", DIFFUSION)
+def test_knobs_are_declared_checked_and_change_the_samples(backend, model_id):
+    info = backend.info(model_id)
+    assert [k.name for k in info.knobs] == ["guidance", "sampling_steps", "sampler"]
+    assert info.decodes_slowly
+    a = backend.sample(model_id, 4, seed=1, label="3", knobs={"guidance": 0.0, "sampling_steps": 4})
+    b = backend.sample(model_id, 4, seed=1, label="3", knobs={"guidance": 0.0, "sampling_steps": 4})
+    c = backend.sample(model_id, 4, seed=1, label="3", knobs={"guidance": 4.0, "sampling_steps": 4})
+    d = backend.sample(model_id, 4, seed=1, label="3",
+                       knobs={"guidance": 0.0, "sampling_steps": 4, "sampler": "ddpm"})
+    assert np.array_equal(a, b), "same seed and knobs, same samples"
+    assert not np.array_equal(a, c) and not np.array_equal(a, d), "guidance and sampler matter"
+
+
+@pytest.mark.parametrize("knobs,message", [
+    ({"guidance": float("nan")}, "Guidance"),
+    ({"guidance": 9.0}, "Guidance"),
+    ({"guidance": "strong"}, "Guidance"),
+    ({"sampling_steps": 1}, "Denoising steps"),
+    ({"sampling_steps": MAX_SAMPLING_STEPS + 1}, "Denoising steps"),
+    ({"sampling_steps": 2.5}, "Denoising steps"),
+    ({"sampler": "../../etc/passwd"}, "Sampler"),
+    ({"temperature_of_noise": 1.0}, "unknown sampler knob"),
+])
+def test_bad_knobs_are_refused_for_every_model(backend, knobs, message):
+    """A knob value is checked wherever some family declares the knob, used by this model or not."""
+    for model_id in ("ddpm-mnist", "vae-mnist-2d"):
+        with pytest.raises(PlaygroundError, match=message):
+            backend.sample(model_id, 2, seed=0, label="1" if model_id == "ddpm-mnist" else None,
+                           knobs=knobs)
+
+
+def test_a_model_without_knobs_takes_none(backend):
+    assert backend.info("vae-mnist-2d").knobs == ()
+    plain = backend.sample("vae-mnist-2d", 4, seed=2)
+    assert np.array_equal(plain, backend.sample("vae-mnist-2d", 4, seed=2,
+                                                knobs={"guidance": 3.0, "sampler": "ddpm"}))
+
+
+@pytest.mark.parametrize("model_id", DIFFUSION)
+def test_steps_show_x_t_beside_the_guess_of_x_0(backend, model_id):
+    frames = list(backend.sample_steps(model_id, 2, seed=0, label="5",
+                                       knobs={"sampling_steps": 5}))
+    assert len(frames) == 5
+    images, stats = frames[-1]
+    assert images.shape == (2, 28, 56) and images.dtype == np.uint8
+    assert set(stats) == {"step", "change"} and stats["step"][0] == 0
+    assert backend.info(model_id).ui.panels[0].endswith("x_t")
+    with pytest.raises(PlaygroundError, match="Denoising steps"):
+        next(backend.sample_steps(model_id, 2, seed=0, label="5", knobs={"sampling_steps": 0}))
+
+
+def test_ddim_is_deterministic_and_inversion_retraces_it():
+    """With η = 0 the sampler is a fixed map from noise to data, and encoding runs it backwards.
+    Checked with the exact noise prediction for N(0, I) data, ε(x_t) = √(1-ᾱ_t) x_t, where each
+    DDIM step scales x by cos(θ_t - θ_s) (ᾱ = cos²θ): decode(encode(z)) comes back to z with an
+    error that shrinks as the steps get finer."""
+    model = tiny("ddpm-mnist", timesteps=1000)
+    abar = model.alphas_cumprod
+    model.eps = lambda x, t, y: (1 - abar[t]).sqrt().view(-1, 1, 1, 1) * x
+    model.x0_range = None                     # N(0, I) data is not clipped to [-1, 1] ...
+    model.to_data = model.to_model_space = lambda x, c: x   # ... nor to pixels in [0, 1]
+    z = torch.randn(3, model.latent_dim, generator=torch.Generator().manual_seed(0))
+    y = torch.tensor([1, 2, 3])
+    assert torch.equal(model.decode(z, y), model.decode(z, y))
+    errors = []
+    for steps in (5, 50):
+        back = model.encode(model.decode(z, y, sampling_steps=steps), y, sampling_steps=steps)
+        errors.append((back - z).abs().mean().item())
+    assert errors[1] < errors[0] / 3 and errors[1] < 0.05, errors
+
+
+@pytest.mark.parametrize("model_id", DIFFUSION + ["cvae-mnist"])
+def test_invert_a_drawing_regenerate_it_and_change_its_class(backend, model_id):
+    img = np.full((200, 200, 4), 255, np.uint8)
+    img[40:160, 90:110, :3] = 0
+    r = inversion.invert(Tools(backend), model_id, img, "1", {"sampling_steps": 10})
+    assert r.digit.shape == r.regenerated.shape == (28, 28)
+    assert r.classes.shape == (10, 28, 28) and 0 <= r.error <= 1
+    assert (r.noise is not None) == (r.latent.size == 28 * 28)
+    with pytest.raises(PlaygroundError, match="blank|empty|nothing"):
+        inversion.invert(Tools(backend), model_id, np.full((200, 200, 4), 255, np.uint8), "1")
+
+
+def test_models_without_a_class_cannot_invert(backend):
+    with pytest.raises(PlaygroundError, match="cannot be used here"):
+        inversion.invert(Tools(backend), "vae-mnist-2d", np.zeros((28, 28)), None)
