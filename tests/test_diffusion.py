@@ -31,7 +31,7 @@ def test_the_schedule_falls_from_clean_to_noise():
 def test_knobs_are_declared_checked_and_change_the_samples(backend, model_id):
     info = backend.info(model_id)
     assert [k.name for k in info.knobs] == ["guidance", "sampling_steps", "sampler"]
-    assert info.decodes_slowly
+    assert info.decodes_slowly == (model_id == "ddpm-mnist")  # a U-Net run per step, or an MLP
     a = backend.sample(model_id, 4, seed=1, label="3", knobs={"guidance": 0.0, "sampling_steps": 4})
     b = backend.sample(model_id, 4, seed=1, label="3", knobs={"guidance": 0.0, "sampling_steps": 4})
     c = backend.sample(model_id, 4, seed=1, label="3", knobs={"guidance": 4.0, "sampling_steps": 4})

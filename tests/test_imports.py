@@ -90,3 +90,45 @@ def test_pure_modules_import_no_service(pure):
 
 def test_the_cycle_finder_finds_cycles():
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": set()}) == [["a", "b", "c"]]
+
+
+def top_level_imports(path: Path) -> set[str]:
+    """Modules a file imports when it is imported: statements at module level (inside `try` and
+    `if` too, but not under `if TYPE_CHECKING`), not those inside functions."""
+    found: set[str] = set()
+
+    def visit(body):
+        for node in body:
+            if isinstance(node, ast.Import):
+                found.update(a.name for a in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                found.add(node.module)
+                found.update(f"{node.module}.{a.name}" for a in node.names)
+            elif isinstance(node, ast.If) and "TYPE_CHECKING" not in ast.unparse(node.test):
+                visit(node.body), visit(node.orelse)
+            elif isinstance(node, ast.Try):
+                visit(node.body), visit(node.orelse), visit(node.finalbody)
+                for handler in node.handlers:
+                    visit(handler.body)
+    visit(ast.parse(path.read_text()).body)
+    return found
+
+
+def test_starting_the_app_does_not_import_umap():
+    """UMAP (and numba's ~75 s compile) load only when a map is refitted: nothing that `app.py`
+    imports at start-up imports it. A package that imports its modules by walking itself (the
+    model registry) counts as importing all of them."""
+    modules = {module_name(p): p for p in PACKAGE.rglob("*.py")} | {"app": ROOT / "app.py"}
+    seen, todo = {"app"}, ["app"]
+    while todo:
+        name = todo.pop()
+        path = modules[name]
+        targets = top_level_imports(path)
+        if "pkgutil" in targets:                                   # imports every submodule
+            targets |= {m for m in modules if m.startswith(name + ".")}
+        parents = {".".join(t.split(".")[:i]) for t in targets for i in range(1, t.count(".") + 2)}
+        assert "umap" not in {t.split(".")[0] for t in targets}, f"{name} imports umap at start-up"
+        for t in sorted((targets | parents) & set(modules) - seen):
+            seen.add(t)
+            todo.append(t)
+    assert "playground.projection" in seen and "playground.models.ddpm" in seen, "the walk is whole"

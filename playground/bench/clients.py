@@ -14,7 +14,8 @@ from playground.bench.server import Server, pct
 def playground_calls(k: int):
     """Client k's calls on the playground: 9 slider decodes of one model (by k), then a 64-grid."""
     from playground.backend import Backend
-    models = [m for m in Backend().models("decode") if not m.has("points")]
+    # slider models: a diffusion model's decode is a whole sampler run (the server path, gated)
+    models = [m for m in Backend().models("decode") if not m.has("points") and not m.decodes_slowly]
     info = models[k % len(models)]
     label = info.class_names[0] if info.has("condition") else None
 

@@ -46,6 +46,7 @@ class LDM(Diffusion):
     capabilities = frozenset({"condition", "stepwise", "decode", "encode"})
     config_class = LDMConfig
     x0_range = None                # standardised latents have no hard range
+    decodes_slowly = False         # 25 MLP passes on a 16-D vector: a few ms, like a decoder
 
     def __init__(self, config: LDMConfig):
         super().__init__(config)

@@ -140,6 +140,9 @@ RECIPES = {
         ui=UIHints(order=20),
         summary="VAE with a 16-D latent: sharper digits; slide raw axes or principal directions.",
         limits=MNIST_LIMITS + " Raw latent axes are not disentangled: one axis changes several "
-        "traits at once, which is why the principal-direction mode is offered.",
+        "traits at once, which is why the principal-direction mode is offered. Its N(0, I) prior "
+        "has holes (regions the encoder never uses decode to smudges), so its samples score far "
+        "worse than its reconstructions; `ldm-mnist` fixes that with a diffusion prior learned on "
+        "this model's latents, decoded by this decoder.",
         tiny={"latent_dim": 16, "channels": 4, "hidden": 16}),
 }
