@@ -42,7 +42,48 @@
     return {data: out, shape: [d]};
   }
 
+  /** A latent diffusion model's deterministic sampler (η = 0), as webdecoder.py's _ddim: the
+   * first `dim` inputs are the noise, the one-hot class follows; out: the clean latent (dim,). */
+  function ddim(x, op) {
+    const d = op.dim, k = op.n_classes, w = op.guidance, hid = op.L.length / (k + 1);
+    let c = k;                                            // "no class" unless one is set
+    for (let i = 0; i < k; i++) if (x.data[d + i] > 0.5) c = i;
+    const eps = (z, step, cls) => {
+      const e = new Float32Array(hid);
+      for (let j = 0; j < hid; j++) e[j] = op.E[step * hid + j] + op.L[cls * hid + j];
+      const plusE = v => map(v, (a, j) => a + e[j]);
+      let h = plusE(OPS.linear({data: z, shape: [d]}, op.inp));
+      for (const block of op.blocks) {
+        let g = plusE(h);
+        for (const o of block) g = OPS[o.op](g, o);
+        h = map(h, (a, j) => a + g.data[j]);
+      }
+      for (const o of op.out) h = OPS[o.op](h, o);
+      return h.data;
+    };
+    let z = Float32Array.from(x.data.subarray(0, d));
+    op.steps.forEach(([a, aPrev], step) => {
+      let e = eps(z, step, w === 0 || !k ? k : c);
+      if (k && w !== 0 && w !== 1) {
+        const u = eps(z, step, k);
+        e = e.map((v, j) => u[j] + w * (v - u[j]));
+      }
+      const next = new Float32Array(d);
+      for (let j = 0; j < d; j++) {
+        let x0 = (z[j] - Math.sqrt(1 - a) * e[j]) / Math.sqrt(a), ej = e[j];
+        if (op.clip !== null) {
+          x0 = Math.max(-op.clip, Math.min(op.clip, x0));
+          ej = (z[j] - Math.sqrt(a) * x0) / Math.sqrt(1 - a);
+        }
+        next[j] = Math.sqrt(aPrev) * x0 + Math.sqrt(1 - aPrev) * ej;
+      }
+      z = next;
+    });
+    return {data: z, shape: [d]};
+  }
+
   const OPS = {
+    ddim,
     linear(x, op) {                                     // w (out, in), b (out,)
       const [nOut, nIn] = op.w.shape, w = op.W, b = op.B, xd = x.data;
       const out = new Float32Array(nOut);
@@ -133,6 +174,10 @@
   function prepare(op) {  // weights decoded (and laid out) once, when the spec arrives
     if (!OPS[op.op]) throw new Error(`the page cannot run op ${op.op}`);
     if (op.ops) return {...op, ops: op.ops.map(prepare)};
+    if (op.op === "ddim") {
+      return {...op, inp: prepare(op.inp), blocks: op.blocks.map(b => b.map(prepare)),
+              out: op.out.map(prepare), E: tensor(op.time_emb), L: tensor(op.labels)};
+    }
     if (!op.w) return op;
     const W = tensor(op.w), B = tensor(op.b);
     return op.op === "conv_transpose2d" ? {...op, B, Wt: convTransposeLayout(W, op.w.shape)}
@@ -276,6 +321,10 @@
       page.show(on);
       if (!on) return false;
       const k = Math.min(spec.slider_count, values.length);
+      if (spec.knobs) {  // a sampler in the page: made for one setting of the knob controls
+        const shown = values.slice(values.length - spec.knobs.length);
+        if (spec.knobs.some(([, v], i) => String(v) !== String(shown[i]))) return false;
+      }
       let noise = null;
       if (Number(restSeed) >= 0 && spec.latent_dim > k) {
         const r = page.rest;
@@ -287,7 +336,7 @@
         cls = spec.class_names.indexOf(String(label));
         if (cls < 0) return false;  // let the server say what is wrong with the class
       }
-      const key = JSON.stringify([model, mode, cls, restSeed, temperature, values.slice(0, k)]);
+      const key = JSON.stringify([model, mode, cls, restSeed, temperature, values]);
       if (key === page.lastKey) return true;
       const z = latentFromSliders(spec, values.slice(0, k), mode, noise, Number(temperature));
       const out = dec.run(z, cls);

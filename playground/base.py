@@ -10,10 +10,9 @@ The UI never branches on a family's name: it reads `capabilities`, `latent_dim` 
     "decode"      web_modules("decoder"), "encode": web_modules("encoder") (for the page to run)
     "stepwise"    sample_steps(n, ...) yielding (frame, stats)
     "text"        sample_text(n, ...) -> [(text, probabilities)], is_novel(text, condition)
-A family whose sampler has knobs beyond temperature and seed (a diffusion model's guidance scale,
-step count and sampler) declares them as `knobs`; the UI shows one control per declared knob, the
-services validate each value against its `Knob` and pass the checked values as keyword arguments
-to `sample`, `sample_steps`, `decode` and `encode`. Families without knobs never receive any.
+Sampler knobs beyond temperature and seed (a diffusion model's guidance, steps, sampler) are
+declared as `knobs`: one control each in the UI, each value checked against its `Knob`, then
+passed as keyword arguments to sample, sample_steps, decode and encode (only where declared).
 """
 from __future__ import annotations
 
@@ -38,8 +37,8 @@ FAMILIES: dict[str, type["GenerativeModel"]] = {}
 
 
 def all_knobs() -> tuple["Knob", ...]:
-    """Every sampler knob some registered family declares, one per name, in first-seen order:
-    the UI shows one control for each and the services check any value against it."""
+    """Every knob a registered family declares, once, in first-seen order: the UI shows one
+    control each, the services check any value against it."""
     import playground.models  # noqa: F401  (registers every family)
     seen: dict[str, Knob] = {}
     for family in FAMILIES.values():
@@ -176,13 +175,10 @@ class GenerativeModel(nn.Module):
     # the UI's model picker and the sampling tests skip them.
     is_generative: ClassVar[bool] = True
     knobs: ClassVar[tuple[Knob, ...]] = ()   # sampler knobs beyond temperature and seed
-    decodes_slowly: ClassVar[bool] = False   # decode/encode run a many-step sampler (diffusion):
-                                             # the services send them through the heavy gate
-    server_parts: ClassVar[frozenset[str]] = frozenset()  # parts ("decoder", "encoder") its
-                                             # capabilities promise but the page cannot run (a
-                                             # many-step sampler): they keep the server path
-    no_likelihood_note: ClassVar[str] = ""  # without "likelihood": why not, for the Evaluate tab
-                                             # (default: metrics.LIKELIHOOD_NOTES["none"])
+    decodes_slowly: ClassVar[bool] = False   # decode/encode run a U-Net sampler: heavy gate
+    server_parts: ClassVar[frozenset[str]] = frozenset()  # parts ("decoder", "encoder") the
+                                             # page cannot run: they keep the server path
+    no_likelihood_note: ClassVar[str] = ""   # no "likelihood": why not (Evaluate's table)
 
     def __init__(self, config):
         super().__init__()
@@ -202,8 +198,7 @@ class GenerativeModel(nn.Module):
 
     @classmethod
     def latent_size(cls, config) -> int:
-        """The latent's size for a config, known without building the model (the store lists
-        models this way); families whose latent is not a config field override this."""
+        """The latent's size for a config, without building the model (the store lists models)."""
         return getattr(config, "latent_dim", 0)
 
     def loss(self, batch) -> Tensor:
@@ -232,9 +227,10 @@ class GenerativeModel(nn.Module):
         """The `part` ("decoder" with "decode", "encoder" with "encode") as a flat chain the page
         can run (playground/webdecoder.py): nn.Modules (Linear, Conv2d, ConvTranspose2d,
         BatchNorm2d after a linear or conv layer, activations, Flatten), ("reshape", shape) steps,
-        ("coupling_inverse" | "affine_coupling", coupling) steps (a coupling with `mask`, `net`,
-        `max_log_scale`) and ("keep_tail", k, [steps]) steps (run the steps on all but the last k
-        inputs and append those k unchanged).
+        ("coupling_inverse" | "coupling_forward", coupling) steps (a coupling with `mask`, `net`,
+        `max_log_scale`), ("keep_tail", k, [steps]) steps (run the steps on all but the last k
+        inputs and append those k unchanged) and a ("ddim", {...}) step (a latent diffusion
+        model's deterministic sampler with an MLP denoiser: the fields in webdecoder.py).
         Input layout, one row per item: the decoder reads the latent (D,) followed by the one-hot
         class (K,) of a conditional model and returns what `decode` does; the encoder reads the
         flattened item ((H·W,) for an image (1, H, W), (d,) for a point) followed by the one-hot
@@ -318,7 +314,7 @@ class GenerativeModel(nn.Module):
         return loss, {"loss": loss.item()}
 
     def after_step(self) -> None:
-        """Called after every optimiser step (an exponential moving average of the weights)."""
+        """After every optimiser step (a diffusion model's moving average of the weights)."""
 
     def before_fit(self, x: Tensor, generator: torch.Generator) -> None:
         """Set up what training needs besides the weights (persistent chains, data-based init)."""
@@ -340,9 +336,8 @@ class GenerativeModel(nn.Module):
 
     @torch.no_grad()
     def fit_latent_pca(self, codes: Tensor) -> None:
-        """Store principal directions of `codes` (N, D) for the "principal directions" sliders.
-        With fewer codes than dimensions (a dry run of a 784-D latent) the basis is completed and
-        the directions the codes do not span get the smallest scale seen."""
+        """Principal directions of `codes` (N, D) for the sliders. Fewer codes than dimensions (a
+        dry run of a 784-D latent): the basis is completed, at the smallest scale seen."""
         mean = codes.mean(0)
         d = codes.shape[1]
         _, s, vh = torch.linalg.svd(codes - mean, full_matrices=len(codes) < d)

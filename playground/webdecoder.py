@@ -25,6 +25,15 @@ flattened item (an image (1, H, W) as H·W values, a point as d) followed by the
 convolutions see the image while the class waits for the layer that reads it); a flow's encoder runs
 its couplings forwards, {"op": "coupling_forward", ...} with the same fields as coupling_inverse.
 
+A latent diffusion decoder starts with {"op": "ddim", "dim": D, "n_classes": K, "guidance": w,
+"clip": r or null, "steps": [[ᾱ_t, ᾱ_prev], ...], "time_emb": T (S, h), "labels": T (K + 1, h),
+"inp": op, "blocks": [[ops], ...], "out": [ops]}: the deterministic sampler (η = 0) from the noise
+(the first D inputs) to a clean latent, its denoiser an MLP ε(x, t, c) = out(h) with
+h = inp(x) + e, h = h + block(h + e) per block, e = time_emb[step] + labels[c] (c from the one-hot
+class; K = "no class"), guided as ε_∅ + w (ε_c - ε_∅). The spec then also says which sampler knobs
+it was made for ("knobs": [[name, value], ...], every knob the UI shows, in its order): the page
+paints only when its controls show those values.
+
 What to export comes from the model itself, `model.web_modules(part)` (the protocol written in
 playground/base.py); this module never looks inside a family. BatchNorm is folded into the layer
 before it. Every export is checked against the model's own `decode` (or `encode`) on random
@@ -33,12 +42,13 @@ path for it instead of painting something else.
 """
 from __future__ import annotations
 
-import base64
 import sys
 
 import numpy as np
 import torch
 from torch import nn
+
+from playground.webrun import OPS, pack, run, unpack  # noqa: F401  (the spec format's interpreter)
 
 FORMAT = "webdecoder/1"
 MAX_PARAMS = 4_000_000     # 16 MB of float32: beyond this the page is better served by the server
@@ -50,17 +60,6 @@ ACTIVATIONS = {nn.SiLU: "silu", nn.ReLU: "relu", nn.Tanh: "tanh", nn.Sigmoid: "s
 
 class NotExportable(ValueError):
     """The model's decoder uses something the page's interpreter does not implement."""
-
-
-# ---- tensors ------------------------------------------------------------------------------------
-def pack(t) -> dict:
-    a = np.ascontiguousarray(np.asarray(t, dtype="<f4"))
-    return {"shape": list(a.shape), "data": base64.b64encode(a.tobytes()).decode("ascii")}
-
-
-def unpack(d: dict) -> np.ndarray:
-    a = np.frombuffer(base64.b64decode(d["data"]), dtype="<f4")
-    return a.reshape(d["shape"]).astype(np.float32)
 
 
 # ---- the path: what the model says its part is ----------------------------------------------------
@@ -113,6 +112,15 @@ def _ops(path: list) -> list[dict]:
                         "max_log_scale": float(c.max_log_scale), "ops": _ops(list(c.net))})
         elif isinstance(m, tuple) and m[0] == "keep_tail":
             ops.append({"op": "keep_tail", "n": int(m[1]), "ops": _ops(list(m[2]))})
+        elif isinstance(m, tuple) and m[0] == "ddim":
+            d = m[1]
+            ops.append({"op": "ddim", "dim": int(d["dim"]), "n_classes": int(d["n_classes"]),
+                        "guidance": float(d["guidance"]), "clip": d["clip"],
+                        "steps": [[float(a), float(b)] for a, b in d["steps"]],
+                        "time_emb": pack(d["time_emb"].detach().cpu()),
+                        "labels": pack(d["labels"].detach().cpu()),
+                        "inp": _ops([d["inp"]])[0], "blocks": [_ops(list(b)) for b in d["blocks"]],
+                        "out": _ops(list(d["out"]))})
         elif isinstance(m, nn.Flatten):
             if (m.start_dim, m.end_dim) != (1, -1):
                 raise NotExportable(f"unsupported {m}")
@@ -154,8 +162,11 @@ def _wb(m: nn.Module, n_out: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _n_params(ops: list[dict]) -> int:
-    return sum(int(np.prod(op[t]["shape"])) for op in ops for t in ("w", "b") if t in op) + \
-        sum(_n_params(op["ops"]) for op in ops if "ops" in op)
+    return sum(int(np.prod(op[t]["shape"])) for op in ops
+               for t in ("w", "b", "time_emb", "labels") if t in op) + \
+        sum(_n_params(op["ops"]) for op in ops if "ops" in op) + \
+        sum(_n_params([op["inp"], *op["out"], *(o for b in op["blocks"] for o in b)])
+            for op in ops if op["op"] == "ddim")
 
 
 def export(model, model_id: str = "", part: str = "decoder", *, check: bool = True) -> dict:
@@ -173,6 +184,7 @@ def export(model, model_id: str = "", part: str = "decoder", *, check: bool = Tr
     else:
         item = _item_shape(model, k)
         input_dim, output = int(np.prod(item)) + k, "latent"
+    knobs = _knobs(model, ops)
     spec = {"format": FORMAT, "model": model_id, "part": part, "latent_dim": d, "n_classes": k,
             "input_dim": input_dim, "output": output, "n_params": n_params, "ops": ops,
             "latent_mean": model.latent_mean.cpu().tolist(),
@@ -180,6 +192,8 @@ def export(model, model_id: str = "", part: str = "decoder", *, check: bool = Tr
             "latent_scales": model.latent_scales.cpu().tolist()}
     if item is not None:
         spec["input_shape"] = list(item)
+    if knobs:
+        spec["knobs"] = knobs
     if points and part == "decoder":  # fixed draws: the same background on every visit
         g = torch.Generator().manual_seed(0)
         spec["prior_draws"] = pack(torch.randn(PRIOR_DRAWS, d, generator=g))
@@ -190,6 +204,24 @@ def export(model, model_id: str = "", part: str = "decoder", *, check: bool = Tr
         if not err <= CHECK_TOLERANCE:
             raise NotExportable(f"the exported {part} differs from torch by {err:.2g}")
     return spec
+
+
+def _knobs(model, ops: list[dict]) -> list:
+    """[[name, value], ...] of every knob the UI shows (base.all_knobs, in order) for a spec with
+    a sampler in it: the values it was made for (the knob's default; guidance from the op)."""
+    if not any(op["op"] == "ddim" for op in ops):
+        return []
+    from playground.base import all_knobs
+    guidance = next(op["guidance"] for op in ops if op["op"] == "ddim")
+    steps = next(len(op["steps"]) for op in ops if op["op"] == "ddim")
+    made = {"guidance": guidance, "sampling_steps": steps, "sampler": "ddim"}
+    return [[k.name, made.get(k.name, k.default)] for k in all_knobs()]
+
+
+def spec_knobs(spec: dict, model) -> dict:
+    """The sampler knobs a spec was made for, as keyword arguments of the model's methods."""
+    return {name: value for name, value in spec.get("knobs", [])
+            if name in {k.name for k in model.knobs}}
 
 
 def _item_shape(model, k: int) -> tuple[int, ...]:
@@ -219,91 +251,12 @@ def check_error(model, spec: dict, n: int = 8, seed: int = 0) -> float:
     k = spec["n_classes"]
     y = torch.randint(0, k, (n,), generator=g) if k else None
     dev = model.latent_mean.device
+    knobs = spec_knobs(spec, model)
     with torch.inference_mode():
         fn = model.encode if encoder else model.decode
-        want = fn(x.to(dev), None if y is None else y.to(dev)).float().cpu().numpy()
+        want = fn(x.to(dev), None if y is None else y.to(dev), **knobs).float().cpu().numpy()
     got = run(spec, x.flatten(1).numpy(), None if y is None else y.numpy())
     return float((np.abs(got - want) / np.maximum(1, np.abs(want))).max())
-
-
-# ---- a numpy interpreter of the spec (the reference for assets/webdecoder.js) ---------------------
-def run(spec: dict, z: np.ndarray, labels: np.ndarray | None = None) -> np.ndarray:
-    """Run the spec alone on inputs (B, ...) (latents for a decoder, items for an encoder,
-    flattened) [and labels (B,)]: (B, *output_shape) float32."""
-    x = np.asarray(z, np.float64).reshape(len(z), -1)
-    if spec["n_classes"]:
-        x = np.concatenate([x, np.eye(spec["n_classes"])[np.asarray(labels)]], 1)
-    with np.errstate(over="ignore"):  # exp(-x) of a very negative x is inf: σ, SiLU are then 0
-        for op in spec["ops"]:
-            x = OPS[op["op"]](x, op)
-    return x.astype(np.float32)
-
-
-def _conv_transpose2d(x, op):
-    w, b, s, p = unpack(op["w"]).astype(np.float64), unpack(op["b"]), op["stride"], op["padding"]
-    n, _, h, wd = x.shape
-    k = w.shape[2]
-    full = np.zeros((n, w.shape[1], (h - 1) * s + k, (wd - 1) * s + k))
-    for ky in range(k):
-        for kx in range(k):  # every input pixel adds w[:, :, ky, kx] at (y·s + ky, x·s + kx)
-            full[:, :, ky:ky + (h - 1) * s + 1:s, kx:kx + (wd - 1) * s + 1:s] += \
-                np.einsum("nihw,io->nohw", x, w[:, :, ky, kx])
-    oh, ow = (h - 1) * s - 2 * p + k, (wd - 1) * s - 2 * p + k
-    return full[:, :, p:p + oh, p:p + ow] + b[None, :, None, None]
-
-
-def _coupling(x, op, inverse: bool = True):
-    """One affine coupling of the flow's Coupling, in either direction of its one convention: the
-    kept coordinates (mask 1) pass; the others become (x - t) · exp(-s) run backwards
-    ("coupling_inverse", the decoder) or x · exp(s) + t run forwards ("coupling_forward", the
-    encoder)."""
-    mask, m = np.asarray(op["mask"], np.float64), op["max_log_scale"]
-    h = x * mask
-    for o in op["ops"]:
-        h = OPS[o["op"]](h, o)
-    s, t = np.split(h, 2, axis=1)                              # (B, d) each
-    s, t = m * np.tanh(s / m) * (1 - mask), t * (1 - mask)
-    return (x - t) * np.exp(-s) if inverse else x * np.exp(s) + t
-
-
-def _keep_tail(x, op):
-    """The ops on all but the last n inputs, those n appended unchanged: (B, F) → (B, F')."""
-    n, head = op["n"], x[:, :-op["n"]]
-    for o in op["ops"]:
-        head = OPS[o["op"]](head, o)
-    return np.concatenate([head.reshape(len(x), -1), x[:, -n:]], 1)
-
-
-def _conv2d(x, op):
-    w, b, s, p = unpack(op["w"]).astype(np.float64), unpack(op["b"]), op["stride"], op["padding"]
-    x = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))
-    n, _, h, wd = x.shape
-    k = w.shape[2]
-    oh, ow = (h - k) // s + 1, (wd - k) // s + 1
-    out = np.zeros((n, w.shape[0], oh, ow))
-    for ky in range(k):
-        for kx in range(k):
-            out += np.einsum("nihw,oi->nohw",
-                             x[:, :, ky:ky + (oh - 1) * s + 1:s, kx:kx + (ow - 1) * s + 1:s],
-                             w[:, :, ky, kx])
-    return out + b[None, :, None, None]
-
-
-OPS = {
-    "linear": lambda x, op: x @ unpack(op["w"]).T.astype(np.float64) + unpack(op["b"]),
-    "reshape": lambda x, op: x.reshape(len(x), *op["shape"]),
-    "flatten": lambda x, op: x.reshape(len(x), -1),
-    "keep_tail": _keep_tail,
-    "conv_transpose2d": _conv_transpose2d,
-    "conv2d": _conv2d,
-    "coupling_inverse": _coupling,
-    "coupling_forward": lambda x, op: _coupling(x, op, inverse=False),
-    "silu": lambda x, op: x / (1 + np.exp(-x)),
-    "relu": lambda x, op: np.maximum(x, 0),
-    "leaky_relu": lambda x, op: np.where(x >= 0, x, x * op["slope"]),
-    "tanh": lambda x, op: np.tanh(x),
-    "sigmoid": lambda x, op: 1 / (1 + np.exp(-x)),
-}
 
 
 def main(argv=None) -> None:

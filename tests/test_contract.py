@@ -189,7 +189,7 @@ def test_web_modules_export_matches_torch(family, part):
         x = torch.randn(5, model.latent_dim, generator=g) * 2
         assert spec["input_dim"] == model.latent_dim + k
         with torch.no_grad():
-            want = model.decode(x, y)
+            want = model.decode(x, y, **webdecoder.spec_knobs(spec, model))
     else:
         shape = tuple(spec["input_shape"])
         x = torch.randn(5, *shape, generator=g) if "points" in model.capabilities else \

@@ -47,6 +47,10 @@ class LDM(Diffusion):
     config_class = LDMConfig
     x0_range = None                # standardised latents have no hard range
     decodes_slowly = False         # 25 MLP passes on a 16-D vector: a few ms, like a decoder
+    server_parts = frozenset({"encoder"})   # the decoder (sampler + VAE decoder) runs in the page;
+                                            # inversion stays on the server
+    PAGE_KNOBS = {"guidance": 2.0, "sampling_steps": 25}   # what the page's copy is made for: the
+                                                           # controls' defaults
 
     def __init__(self, config: LDMConfig):
         super().__init__(config)
@@ -74,6 +78,27 @@ class LDM(Diffusion):
         for block in self.res:
             h = h + block(h + e)
         return self.out(h)
+
+    @torch.no_grad()
+    def web_modules(self, part: str = "decoder") -> list:
+        """The decoder for the page: the DDIM sampler at the controls' default knobs (its
+        denoiser's time code precomputed for each of its steps), the standardisation undone (a
+        diagonal linear layer), then the VAE's decoder."""
+        if part != "decoder":
+            return super().web_modules(part)
+        ts = self._schedule(self.PAGE_KNOBS["sampling_steps"]).tolist()
+        abar = self.alphas_cumprod
+        steps = [(abar[t].item(), abar[ts[i + 1]].item() if i + 1 < len(ts) else 1.0)
+                 for i, t in enumerate(ts)]
+        time_emb = self.time(timestep_embedding(torch.tensor(ts), self.config.emb_dim))
+        unscale = nn.Linear(self.config.latent_dim, self.config.latent_dim)
+        unscale.weight.copy_(torch.diag(self.z_std))
+        unscale.bias.copy_(self.z_mean)
+        sampler = {"dim": self.config.latent_dim, "n_classes": self.config.n_classes,
+                   "guidance": self.PAGE_KNOBS["guidance"], "clip": self.x0_range,
+                   "steps": steps, "time_emb": time_emb, "labels": self.label.weight,
+                   "inp": self.inp, "blocks": [list(b) for b in self.res], "out": list(self.out)}
+        return [("ddim", sampler), unscale, *self.vae.web_modules("decoder")]
 
     def to_model_space(self, images: Tensor, condition: Tensor | None) -> Tensor:
         return (self.vae.encode(images) - self.z_mean) / self.z_std

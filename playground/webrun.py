@@ -1,0 +1,133 @@
+"""The numpy interpreter of the page's specs (playground/webdecoder.py writes them; the format is
+described there): the reference assets/webdecoder.js is tested against, and what the exporter
+checks every spec with before the page gets it. Pure: numpy only."""
+from __future__ import annotations
+
+import base64
+
+import numpy as np
+
+
+# ---- tensors ------------------------------------------------------------------------------------
+def pack(t) -> dict:
+    a = np.ascontiguousarray(np.asarray(t, dtype="<f4"))
+    return {"shape": list(a.shape), "data": base64.b64encode(a.tobytes()).decode("ascii")}
+
+
+def unpack(d: dict) -> np.ndarray:
+    a = np.frombuffer(base64.b64decode(d["data"]), dtype="<f4")
+    return a.reshape(d["shape"]).astype(np.float32)
+
+
+# ---- a numpy interpreter of the spec (the reference for assets/webdecoder.js) ---------------------
+def run(spec: dict, z: np.ndarray, labels: np.ndarray | None = None) -> np.ndarray:
+    """Run the spec alone on inputs (B, ...) (latents for a decoder, items for an encoder,
+    flattened) [and labels (B,)]: (B, *output_shape) float32."""
+    x = np.asarray(z, np.float64).reshape(len(z), -1)
+    if spec["n_classes"]:
+        x = np.concatenate([x, np.eye(spec["n_classes"])[np.asarray(labels)]], 1)
+    with np.errstate(over="ignore"):  # exp(-x) of a very negative x is inf: σ, SiLU are then 0
+        for op in spec["ops"]:
+            x = OPS[op["op"]](x, op)
+    return x.astype(np.float32)
+
+
+def _conv_transpose2d(x, op):
+    w, b, s, p = unpack(op["w"]).astype(np.float64), unpack(op["b"]), op["stride"], op["padding"]
+    n, _, h, wd = x.shape
+    k = w.shape[2]
+    full = np.zeros((n, w.shape[1], (h - 1) * s + k, (wd - 1) * s + k))
+    for ky in range(k):
+        for kx in range(k):  # every input pixel adds w[:, :, ky, kx] at (y·s + ky, x·s + kx)
+            full[:, :, ky:ky + (h - 1) * s + 1:s, kx:kx + (wd - 1) * s + 1:s] += \
+                np.einsum("nihw,io->nohw", x, w[:, :, ky, kx])
+    oh, ow = (h - 1) * s - 2 * p + k, (wd - 1) * s - 2 * p + k
+    return full[:, :, p:p + oh, p:p + ow] + b[None, :, None, None]
+
+
+def _coupling(x, op, inverse: bool = True):
+    """One affine coupling of the flow's Coupling, in either direction of its one convention: the
+    kept coordinates (mask 1) pass; the others become (x - t) · exp(-s) run backwards
+    ("coupling_inverse", the decoder) or x · exp(s) + t run forwards ("coupling_forward", the
+    encoder)."""
+    mask, m = np.asarray(op["mask"], np.float64), op["max_log_scale"]
+    h = x * mask
+    for o in op["ops"]:
+        h = OPS[o["op"]](h, o)
+    s, t = np.split(h, 2, axis=1)                              # (B, d) each
+    s, t = m * np.tanh(s / m) * (1 - mask), t * (1 - mask)
+    return (x - t) * np.exp(-s) if inverse else x * np.exp(s) + t
+
+
+def _keep_tail(x, op):
+    """The ops on all but the last n inputs, those n appended unchanged: (B, F) → (B, F')."""
+    n, head = op["n"], x[:, :-op["n"]]
+    for o in op["ops"]:
+        head = OPS[o["op"]](head, o)
+    return np.concatenate([head.reshape(len(x), -1), x[:, -n:]], 1)
+
+
+def _conv2d(x, op):
+    w, b, s, p = unpack(op["w"]).astype(np.float64), unpack(op["b"]), op["stride"], op["padding"]
+    x = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))
+    n, _, h, wd = x.shape
+    k = w.shape[2]
+    oh, ow = (h - k) // s + 1, (wd - k) // s + 1
+    out = np.zeros((n, w.shape[0], oh, ow))
+    for ky in range(k):
+        for kx in range(k):
+            out += np.einsum("nihw,oi->nohw",
+                             x[:, :, ky:ky + (oh - 1) * s + 1:s, kx:kx + (ow - 1) * s + 1:s],
+                             w[:, :, ky, kx])
+    return out + b[None, :, None, None]
+
+
+def _ddim(x, op):
+    """The deterministic sampler of a latent diffusion model (see the module docstring):
+    (B, D [+ K one-hot]) noise → (B, D) clean latents."""
+    d, k, w = op["dim"], op["n_classes"], op["guidance"]
+    c = np.argmax(x[:, d:], 1) if k else np.zeros(len(x), int)
+    z, emb, labels = x[:, :d], unpack(op["time_emb"]).astype(np.float64), unpack(op["labels"])
+
+    def eps(z, i, c):
+        e = emb[i] + labels[c]
+        h = OPS["linear"](z, op["inp"]) + e
+        for block in op["blocks"]:
+            g = h + e
+            for o in block:
+                g = OPS[o["op"]](g, o)
+            h = h + g
+        for o in op["out"]:
+            h = OPS[o["op"]](h, o)
+        return h
+
+    null = np.full(len(x), k)
+    for i, (a, a_prev) in enumerate(op["steps"]):
+        e = eps(z, i, null) if w == 0 or not k else eps(z, i, c)
+        if k and w not in (0.0, 1.0):
+            u = eps(z, i, null)
+            e = u + w * (e - u)
+        x0 = (z - np.sqrt(1 - a) * e) / np.sqrt(a)
+        if op["clip"] is not None:
+            x0 = np.clip(x0, -op["clip"], op["clip"])
+            e = (z - np.sqrt(a) * x0) / np.sqrt(1 - a)
+        z = np.sqrt(a_prev) * x0 + np.sqrt(1 - a_prev) * e
+    return z
+
+
+OPS = {
+    "ddim": _ddim,
+    "linear": lambda x, op: x @ unpack(op["w"]).T.astype(np.float64) + unpack(op["b"]),
+    "reshape": lambda x, op: x.reshape(len(x), *op["shape"]),
+    "flatten": lambda x, op: x.reshape(len(x), -1),
+    "keep_tail": _keep_tail,
+    "conv_transpose2d": _conv_transpose2d,
+    "conv2d": _conv2d,
+    "coupling_inverse": _coupling,
+    "coupling_forward": lambda x, op: _coupling(x, op, inverse=False),
+    "silu": lambda x, op: x / (1 + np.exp(-x)),
+    "relu": lambda x, op: np.maximum(x, 0),
+    "leaky_relu": lambda x, op: np.where(x >= 0, x, x * op["slope"]),
+    "tanh": lambda x, op: np.tanh(x),
+    "sigmoid": lambda x, op: 1 / (1 + np.exp(-x)),
+}
