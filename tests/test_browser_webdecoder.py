@@ -5,6 +5,8 @@ import pytest
 import torch
 from playwright.sync_api import Page, expect
 
+from playground import webdecoder
+from playground.base import FAMILIES
 from playground.bench import FORCE_SERVER_JS
 from tests.test_browser import move_slider, open_page, pick
 
@@ -61,10 +63,13 @@ def open_model(page: Page, url: str, model_id: str) -> None:
 
 def test_page_decoder_equals_pytorch(page: Page, app_url, backend):
     """Every shipped decoder (the registry's list; test_webdecoder.py checks the export) runs in
-    the page and matches PyTorch: each model picked in turn on one page."""
+    the page and matches PyTorch (at the knobs a diffusion sampler's copy was made for), but one
+    its family keeps on the server: each model picked in turn on one page."""
     open_page(page, app_url)
     first = page.locator("#explore-model input").input_value()
-    for info in sorted(backend.models("decode"), key=lambda m: m.id != first):
+    in_page = [m for m in backend.models("decode")
+               if "decoder" not in FAMILIES[m.family].server_parts]
+    for info in sorted(in_page, key=lambda m: m.id != first):
         if info.id != first:
             pick(page, "#explore-model", info.id)
         wait_for_decoder(page, info.id)
@@ -73,11 +78,14 @@ def test_page_decoder_equals_pytorch(page: Page, app_url, backend):
         y = rng.integers(0, info.n_classes, 20) if info.n_classes else None
         got = np.array(page.evaluate("([zs, ys]) => window.latentWeb.page.decodeBatch(zs, ys)",
                                      [z.tolist(), None if y is None else y.tolist()]), np.float32)
+        model = backend.model(info.id)
+        knobs = webdecoder.spec_knobs(backend.web_decoder(info.id), model)
         with torch.inference_mode():
-            want = backend.model(info.id).decode(torch.from_numpy(z),
-                                                 None if y is None else torch.from_numpy(y))
+            want = model.decode(torch.from_numpy(z), None if y is None else torch.from_numpy(y),
+                                **knobs)
         err = np.abs(got - want.numpy().reshape(20, -1)).max()
-        assert err <= 1e-4, f"{info.id}: max |page - torch| = {err:.2g}"
+        bound = webdecoder.tolerance(backend.web_decoder(info.id))
+        assert err <= bound, f"{info.id}: max |page - torch| = {err:.2g}"
         # the principal-direction sliders map to the same latent in the page as on the server
         values = rng.uniform(-3, 3, info.slider_count).round(2)
         zp = page.evaluate("([v]) => Array.from(window.latentWeb.latentFromSliders("
@@ -87,10 +95,13 @@ def test_page_decoder_equals_pytorch(page: Page, app_url, backend):
                            atol=1e-5), info.id
 
 
-def test_slider_moves_make_no_requests_and_paint_what_the_server_would(page: Page, app_url, backend):
+@pytest.mark.parametrize("model_id", ["cvae-mnist", "ldm-mnist"])
+def test_slider_moves_make_no_requests_and_paint_what_the_server_would(page: Page, app_url, backend,
+                                                                       model_id):
+    """A decoder, and a latent diffusion model's whole sampler, repaint in the page alone."""
     in_flight = track_requests(page)
-    open_model(page, app_url, "cvae-mnist")
-    wait_for_model_pick_to_end(page, "cvae-mnist", in_flight)
+    open_model(page, app_url, model_id)
+    wait_for_model_pick_to_end(page, model_id, in_flight)
     seen = []  # the session's heartbeat stream may reconnect at any time: not a slider's doing
     page.on("request", lambda r: seen.append(r.url) if "/heartbeat/" not in r.url else None)
     for i, value in enumerate([1.5, -2.0, 0.7, 2.9, -0.3]):
@@ -102,8 +113,10 @@ def test_slider_moves_make_no_requests_and_paint_what_the_server_would(page: Pag
     sentinel = f"{app_url}/gradio_api/info?after-the-slider-moves"
     page.evaluate("url => fetch(url).then(r => r.text())", sentinel)
     assert seen == [sentinel], f"slider moves reached the server: {seen}"
-    values = [float(page.locator(f"#slider-{i} input[type=number]").input_value()) for i in range(8)]
-    want = backend.decode("cvae-mnist", backend.latent_from_sliders("cvae-mnist", values), "0")
+    k = backend.info(model_id).slider_count
+    values = [float(page.locator(f"#slider-{i} input[type=number]").input_value()) for i in range(k)]
+    knobs = webdecoder.spec_knobs(backend.web_decoder(model_id), backend.model(model_id))
+    want = backend.decode(model_id, backend.latent_from_sliders(model_id, values), "0", knobs)
     got = np.array(page.evaluate(CANVAS_PIXELS)).reshape(28, 28)
     assert np.abs(got - want.astype(int)).max() <= 1
     assert seen == [sentinel], f"a late request after the slider moves: {seen}"

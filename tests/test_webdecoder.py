@@ -75,7 +75,9 @@ def test_shipped_export_round_trip(backend, model_id):
     z, y = random_inputs(spec)
     got = webdecoder.run(spec, z, y)
     assert got.shape == ((16, 2) if backend.info(model_id).has("points") else (16, 1, 28, 28))
-    assert np.abs(got - torch_decode(model, z, y, spec)).max() <= 1e-5
+    # one decoder pass agrees to 1e-5; a sampler's 25 passes to its own tolerance
+    bound = webdecoder.tolerance(spec) if spec.get("knobs") else 1e-5
+    assert np.abs(got - torch_decode(model, z, y, spec)).max() <= bound
     assert np.allclose(spec["latent_components"], model.latent_components.numpy())
     assert spec["class_names"] == list(backend.info(model_id).class_names)
 
@@ -224,4 +226,4 @@ def test_javascript_interpreter_matches_torch(backend, model_id, mode, tmp_path)
     got = np.array(json.loads(done.stdout), np.float32).reshape(4, *spec["output_shape"])
     z = np.stack([backend.latent_from_sliders(model_id, v, mode=mode) for v in values])
     want = torch_decode(backend.model(model_id), z, None if y is None else np.array(y), spec)
-    assert np.abs(got - want).max() <= 1e-5
+    assert np.abs(got - want).max() <= (webdecoder.tolerance(spec) if spec.get("knobs") else 1e-5)

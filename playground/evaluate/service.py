@@ -32,7 +32,7 @@ FORMAT_VERSION = 1
 BATCH = 250           # samples drawn and judged at once (memory, not speed)
 MIN_SAMPLES = 100     # fewer make the 128-D Fréchet covariance and the k-NN balls meaningless
 MAX_SAMPLES = 1000
-SLOW_SAMPLES = 300    # shipped curves of a model whose every sample is a many-step sampler run
+SLOW_SAMPLES = 200    # shipped curves of a model whose every sample is a many-step sampler run
                       # (diffusion: ~50 network passes a digit) are measured on fewer samples
 # Step-by-step samplers (a Gibbs chain, pixel-by-pixel writing) cost ~20 ms a sample against
 # ~0.2 ms for a decoder: a request may draw at most this many from them (≈ 2 min on one core).
