@@ -161,7 +161,8 @@ RECIPES = {
         notes="The VAE (vae-mnist-16d) is frozen and copied into this model's weights; its "
               "latents (posterior means) are standardised per dimension before diffusion. "
               "Sliders move along principal directions of the DDIM-inverted noise of the "
-              "training digits.",
+              "training digits. The judge_* metrics sample with the defaults: 25 DDIM steps, "
+              "guidance w = 2.",
         tiny={"hidden": 16, "blocks": 1, "emb_dim": 8, "timesteps": 50,
               "vae": {"channels": 4, "hidden": 16}, "vae_source": ""}),
 }
