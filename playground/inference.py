@@ -248,5 +248,5 @@ class Inference:
                 z = torch.from_numpy(codes[i:i + 250]).to(self.device)
                 cond = (torch.from_numpy(labels[i:i + 250]).to(self.device)
                         if info.has("condition") else None)
-                out.append(to_uint8(m.decode(z, cond, **self.knobs(info, None))))
+                out.append(to_uint8(m.decode(z, cond)))
         return np.concatenate(out)

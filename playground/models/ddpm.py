@@ -116,8 +116,8 @@ class DDPM(Diffusion):
 RECIPES = {
     "ddpm-mnist": Recipe(
         name="ddpm-mnist", family="ddpm", config=DDPMConfig(), data="mnist",
-        # (32, 64, 64) at 2 threads: ~35 s an epoch, 16 digits x 25 guided DDIM steps ~2.8 s;
-        # (16, 32, 64) samples in ~1 s but its strokes break more often
+        # (32, 64, 64) at 2 threads, untrained, quiet machine: ~35 s an epoch, 16 digits x 25
+        # guided DDIM steps ~2.8 s; (16, 32, 64): ~16 s and ~1 s (not trained to compare quality)
         train=TrainConfig(epochs=75, batch_size=64, lr=1e-3),
         ui=UIHints(order=35, class_names=tuple(str(i) for i in range(10)), slider_range=3.0,
                    panels=("x_t", "guess of x_0")),

@@ -23,6 +23,7 @@ import torch
 from torch import Tensor
 
 from playground.base import GenerativeModel, Knob
+from playground.errors import check_knob
 from playground.sampling import check_temperature
 
 SAMPLERS = ("ddim", "ddpm")
@@ -190,13 +191,10 @@ class Diffusion(GenerativeModel):
 
     @staticmethod
     def check_knobs(guidance: float, sampling_steps: int, sampler: str) -> None:
-        if not math.isfinite(guidance) or not 0 <= guidance <= 8:
-            raise ValueError(f"guidance must be in [0, 8], got {guidance}")
-        if int(sampling_steps) != sampling_steps or not 2 <= sampling_steps <= MAX_SAMPLING_STEPS:
-            raise ValueError(f"sampling_steps must be a whole number in [2, {MAX_SAMPLING_STEPS}], "
-                             f"got {sampling_steps}")
-        if sampler not in SAMPLERS:
-            raise ValueError(f"sampler must be one of {SAMPLERS}, got {sampler!r}")
+        """The knobs checked against their declarations (the services' one validator), so a
+        direct caller gets the same limits and messages."""
+        for knob, value in zip(KNOBS, (guidance, sampling_steps, sampler)):
+            check_knob(knob, value)
 
     @torch.no_grad()
     def denoise(self, x: Tensor, y: Tensor, *, guidance: float, sampling_steps: int, sampler: str,

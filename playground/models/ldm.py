@@ -114,8 +114,8 @@ class LDM(Diffusion):
 
     def fit(self, data, tcfg: TrainConfig, **kw) -> None:
         """Copy the frozen VAE in, encode the training digits once and standardise their latents,
-        then the usual loop on those codes (the VAE never changes, so encoding every batch again
-        would only cost time: it was ~80 % of a step)."""
+        then the usual loop on those codes (the VAE never changes: encoding every batch again
+        would only repeat work)."""
         x, y = data
         if self.config.vae_source:
             source = GenerativeModel.from_pretrained(PRETRAINED / self.config.vae_source)
