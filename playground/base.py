@@ -1,14 +1,12 @@
 """The one interface every model family implements, the family registry, and the on-disk format.
 
-A pretrained model is a folder:
-    config.json        {"family", "format_version", "config", "data", "ui", "metrics"}
-    model.safetensors  weights and buffers (never pickle)
-    README.md          model card
+A pretrained model is a folder: config.json {"family", "format_version", "config", "data", "ui",
+"metrics"}, model.safetensors (weights and buffers, never pickle), README.md (the model card).
 The UI never branches on a family's name: it reads `capabilities`, `latent_dim` and the `ui` block
 (`UIHints`), and calls the protocol methods the capabilities promise:
     "likelihood"  likelihood(x, condition) -> Likelihood
     "decode"      web_modules("decoder"), "encode": web_modules("encoder") (for the page to run)
-    "stepwise"    sample_steps(n, ...) yielding (frame, stats)
+    "stepwise"    sample_steps(n, ...) yielding (frame, stats); "complete": with given=, mask=
     "text"        sample_text(n, ...) -> [(text, probabilities)], is_novel(text, condition)
 Sampler knobs beyond temperature and seed (a diffusion model's guidance, steps, sampler) are
 declared as `knobs`: one control each in the UI, each value checked against its `Knob`, then
@@ -31,7 +29,8 @@ from playground.files import write_atomic
 FORMAT_VERSION = 1
 
 # Capabilities a family may declare; the UI shows a control only where its capability is present.
-CAPABILITIES = frozenset({"encode", "decode", "condition", "likelihood", "text", "points", "stepwise"})
+CAPABILITIES = frozenset({"encode", "decode", "condition", "likelihood", "text", "points",
+                          "stepwise", "complete"})
 
 FAMILIES: dict[str, type["GenerativeModel"]] = {}
 
@@ -247,8 +246,8 @@ class GenerativeModel(nn.Module):
         numbers worth plotting (an RBM's free energy).
         `steps` and `start` (images (n, 1, H, W) the chains begin from) are for Markov chains only
         (UIHints.chain_steps > 0); any other sampler raises ValueError when given them.
-        Completion: `given` images and a boolean `mask` (True = given), both (n or 1, 1, H, W):
-        the given pixels are kept and the rest is sampled."""
+        "complete": `given` images and a boolean `mask` (True = given), both (n or 1, 1, H, W):
+        the given pixels are kept, the rest sampled."""
         raise NotImplementedError(f"{self.family} does not sample step by step (capability "
                                   f"'stepwise')")
 
@@ -314,7 +313,7 @@ class GenerativeModel(nn.Module):
         return loss, {"loss": loss.item()}
 
     def after_step(self) -> None:
-        """After every optimiser step (a diffusion model's moving average of the weights)."""
+        """After every optimiser step (a diffusion model's EMA)."""
 
     def before_fit(self, x: Tensor, generator: torch.Generator) -> None:
         """Set up what training needs besides the weights (persistent chains, data-based init)."""
@@ -338,8 +337,7 @@ class GenerativeModel(nn.Module):
     def fit_latent_pca(self, codes: Tensor) -> None:
         """Principal directions of `codes` (N, D) for the sliders. Fewer codes than dimensions (a
         dry run of a 784-D latent): the basis is completed, at the smallest scale seen."""
-        mean = codes.mean(0)
-        d = codes.shape[1]
+        mean, d = codes.mean(0), codes.shape[1]
         _, s, vh = torch.linalg.svd(codes - mean, full_matrices=len(codes) < d)
         scales = s / max(len(codes) - 1, 1) ** 0.5
         if len(scales) < d:

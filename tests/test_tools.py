@@ -126,7 +126,7 @@ def val_digit_image(i):
 
 def test_models_come_from_capabilities(tools):
     ids = {tool: {m.id for m in tools.models(tool)} for tool in T.TOOL_NEEDS}
-    assert ids["style_grid"] == {"cvae-mnist", "cgan-mnist"}
+    assert ids["style_grid"] == {"cvae-mnist", "cgan-mnist", "ddpm-mnist", "ldm-mnist"}
     assert ids["complete"] == {"pixelcnn-mnist", "rbm-mnist"}
     assert "flow-moons" in ids["interpolate"] and "flow-moons" not in ids["reconstruct"]
     assert "dcgan-mnist" not in ids["arithmetic"] and "pixelcnn-mnist" in ids["neighbours"]

@@ -51,7 +51,7 @@ def _binary(x: Tensor) -> Tensor:
 @register
 class PixelCNN(GenerativeModel):
     family = "pixelcnn"
-    capabilities = frozenset({"condition", "likelihood", "stepwise"})
+    capabilities = frozenset({"condition", "likelihood", "stepwise", "complete"})
     config_class = PixelCNNConfig
 
     def __init__(self, config: PixelCNNConfig):

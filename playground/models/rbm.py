@@ -38,7 +38,7 @@ def _binary(x: Tensor) -> Tensor:
 @register
 class RBM(GenerativeModel):
     family = "rbm"
-    capabilities = frozenset({"decode", "stepwise", "likelihood", "encode"})
+    capabilities = frozenset({"decode", "stepwise", "likelihood", "encode", "complete"})
     config_class = RBMConfig
 
     def __init__(self, config: RBMConfig):

@@ -36,7 +36,7 @@ TOOL_NEEDS: dict[str, tuple[frozenset[str], bool]] = {
     "anomaly": (frozenset({"encode", "decode"}), True),
     "invert": (frozenset({"encode", "decode", "condition"}), True),
     "neighbours": (frozenset(), True),
-    "complete": (frozenset({"stepwise"}), True),
+    "complete": (frozenset({"stepwise", "complete"}), True),  # a diffusion sampler cannot
     "export": (frozenset(), True),
 }
 
