@@ -303,6 +303,21 @@ def test_live_training_streams_to_the_end(app_url):
     assert all(p["type"] == "plotly" for p in (scatter, diagnostic, losses))
 
 
+def test_live_diffusion_with_its_sampler_knobs(app_url):
+    """The 2-D DDPM through the API: its sampling steps and schedule come after the drawing; a
+    finished run started again with other sampling steps resamples the same model."""
+    from gradio_client import Client
+    client = Client(app_url, verbose=False)
+    knobs = live_knobs(family="ddpm", steps=100)
+    scatter, diagnostic, _, status = client.predict(*knobs, 10, "cosine", api_name="/start_training")
+    assert "Finished" in status and live_step(status) == 100
+    assert "learned score" in diagnostic["plot"] and "through 10 DDIM steps" in status
+    *_, again = client.predict(*knobs, 4, "cosine", api_name="/start_training")
+    assert "Finished" in again and live_step(again) == 100 and "through 4 DDIM steps" in again
+    with pytest.raises(AppError, match="noise schedule|choice|not in the list"):
+        client.predict(*knobs, 10, "quadratic", api_name="/start_training")
+
+
 def test_live_pause_resume_reset(app_url):
     from gradio_client import Client
     client = Client(app_url, verbose=False)

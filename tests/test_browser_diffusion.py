@@ -67,3 +67,37 @@ def test_invert_a_drawing_and_change_its_class(page: Page, app_url):
     for part in ("#invert-noise", "#invert-regen"):
         expect(page.locator(f"{part} img")).to_be_visible()
     expect(page.locator("#invert-text")).to_contain_text(re.compile(r"Inverted as a \*?\*?7"))
+
+
+def diagnostic_traces(page: Page) -> list[str]:
+    return page.evaluate("""() => {
+      const gd = document.querySelector('#live-diag .js-plotly-plot');
+      return gd && gd._fullData ? gd._fullData.map(t => t.name) : [];
+    }""")
+
+
+def test_break_a_2d_diffusion_then_resample_it(page: Page, app_url):
+    """Train live's "too few steps" preset: the denoising field and reverse paths are drawn; the
+    same trained model, started again with 25 sampling steps, is resampled without training."""
+    open_page(page, app_url)
+    page.get_by_role("tab", name="Train live").click()
+    pick(page, "#live-preset", "Diffusion with too few steps")
+    expect(page.locator("#live-why")).to_contain_text("only 3 DDIM steps")
+    steps = page.locator("#live-sampling-steps input[type=number]")
+    expect(steps).to_have_value("3")
+    expect(page.locator("#live-schedule")).to_be_visible()
+    set_number(page, "#live-steps input[type=number]", 300)
+    page.locator("#live-start").click()
+    status = page.locator("#live-status")
+    expect(status).to_contain_text("step 300 of 300", timeout=60_000)
+    expect(status).to_contain_text("through 3 DDIM steps")
+    page.wait_for_function("() => { const gd = document.querySelector('#live-diag .js-plotly-plot');"
+                           " return gd && gd._fullData && gd._fullData.some(t => t.name === "
+                           "'reverse paths'); }", timeout=30_000)
+    assert "denoising direction" in diagnostic_traces(page)
+    set_number(page, "#live-sampling-steps input[type=number]", 25)
+    page.locator("#live-start").click()
+    expect(status).to_contain_text("through 25 DDIM steps", timeout=30_000)
+    expect(status).to_contain_text("step 300 of 300")
+    page.locator("#live-family").get_by_text("GAN", exact=True).click()
+    expect(page.locator("#live-sampling-steps")).to_be_hidden()

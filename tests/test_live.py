@@ -34,7 +34,7 @@ def trainer(**knobs):
 def test_live_families_use_the_shipped_vocabulary():
     """Keyed like playground/base.FAMILIES, and the flow is built from the shipped flow's couplings
     (one convention: the page needs one coupling op)."""
-    assert LIVE == ["flow", "gan", "vae"] and set(LIVE) <= set(FAMILIES)
+    assert LIVE == ["ddpm", "flow", "gan", "vae"] and set(LIVE) <= set(FAMILIES)
     assert all(cls.family == key for key, cls in live.LIVE_FAMILIES.items())
     layers = trainer(family="flow", layers=3).model.flow.layers
     assert len(layers) == 3 and all(type(c) is Coupling for c in layers)
@@ -86,7 +86,7 @@ def test_steps_stop_at_the_budget():
 
 def test_snapshot_has_each_family_diagnostic():
     kinds = {f: trainer(family=f).snapshot()["diagnostic"]["kind"] for f in LIVE}
-    assert kinds == {"gan": "surface", "vae": "latent", "flow": "lines"}
+    assert kinds == {"gan": "surface", "vae": "latent", "flow": "lines", "ddpm": "field"}
     snap = trainer(family="gan").snapshot()
     assert snap["diagnostic"]["values"].shape == (live.GRID, live.GRID)
     assert snap["samples"].shape == (live.N_VIEW, 2)
@@ -111,6 +111,9 @@ def test_decode_fills_missing_latent_dims():
     (dict(layers=0), "coupling layers"),
     (dict(latent_dim=99), "latent size"),
     (dict(epochs=3), "unknown knob"),
+    (dict(sampling_steps=1), "Denoising steps must be between 2 and 250"),
+    (dict(sampling_steps=float("inf")), "Denoising steps"),
+    (dict(schedule="quadratic"), "noise schedule must be one of"),
 ])
 def test_bad_knobs_are_refused(knobs, match):
     with pytest.raises(PlaygroundError, match=match):
@@ -188,12 +191,13 @@ def test_a_kept_model_decodes_in_the_page(family, tmp_path):
     t = trainer(family=family, steps=100)
     t.step(60)
     kept = live.keep(t)
-    assert kept.web_modules() == kept.web_modules(part="decoder")
+    assert repr(kept.web_modules()) == repr(kept.web_modules(part="decoder"))
     with pytest.raises(webdecoder.NotExportable, match="no encoder"):
         kept.web_modules(part="encoder")
     spec = json.loads(json.dumps(webdecoder.export(kept, "session:test")))
     ops = {op["op"] for op in spec["ops"]}
     assert family != "flow" or ops == {"coupling_inverse"}
+    assert family != "ddpm" or ops == {"ddim"}, "the shipped latent diffusion's sampler op"
     values = np.random.default_rng(2).uniform(-3, 3, size=(4, kept.latent_dim)).round(2)
     with torch.inference_mode():
         want = kept.decode(torch.from_numpy(values.astype(np.float32))).numpy()
@@ -208,6 +212,54 @@ def test_a_kept_model_decodes_in_the_page(family, tmp_path):
     assert np.abs(np.array(json.loads(done.stdout), np.float32) - want).max() <= 1e-5
 
 
+def test_diffusion_field_and_paths():
+    """The diffusion view: a grid of score arrows at one noise level, and reverse paths that run
+    through every sampling step from noise to the samples the sampler gives."""
+    t = trainer(family="ddpm", sampling_steps=10)
+    t.step(100)
+    diag = t.snapshot()["diagnostic"]
+    grid = live.LiveDiffusion.FIELD_GRID
+    assert diag["points"].shape == diag["arrows"].shape == (grid * grid, 2)
+    paths = diag["paths"]
+    assert paths.shape == (live.LiveDiffusion.TRAJECTORIES, 10 + 1, 2)
+    np.testing.assert_allclose(paths[:, -1], t.decode(paths[:, 0]), atol=1e-5)
+    cell = np.ptp(diag["points"][:, 0]) / (grid - 1)
+    assert np.linalg.norm(diag["arrows"], axis=1).max() == pytest.approx(cell, rel=1e-4)
+
+
+def test_new_sampling_steps_resample_the_same_model():
+    """Sampling steps only change the sampler: a finished run takes them without training anew,
+    and its distance to the data is measured again."""
+    t = trainer(family="ddpm", steps=60)
+    t.step(60)
+    before = t.snapshot()
+    changed = live.checked_config(**{**before["config"], "sampling_steps": 5})
+    assert t.continues(changed)
+    assert not t.continues(live.checked_config(**{**before["config"], "schedule": "cosine"}))
+    t.reconfigure(changed)
+    after = t.snapshot()
+    assert t.steps_done == 60 and not np.array_equal(after["samples"], before["samples"])
+    assert len(after["mmd"]) == 1 and after["mmd"][0, 1] != before["mmd"][0, 1]
+    assert not trainer(family="flow").continues(live.checked_config(family="flow", steps=300,
+                                                                    layers=2))
+
+
+def test_diffusion_presets_show_their_failure():
+    """The presets' explanations hold: 3 DDIM steps leave the samples huddled between the eight
+    Gaussians until 25 steps resample the same model onto them; one noise level (no schedule)
+    sends every sample to the middle of the moons whatever the steps."""
+    few = live.LiveTrainer(live.checked_config(**live.PRESETS["Diffusion with too few steps"]["knobs"]))
+    few.step(few.config.steps)
+    huddled = few.snapshot()["coverage"]
+    few.reconfigure(live.checked_config(**{**few.config.__dict__, "sampling_steps": 25}))
+    assert huddled < 0.2 and few.snapshot()["coverage"] > 0.9, huddled
+    one = live.LiveTrainer(live.checked_config(**live.PRESETS["Diffusion with no noise schedule"]["knobs"]))
+    one.step(one.config.steps)
+    samples = one.snapshot()["samples"]
+    assert (samples.std(0) < 0.25 * one.view_data.std(0)).all()
+    assert np.abs(samples.mean(0) - one.view_data.mean(0)).max() < 0.4
+
+
 def test_the_page_has_one_coupling_op():
     """Live and shipped flows share one convention, so the interpreters carry one coupling op."""
     assert "affine_coupling" not in webdecoder.OPS
@@ -216,9 +268,12 @@ def test_the_page_has_one_coupling_op():
 
 # ---- the tab's handlers, called as Gradio would --------------------------------------------------
 def test_knobs_shown_are_the_family_s_own():
-    assert ui.knob_visibility("gan", "moons") == (True, True, False, False, False)
-    assert ui.knob_visibility("vae", "drawing") == (True, False, True, False, True)
-    assert ui.knob_visibility("flow", "moons") == (False, False, False, True, False)
+    assert ui.FAMILY_KNOBS == ("latent_dim", "ratio", "beta", "layers", "sampling_steps",
+                               "schedule")
+    assert ui.knob_visibility("gan", "moons") == (True, True, False, False, False, False, False)
+    assert ui.knob_visibility("vae", "drawing") == (True, False, True, False, False, False, True)
+    assert ui.knob_visibility("flow", "moons") == (False, False, False, True, False, False, False)
+    assert ui.knob_visibility("ddpm", "moons") == (False, False, False, False, True, True, False)
     assert [v for _, v in ui.FAMILY_CHOICES] == list(live.LIVE_FAMILIES)
     with pytest.raises(PlaygroundError, match="family must be one of"):
         ui.knob_visibility("realnvp", "moons")

@@ -20,7 +20,7 @@ import math
 from typing import Iterator
 
 import torch
-from torch import Tensor
+from torch import Tensor, nn
 
 from playground.base import GenerativeModel, Knob
 from playground.errors import check_knob
@@ -73,12 +73,15 @@ class Diffusion(GenerativeModel):
 
     def __init__(self, config):
         super().__init__(config)
-        self.register_buffer("alphas_cumprod", cosine_alphas_cumprod(config.timesteps),
-                             persistent=False)
+        self.register_buffer("alphas_cumprod", self.noise_schedule(), persistent=False)
         self._ema: list[Tensor] | None = None
 
     # ---- what a family supplies -------------------------------------------------------------
     x0_range: float | None = 1.0
+
+    def noise_schedule(self) -> Tensor:
+        """ᾱ_t for each training timestep (its length is the number of noise levels)."""
+        return cosine_alphas_cumprod(self.config.timesteps)
 
     def eps(self, x: Tensor, t: Tensor, y: Tensor) -> Tensor:
         raise NotImplementedError
@@ -113,7 +116,7 @@ class Diffusion(GenerativeModel):
         several times faster. The class is dropped for p_uncond of the items so the same network
         learns ε(x, t, ∅)."""
         n, dev = len(x0), x0.device
-        t = torch.randint(0, self.config.timesteps, (n,), generator=generator).to(dev)
+        t = torch.randint(0, len(self.alphas_cumprod), (n,), generator=generator).to(dev)
         noise = torch.randn(x0.shape, generator=generator).to(dev)
         drop = torch.rand(n, generator=generator).to(dev) < self.config.p_uncond
         y = torch.where(drop, torch.full_like(y, self.config.n_classes), y)
@@ -156,7 +159,7 @@ class Diffusion(GenerativeModel):
     # ---- sampling ------------------------------------------------------------------------------
     def _schedule(self, steps: int) -> Tensor:
         """The `steps` timesteps a sampler visits, from T-1 down to 0."""
-        return torch.linspace(self.config.timesteps - 1, 0, steps).round().long()
+        return torch.linspace(len(self.alphas_cumprod) - 1, 0, steps).round().long()
 
     def guided_eps(self, x: Tensor, t: int, y: Tensor, guidance: float) -> Tensor:
         tt = torch.full((len(x),), t, dtype=torch.long, device=x.device)
@@ -302,3 +305,39 @@ class Diffusion(GenerativeModel):
             x0 = self._clip((h - (1 - a_prev).sqrt() * e) / a_prev.sqrt())
             h = a_t.sqrt() * x0 + (1 - a_t).sqrt() * e
         return h.flatten(1)
+
+
+class MLPDenoiser:
+    """ε(x_t, t, class) as a residual MLP over a vector, for a Diffusion over vectors (a VAE's
+    latents, 2-D points). The time code and class embedding are summed and added before every
+    block. An MLP also runs in the page: `page_sampler` exports the whole DDIM run as one op."""
+
+    def build_denoiser(self, dim: int, hidden: int, blocks: int, emb_dim: int,
+                       n_classes: int) -> None:
+        self.time = nn.Sequential(nn.Linear(emb_dim, hidden), nn.SiLU(), nn.Linear(hidden, hidden))
+        self.label = nn.Embedding(n_classes + 1, hidden)         # the last row: "no class"
+        self.inp = nn.Linear(dim, hidden)
+        self.res = nn.ModuleList(nn.Sequential(nn.SiLU(), nn.Linear(hidden, hidden), nn.SiLU(),
+                                               nn.Linear(hidden, hidden)) for _ in range(blocks))
+        self.out = nn.Sequential(nn.SiLU(), nn.Linear(hidden, dim))
+
+    def eps(self, x: Tensor, t: Tensor, y: Tensor) -> Tensor:
+        e = self.time(timestep_embedding(t, self.config.emb_dim)) + self.label(y)
+        h = self.inp(x) + e
+        for block in self.res:
+            h = h + block(h + e)
+        return self.out(h)
+
+    @torch.no_grad()
+    def page_sampler(self, sampling_steps: int, guidance: float) -> tuple[str, dict]:
+        """The page's "ddim" op (playground/webrun.py): DDIM at these knobs from noise to a clean
+        vector, the denoiser's time code precomputed for each of its steps."""
+        ts = self._schedule(sampling_steps).tolist()
+        abar = self.alphas_cumprod
+        steps = [(abar[t].item(), abar[ts[i + 1]].item() if i + 1 < len(ts) else 1.0)
+                 for i, t in enumerate(ts)]
+        time_emb = self.time(timestep_embedding(torch.tensor(ts), self.config.emb_dim))
+        return ("ddim", {"dim": self.config.latent_dim, "n_classes": self.config.n_classes,
+                         "guidance": guidance, "clip": self.x0_range, "steps": steps,
+                         "time_emb": time_emb, "labels": self.label.weight, "inp": self.inp,
+                         "blocks": [list(b) for b in self.res], "out": list(self.out)})

@@ -19,7 +19,7 @@ import torch
 from torch import Tensor, nn
 
 from playground.base import GenerativeModel, Recipe, TrainConfig, UIHints, register
-from playground.models.diffusion import Diffusion, timestep_embedding
+from playground.models.diffusion import Diffusion, MLPDenoiser
 from playground.models.vae import VAE, VAEConfig
 
 PRETRAINED = Path(__file__).resolve().parent.parent.parent / "pretrained"
@@ -41,7 +41,7 @@ class LDMConfig:
 
 
 @register
-class LDM(Diffusion):
+class LDM(MLPDenoiser, Diffusion):
     family = "ldm"
     capabilities = frozenset({"condition", "stepwise", "decode", "encode"})
     config_class = LDMConfig
@@ -62,26 +62,14 @@ class LDM(Diffusion):
         self.vae = VAE(vae_config)
         self._fitting_on_codes = False
         self.vae.requires_grad_(False)
-        d, h = config.latent_dim, config.hidden
+        d = config.latent_dim
         self.register_buffer("z_mean", torch.zeros(d))   # of the encoded training digits
         self.register_buffer("z_std", torch.ones(d))
-        self.time = nn.Sequential(nn.Linear(config.emb_dim, h), nn.SiLU(), nn.Linear(h, h))
-        self.label = nn.Embedding(config.n_classes + 1, h)      # the last row: "no class"
-        self.inp = nn.Linear(d, h)
-        self.res = nn.ModuleList(nn.Sequential(nn.SiLU(), nn.Linear(h, h), nn.SiLU(),
-                                               nn.Linear(h, h)) for _ in range(config.blocks))
-        self.out = nn.Sequential(nn.SiLU(), nn.Linear(h, d))
+        self.build_denoiser(d, config.hidden, config.blocks, config.emb_dim, config.n_classes)
 
     @property
     def latent_shape(self) -> tuple[int, ...]:
         return (self.config.latent_dim,)
-
-    def eps(self, x: Tensor, t: Tensor, y: Tensor) -> Tensor:
-        e = self.time(timestep_embedding(t, self.config.emb_dim)) + self.label(y)
-        h = self.inp(x) + e
-        for block in self.res:
-            h = h + block(h + e)
-        return self.out(h)
 
     @torch.no_grad()
     def web_modules(self, part: str = "decoder") -> list:
@@ -90,19 +78,11 @@ class LDM(Diffusion):
         diagonal linear layer), then the VAE's decoder."""
         if part != "decoder":
             return super().web_modules(part)
-        ts = self._schedule(self.PAGE_KNOBS["sampling_steps"]).tolist()
-        abar = self.alphas_cumprod
-        steps = [(abar[t].item(), abar[ts[i + 1]].item() if i + 1 < len(ts) else 1.0)
-                 for i, t in enumerate(ts)]
-        time_emb = self.time(timestep_embedding(torch.tensor(ts), self.config.emb_dim))
         unscale = nn.Linear(self.config.latent_dim, self.config.latent_dim)
         unscale.weight.copy_(torch.diag(self.z_std))
         unscale.bias.copy_(self.z_mean)
-        sampler = {"dim": self.config.latent_dim, "n_classes": self.config.n_classes,
-                   "guidance": self.PAGE_KNOBS["guidance"], "clip": self.x0_range,
-                   "steps": steps, "time_emb": time_emb, "labels": self.label.weight,
-                   "inp": self.inp, "blocks": [list(b) for b in self.res], "out": list(self.out)}
-        return [("ddim", sampler), unscale, *self.vae.web_modules("decoder")]
+        return [self.page_sampler(self.PAGE_KNOBS["sampling_steps"], self.PAGE_KNOBS["guidance"]),
+                unscale, *self.vae.web_modules("decoder")]
 
     def to_model_space(self, images: Tensor, condition: Tensor | None) -> Tensor:
         if self._fitting_on_codes:     # `fit` encoded the training digits once already

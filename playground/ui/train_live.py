@@ -1,8 +1,9 @@
-"""Train live: watch a GAN, a VAE and a RealNVP flow learn a 2-D distribution in the page.
+"""Train live: watch a GAN, a VAE, a RealNVP flow and a DDPM learn a 2-D distribution in the page.
 
 Start runs a streaming generator: it trains in short chunks (~50 ms of one core each), spends at
 most TRAIN_SHARE of every FRAME_SECONDS training and the rest idle, and yields the data/sample
-scatter, the family's diagnostic (D's decision surface, the VAE's posterior, the flow's warped grid)
+scatter, the family's diagnostic (D's decision surface, the VAE's posterior, the flow's warped grid,
+the diffusion model's denoising field and reverse paths)
 and the loss curves once per frame. Pause and Reset bump the session's run token; the loop checks it
 before every chunk, so it stops within one chunk (this also works for API clients, which cannot
 trigger a frontend `cancels=`). When the browser goes away Gradio's queue stops advancing the
@@ -67,9 +68,11 @@ def stop_session(session: LiveSession | None) -> None:
 
 
 # --------------------------------------------------------------------------------- handlers
-def knobs_to_config(target, family, lr, latent_size, steps, ratio, beta, layers, seed):
+def knobs_to_config(target, family, lr, latent_size, steps, ratio, beta, layers, seed,
+                    sampling_steps, schedule):
     return live.checked_config(target=target, family=family, lr=lr, latent_dim=latent_size,
-                               steps=steps, ratio=ratio, beta=beta, layers=layers, seed=seed)
+                               steps=steps, ratio=ratio, beta=beta, layers=layers, seed=seed,
+                               sampling_steps=sampling_steps, schedule=schedule)
 
 
 def drawing_points(drawing, seed: int) -> np.ndarray:
@@ -104,22 +107,26 @@ def trained(session) -> live.LiveTrainer:
 
 @user_errors
 def start_training(target, family, lr, latent_size, steps, ratio, beta, layers, seed, drawing,
-                   session):
-    """Train a small GAN, VAE or RealNVP on a 2-D target and stream what it learns about twice a
-    second: data vs samples, the family's diagnostic, the loss curves and a status line. Start
-    after Pause continues the same model (raising `steps` extends it); changed knobs start a new
-    one. Stops at `steps` (at most 5,000), on Pause/Reset, or when the page closes."""
-    config = knobs_to_config(target, family, lr, latent_size, steps, ratio, beta, layers, seed)
+                   session, sampling_steps=live.LiveConfig.sampling_steps,
+                   schedule=live.LiveConfig.schedule):
+    """Train a small GAN, VAE, RealNVP or DDPM on a 2-D target and stream what it learns about
+    twice a second: data vs samples, the family's diagnostic, the loss curves and a status line.
+    Start after Pause continues the same model (raising `steps` extends it; new sampling steps
+    resample it); other changed knobs start a new one. Stops at `steps` (at most 5,000), on Pause/Reset, or when the page closes. The
+    diffusion knobs (DDIM sampling steps, noise schedule) come last, after the session."""
+    config = knobs_to_config(target, family, lr, latent_size, steps, ratio, beta, layers, seed,
+                             sampling_steps, schedule)
     data = drawing_points(drawing, config.seed) if config.target == "drawing" else None
     session = session if isinstance(session, LiveSession) else LiveSession()
     with session.lock:
         session.token += 1            # a loop still running for this session stops
         session.stopped_note = None
         token, old = session.token, session.trainer
-        same = (old is not None and replace(old.config, steps=config.steps) == config
+        same = (old is not None and old.continues(config)
                 and (data is None or np.array_equal(old.data.numpy(), data)))
+        if same:                      # resume, perhaps with more steps or another sampler
+            old.reconfigure(config)
         if same and old.steps_done < config.steps:
-            old.config = config       # resume, perhaps with a larger step budget
             trainer, state = old, "Training (continued)"
         elif same:
             trainer, state = old, "Finished: raise the steps to train on, or Reset"
@@ -174,11 +181,14 @@ def reset_training(session):
     return None, None, None, note, session
 
 
+FAMILY_KNOBS = ("latent_dim", "ratio", "beta", "layers", "sampling_steps", "schedule")
+
+
 def knob_visibility(family, target) -> tuple[bool, ...]:
-    """Which of latent size, D:G ratio, β, coupling layers and the canvas apply: the family's own
-    knobs (each live family declares them), and the canvas for a drawn target."""
+    """Which of FAMILY_KNOBS and the canvas apply: the family's own knobs (each live family
+    declares them), and the canvas for a drawn target."""
     knobs = live.LIVE_FAMILIES[check_choice(family, "family", list(live.LIVE_FAMILIES))].knobs
-    return (*(k in knobs for k in ("latent_dim", "ratio", "beta", "layers")), target == "drawing")
+    return (*(k in knobs for k in FAMILY_KNOBS), target == "drawing")
 
 
 @user_errors
@@ -190,14 +200,15 @@ def apply_preset(name):
     return (k.target, k.family, k.lr, gr.Slider(value=k.latent_dim, visible=shown[0]), k.steps,
             gr.Radio(value=k.ratio, visible=shown[1]), gr.Slider(value=k.beta, visible=shown[2]),
             gr.Slider(value=k.layers, visible=shown[3]), k.seed,
-            gr.Sketchpad(visible=shown[4]),
+            gr.Slider(value=k.sampling_steps, visible=shown[4]),
+            gr.Radio(value=k.schedule, visible=shown[5]), gr.Sketchpad(visible=shown[6]),
             f"**{name}.** " + preset["why"].replace("\n", "  \n"))
 
 
 @user_errors
 def show_live_knobs(family, target):
-    """Show the knobs that apply to this family (D:G ratio, β, coupling layers) and the
-    drawing canvas when the target is a drawing."""
+    """Show the knobs that apply to this family (latent size, D:G ratio, β, coupling layers,
+    sampling steps, noise schedule) and the drawing canvas when the target is a drawing."""
     return tuple(gr.update(visible=v) for v in knob_visibility(family, target))
 
 
@@ -260,7 +271,7 @@ def create_train_live_tab(backend, explore: dict | None = None, tabs=None) -> No
                 why = gr.Markdown(elem_id="live-why")
                 target = gr.Radio(TARGET_CHOICES, value=first.target, label="Target",
                                   elem_id="live-target")
-                drawing = gr.Sketchpad(label="Draw the target (black strokes)", visible=shown[4],
+                drawing = gr.Sketchpad(label="Draw the target (black strokes)", visible=shown[6],
                                        canvas_size=(256, 256), fixed_canvas=True, layers=False,
                                        transforms=(), elem_id="live-drawing")
                 family = gr.Radio(FAMILY_CHOICES, value=first.family, label="Family",
@@ -280,6 +291,15 @@ def create_train_live_tab(backend, explore: dict | None = None, tabs=None) -> No
                                  visible=shown[2])
                 layers = gr.Slider(1, 12, value=first.layers, step=1, label="Coupling layers",
                                    visible=shown[3])
+                steps_knob = live.SAMPLING_STEPS
+                sampling_steps = gr.Slider(steps_knob.low, steps_knob.high,
+                                           value=first.sampling_steps, step=1,
+                                           label="Sampling steps (DDIM)", info=steps_knob.info,
+                                           visible=shown[4], elem_id="live-sampling-steps")
+                schedule = gr.Radio(list(live.SCHEDULES), value=first.schedule,
+                                    label="Noise schedule",
+                                    info="how noise grows over the levels; none = all at once",
+                                    visible=shown[5], elem_id="live-schedule")
                 with gr.Row():
                     start_btn = gr.Button("Start", variant="primary", elem_id="live-start")
                     pause_btn = gr.Button("Pause", elem_id="live-pause")
@@ -302,12 +322,13 @@ def create_train_live_tab(backend, explore: dict | None = None, tabs=None) -> No
                                              visible=explore is not None and tabs is not None)
                     explored = gr.Plot(label="The trained model", elem_id="live-explored")
 
-    family_knobs = [latent_size, ratio, beta, layers, drawing]
+    family_knobs = [latent_size, ratio, beta, layers, sampling_steps, schedule, drawing]
     knobs = [target, family, lr, latent_size, steps, ratio, beta, layers, seed]
-    preset.input(apply_preset, preset, [*knobs, drawing, why], api_name="apply_preset")
+    preset.input(apply_preset, preset, [*knobs, sampling_steps, schedule, drawing, why],
+                 api_name="apply_preset")
     gr.on([family.input, target.input], show_live_knobs, [family, target], family_knobs,
           api_name="show_live_knobs")
-    start_btn.click(start_training, [*knobs, drawing, session],
+    start_btn.click(start_training, [*knobs, drawing, session, sampling_steps, schedule],
                     [scatter, diagnostic, losses, status, session], api_name="start_training",
                     concurrency_limit=MAX_TRAINING_AT_ONCE, concurrency_id="live-training")
     pause_btn.click(pause_training, session, status, api_name="pause_training")

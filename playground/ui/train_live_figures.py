@@ -63,6 +63,10 @@ def diagnostic_figure(snap: dict) -> go.Figure:
                                  line=dict(width=1, color="#4e79a7"), hoverinfo="skip"))
         fig.add_trace(_points(snap["data"], "data", DATA_COLOUR, 3, 0.5))
         _square(fig, snap["data"])
+    elif diag["kind"] == "field":
+        _field(fig, diag)
+        fig.add_trace(_points(snap["data"], "data", DATA_COLOUR, 3, 0.5))
+        _square(fig, snap["data"])
     elif diag["kind"] == "latent":
         t = np.linspace(0, 2 * np.pi, 100)
         for r in (1, 2):
@@ -73,6 +77,29 @@ def diagnostic_figure(snap: dict) -> go.Figure:
         fig.update_xaxes(range=[-3, 3], title="z₁")
         fig.update_yaxes(range=[-3, 3], title="z₂")
     return _layout(fig, diag["title"])
+
+
+def _field(fig: go.Figure, diag: dict) -> None:
+    """Arrows from each grid point (a line and an arrowhead at its tip) and the reverse paths,
+    each from a grey start (noise) to a dot at its end (a sample)."""
+    xs, ys, sizes = [], [], []
+    for (x, y), (dx, dy) in zip(diag["points"], diag["arrows"]):
+        xs += [x, x + dx, None]
+        ys += [y, y + dy, None]
+        sizes += [0, 7, 0]
+    fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines+markers", name="denoising direction",
+                             line=dict(width=1, color="#4e79a7"), hoverinfo="skip",
+                             marker=dict(symbol="arrow", angleref="previous", size=sizes,
+                                         color="#4e79a7")))
+    for i, path in enumerate(diag["paths"]):
+        fig.add_trace(go.Scatter(x=path[:, 0], y=path[:, 1], mode="lines", hoverinfo="skip",
+                                 line=dict(width=1.5, color=SAMPLE_COLOUR),
+                                 name="reverse paths", legendgroup="paths", showlegend=i == 0))
+    ends = diag["paths"]
+    fig.add_trace(go.Scatter(x=ends[:, 0, 0], y=ends[:, 0, 1], mode="markers", name="noise",
+                             marker=dict(size=6, color="#bbbbbb"), hoverinfo="skip"))
+    fig.add_trace(go.Scatter(x=ends[:, -1, 0], y=ends[:, -1, 1], mode="markers", name="sample",
+                             marker=dict(size=7, color=SAMPLE_COLOUR), hoverinfo="skip"))
 
 
 def _smooth(values: np.ndarray, points: int = 300) -> tuple[np.ndarray, np.ndarray]:
