@@ -74,6 +74,9 @@ class Backend:
     def sample_steps(self, model_id, n, **knobs):
         return self.infer.sample_steps(model_id, n, **knobs)
 
+    def path_map(self, model_id) -> dict:
+        return self.infer.path_map(model_id)
+
     def sample_text(self, model_id, n, **knobs) -> list[dict]:
         return self.infer.sample_text(model_id, n, **knobs)
 

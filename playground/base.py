@@ -6,7 +6,8 @@ The UI never branches on a family's name: it reads `capabilities`, `latent_dim` 
 (`UIHints`), and calls the protocol methods the capabilities promise:
     "likelihood"  likelihood(x, condition) -> Likelihood
     "decode"      web_modules("decoder"), "encode": web_modules("encoder") (for the page to run)
-    "stepwise"    sample_steps(n, ...) yielding (frame, stats); "complete": with given=, mask=
+    "stepwise"    sample_steps(n, ...) yielding (frame, stats); "complete": with given=, mask=;
+    "path": stats["state"] is the sampler's state, a vector path_space(x) maps data into
     "text"        sample_text(n, ...) -> [(text, probabilities)], is_novel(text, condition)
 Sampler knobs beyond temperature and seed (a diffusion model's guidance, steps, sampler) are
 declared as `knobs`: one control each in the UI, each value checked against its `Knob`, then
@@ -30,7 +31,7 @@ FORMAT_VERSION = 1
 
 # Capabilities a family may declare; the UI shows a control only where its capability is present.
 CAPABILITIES = frozenset({"encode", "decode", "condition", "likelihood", "text", "points",
-                          "stepwise", "complete"})
+                          "stepwise", "complete", "path"})
 
 FAMILIES: dict[str, type["GenerativeModel"]] = {}
 
@@ -247,9 +248,14 @@ class GenerativeModel(nn.Module):
         `steps` and `start` (images (n, 1, H, W) the chains begin from) are for Markov chains only
         (UIHints.chain_steps > 0); any other sampler raises ValueError when given them.
         "complete": `given` images and a boolean `mask` (True = given), both (n or 1, 1, H, W):
-        the given pixels are kept, the rest sampled."""
+        the given pixels are kept, the rest sampled. "path": stats also hold "state" (n, D), the
+        sampler's state after the step (a latent diffusion model's x_t)."""
         raise NotImplementedError(f"{self.family} does not sample step by step (capability "
                                   f"'stepwise')")
+
+    def path_space(self, x: Tensor, condition: Tensor | None = None) -> Tensor:
+        """"path": items (N, ...) as (N, D) points of the space the sampler's state moves in."""
+        raise NotImplementedError(f"{self.family} draws no sampler path (capability 'path')")
 
     def sample_text(self, n: int, *, temperature: float = 1.0, condition=None, prompt: str = "",
                     generator: torch.Generator | None = None, top_k: int | None = None,

@@ -21,11 +21,13 @@ from playground.runtime import on_gpu
 from playground.store import ModelInfo, ModelStore
 
 SAMPLE_CACHE = 256       # recent sample() answers kept (a 64-grid is 50 KB: ≤ 13 MB)
+PATH_DIGITS = 1000       # validation digits in a sampler path's map: a readable cloud, ~0.1 s
 CHAIN_STARTS = ("noise", "digit")
 
 
 def stream(frames):
-    """A model's `sample_steps` iterator → (images (n, H, W) uint8, stats {name: (n,) floats}).
+    """A model's `sample_steps` iterator → (images (n, H, W) uint8, stats {name: (n,) floats,
+    and "state" (n, D) for a model with the capability "path"}).
     Gradio resumes a stream on any worker thread, and inference mode is per thread: it is entered
     around each step, or in-place updates of the sampler's tensors fail mid-stream."""
     while True:
@@ -43,6 +45,7 @@ class Inference:
     def __init__(self, store: ModelStore):
         self.store, self.device = store, store.device
         self._samples: LRU[np.ndarray] = LRU(SAMPLE_CACHE)
+        self._path_maps: LRU[dict] = LRU(8)
 
     # ---- request helpers ----
     def condition(self, info: ModelInfo, label, n: int) -> torch.Tensor | None:
@@ -182,6 +185,30 @@ class Inference:
         with heavy(info.capabilities):
             yield from stream(m.sample_steps(n, temperature=t, condition=cond,
                                              generator=self.generator(seed), **kwargs))
+
+    def path_map(self, model_id) -> dict:
+        """"path": the map a sampler's state is drawn on: validation digits in the state's space,
+        on the two directions that best separate their classes (linear discriminant analysis:
+        linear, so any state projects the same way; a 16-D latent's top two principal directions
+        hold only ~18 % of its variance and mix the classes). {"points" (N, 2), "labels" (N,),
+        "mean" (D,), "components" (2, D): a state s projects as (s - mean) @ components.T,
+        "explained" (2,): the share of the between-class spread each direction holds}."""
+        info = self.store.require(model_id, "path", "draws no sampler path")
+
+        def fit() -> dict:
+            from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+            x, y = split(info.dataset, "val")
+            x, y = x[:PATH_DIGITS], y[:PATH_DIGITS]
+            m = self.store.model(info.id)
+            with torch.inference_mode():
+                cond = y.to(self.device) if info.has("condition") else None
+                h = m.path_space(x.to(self.device), cond).double().cpu().numpy()
+            lda = LinearDiscriminantAnalysis(n_components=2).fit(h, y.numpy())
+            mean, components = lda.xbar_, lda.scalings_[:, :2].T
+            return {"points": ((h - mean) @ components.T).astype(np.float32),
+                    "labels": y.numpy(), "mean": mean, "components": components,
+                    "explained": lda.explained_variance_ratio_[:2]}
+        return self._path_maps.get_or_create(info.id, fit)
 
     # ---- text ----
     def sample_text(self, model_id, n, *, temperature=1.0, seed=0, label=None, prompt="",

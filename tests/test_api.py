@@ -236,9 +236,10 @@ def test_gibbs_chain_streams_frames_and_free_energy(client):
     job = client.submit("rbm-mnist", None, 1.0, 0, 4, 200, "noise", 0, api_name="/sample_steps")
     outputs = list(job)
     assert len(outputs) >= 10, "frames stream while the chain runs"
-    image, plot, progress, scrub = outputs[-1]
+    image, plot, progress, scrub, path = outputs[-1]
     assert progress == "Gibbs step 200" and read(image).shape == (29 + 1, 4 * 29 + 1)
     assert plot is not None and scrub is not None, "the last frame also sets the scrubber"
+    assert path is None or "plot" not in path, "a chain draws no latent path"
 
 
 def test_diffusion_through_the_existing_endpoints(client, tmp_path):
@@ -255,7 +256,7 @@ def test_diffusion_through_the_existing_endpoints(client, tmp_path):
         client.predict("ddpm-mnist", "3", 1.0, 0, 4, 2.0, 8, "euler", api_name="/sample_class")
     frames = list(client.submit("ddpm-mnist", "3", 1.0, 0, 2, 1000, "noise", 0, 2.0, 6, "ddim",
                                 api_name="/sample_steps"))
-    image, _, progress, scrub = frames[-1]
+    image, _, progress, scrub, _ = frames[-1]
     assert progress.startswith("step 6, noise level t = 0") and scrub is not None
     assert read(image).shape == (29 + 1, 2 * (2 * 28 + 1) + 1), "x_t | x_0 per digit"
     digit = tmp_path / "seven.png"
@@ -265,6 +266,20 @@ def test_diffusion_through_the_existing_endpoints(client, tmp_path):
     encoded, noise, regen, classes, text = client.predict(
         "ddpm-mnist", handle_file(str(digit)), "7", 2.0, 10, "ddim", api_name="/invert_upload")
     assert read(classes).shape[1] > 9 * 28 and "Inverted as a **7**" in text
+
+
+def test_latent_diffusion_streams_its_path_on_the_map(client):
+    """ldm-mnist's x_t drawn on a map of real digits' latents as it denoises: the path grows by
+    one point per step, one line per sample."""
+    import json
+    frames = list(client.submit("ldm-mnist", "3", 1.0, 0, 2, 1000, "noise", 0, 2.0, 6, "ddim",
+                                api_name="/sample_steps"))
+    grown = []
+    for *_, path in frames[:-1]:
+        traces = {t.get("name"): t for t in json.loads(path["plot"])["data"]}
+        grown.append(sum(v is not None for v in traces["paths from noise"]["x"]))
+        assert len(traces["x_t now"]["x"]) == 2 and {"0", "9"} <= set(traces)
+    assert grown == [2 * k for k in range(1, 7)]
 
 
 @pytest.mark.parametrize("args,match", [

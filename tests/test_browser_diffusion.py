@@ -101,3 +101,26 @@ def test_break_a_2d_diffusion_then_resample_it(page: Page, app_url):
     expect(status).to_contain_text("step 300 of 300")
     page.locator("#live-family").get_by_text("GAN", exact=True).click()
     expect(page.locator("#live-sampling-steps")).to_be_hidden()
+
+
+def test_a_latent_s_path_is_drawn_on_the_map(page: Page, app_url):
+    """Step by step with ldm-mnist: each sample's 16-D latent drawn on a map of real digits'
+    latents as it moves from noise onto them, one point per step; a pixel model shows no map."""
+    open_page(page, app_url)
+    page.get_by_role("tab", name="Step by step").click()
+    pick(page, "#steps-model", "ldm-mnist")
+    page.locator("#steps-class").get_by_text("2", exact=True).click()
+    set_number(page, "#steps-count input[type=number]", 3)
+    set_number(page, "#steps-knob-sampling_steps input[type=number]", 8)
+    page.locator("#steps-run").click()
+    progress = page.locator("#steps-progress textarea, #steps-progress input").first
+    expect(progress).to_have_value(re.compile(r"step 8, noise level t = 0"), timeout=60_000)
+    points = page.wait_for_function("""() => {
+      const gd = document.querySelector('#steps-path .js-plotly-plot');
+      const t = gd && gd._fullData && gd._fullData.find(t => t.name === 'paths from noise');
+      const n = t ? Array.from(t.x).filter(v => v !== null).length : 0;
+      return n === 3 * 8 ? n : false; }""", timeout=30_000)
+    assert points.json_value() == 24
+    page.screenshot(path="/tmp/steps-path.png", full_page=True)
+    pick(page, "#steps-model", "ddpm-mnist")
+    expect(page.locator("#steps-path")).to_be_hidden()

@@ -241,6 +241,12 @@ def steps_of(model, family, seed, frames=None):
             frames))
 
 
+def path_dim(model) -> int:
+    with torch.no_grad():
+        item = model.decode(torch.zeros(1, model.latent_dim), condition_for(model, 1))
+        return model.path_space(item, condition_for(model, 1)).shape[1]
+
+
 @pytest.mark.parametrize("family", with_capability("stepwise"))
 def test_sample_steps_yield_frames_and_stats(family):
     model = tiny(family)
@@ -252,6 +258,9 @@ def test_sample_steps_yield_frames_and_stats(family):
         assert frame.dtype == torch.float32 and frame.dim() == 4 and frame.shape[:2] == (2, 1)
         assert frame.min() >= 0 and frame.max() <= 1
         assert isinstance(stats, dict)
+        state = stats.pop("state", None)   # "path": the sampler's state, in path_space's space
+        assert (state is None) != ("path" in model.capabilities)
+        assert state is None or state.shape == (2, path_dim(model))
         assert all(isinstance(v, torch.Tensor) and v.shape in ((2,), (1,)) for v in stats.values())
     again = steps_of(model, family, seed=0, frames=3)   # the first frames suffice: seeded
     assert all(torch.equal(a, b) for (a, _), (b, _) in zip(out, again))

@@ -73,10 +73,52 @@ def test_steps_show_x_t_beside_the_guess_of_x_0(backend, model_id):
     assert len(frames) == 5
     images, stats = frames[-1]
     assert images.shape == (2, 28, 56) and images.dtype == np.uint8
-    assert set(stats) == {"step", "change"} and stats["step"][0] == 0
+    path = {"state"} if backend.info(model_id).has("path") else set()
+    assert set(stats) == {"step", "change"} | path and stats["step"][0] == 0
     assert backend.info(model_id).ui.panels[0].endswith("x_t")
     with pytest.raises(PlaygroundError, match="Denoising steps"):
         next(backend.sample_steps(model_id, 2, seed=0, label="5", knobs={"sampling_steps": 0}))
+
+
+def test_a_latent_diffusion_s_path_and_its_map(backend):
+    """ldm-mnist's frames carry x_t (the capability "path"): the last one is the sample's
+    latent, whose decoding is the last frame's guess of x_0; the map is the validation digits'
+    latents on their two principal directions, which projects any state."""
+    assert backend.info("ldm-mnist").has("path") and not backend.info("ddpm-mnist").has("path")
+    with pytest.raises(PlaygroundError, match="draws no sampler path"):
+        backend.path_map("ddpm-mnist")
+    frames = list(backend.sample_steps("ldm-mnist", 3, seed=0, label="2",
+                                       knobs={"sampling_steps": 4}))
+    states = np.stack([stats["state"] for _, stats in frames])
+    assert states.shape == (4, 3, 16)
+    m = backend.store.model("ldm-mnist")
+    with torch.inference_mode():
+        last = m.to_data(torch.from_numpy(states[-1]), None).numpy()[:, 0]
+    assert np.abs(last * 255 - frames[-1][0][:, :, 28:]).max() <= 1
+    pmap = backend.path_map("ldm-mnist")
+    assert pmap is backend.path_map("ldm-mnist"), "fitted once, then cached"
+    n = len(pmap["points"])
+    assert pmap["points"].shape == (n, 2) and pmap["labels"].shape == (n,)
+    assert pmap["components"].shape == (2, 16) and 0 < pmap["explained"].sum() <= 1 + 1e-9
+    with torch.inference_mode():
+        x, _ = __import__("playground.data", fromlist=["split"]).split("mnist", "val")
+        h = m.path_space(x[:5]).double().numpy()
+    np.testing.assert_allclose((h - pmap["mean"]) @ pmap["components"].T, pmap["points"][:5],
+                               atol=1e-4)
+
+
+def test_the_trained_ldm_path_moves_from_noise_onto_the_digits():
+    """With the shipped weights, on the map, each path ends in the cloud of real digits of the
+    asked class: the nearest class centre for most samples, and at half the distance it began."""
+    shipped = Backend()
+    pmap = shipped.path_map("ldm-mnist")
+    centres = np.stack([pmap["points"][pmap["labels"] == k].mean(0) for k in range(10)])
+    frames = list(shipped.sample_steps("ldm-mnist", 16, seed=0, label="7",
+                                       knobs={"sampling_steps": 10}))
+    first, last = ((frames[i][1]["state"] - pmap["mean"]) @ pmap["components"].T for i in (0, -1))
+    to_centres = [np.linalg.norm(s[:, None] - centres[None], axis=2) for s in (first, last)]
+    assert (to_centres[1].argmin(1) == 7).mean() >= 0.75
+    assert to_centres[1][:, 7].mean() < 0.7 * to_centres[0][:, 7].mean(), to_centres
 
 
 def test_ddim_is_deterministic_and_inversion_retraces_it():

@@ -244,8 +244,9 @@ class Diffusion(GenerativeModel):
                      mask: Tensor | None = None, guidance: float = 2.0, sampling_steps: int = 25,
                      sampler: str = "ddim") -> Iterator[tuple[Tensor, dict[str, Tensor]]]:
         """Frames (n, 1, H, 2W): x_t beside the model's guess of x_0, after every step; stats
-        "step" (the timestep t) and "change" (mean absolute change of the guess of x_0 since the
-        last step: large early, when the digit is decided, small at the end). Arguments are
+        "step" (the timestep t), "change" (mean absolute change of the guess of x_0 since the
+        last step: large early, when the digit is decided, small at the end) and, with the
+        capability "path", "state" (x_t). Arguments are
         checked before the first frame."""
         self._not_a_chain(steps, start)
         if given is not None or mask is not None:
@@ -266,8 +267,10 @@ class Diffusion(GenerativeModel):
             change = (guess - last).abs().flatten(1).mean(1) if last is not None \
                 else torch.zeros(len(x))
             last = guess
-            yield (torch.cat([self.show_noisy(x, y, t), guess], 3),
-                   {"step": torch.tensor([float(t)]), "change": change.cpu()})
+            stats = {"step": torch.tensor([float(t)]), "change": change.cpu()}
+            if "path" in self.capabilities:
+                stats["state"] = x.flatten(1).float().cpu()
+            yield torch.cat([self.show_noisy(x, y, t), guess], 3), stats
 
     def show_noisy(self, x: Tensor, y: Tensor, t: int) -> Tensor:
         """x_t as an image in [0, 1] (pixels: rescaled; latents: decoded)."""

@@ -43,7 +43,7 @@ class LDMConfig:
 @register
 class LDM(MLPDenoiser, Diffusion):
     family = "ldm"
-    capabilities = frozenset({"condition", "stepwise", "decode", "encode"})
+    capabilities = frozenset({"condition", "stepwise", "decode", "encode", "path"})
     config_class = LDMConfig
     x0_range = 5.0                 # standardised latents: the guess of x_0 is clipped at 5σ. The
                                    # cosine schedule ends at ᾱ ≈ 1e-5, where an unclipped guess
@@ -91,6 +91,10 @@ class LDM(MLPDenoiser, Diffusion):
 
     def to_data(self, x: Tensor, condition: Tensor | None) -> Tensor:
         return self.vae.decode(x * self.z_std + self.z_mean)
+
+    def path_space(self, x: Tensor, condition: Tensor | None = None) -> Tensor:
+        """Digits as the standardised 16-D latents the sampler's x_t moves among."""
+        return self.to_model_space(x, condition)
 
     def fit(self, data, tcfg: TrainConfig, **kw) -> None:
         """Copy the frozen VAE in, encode the training digits once and standardise their latents,

@@ -1,7 +1,8 @@
 """Step by step: watch a sampler work. An autoregressive model writes digits pixel by pixel; a
 Markov chain (an RBM under Gibbs sampling) turns noise into digits while its free energy falls; a
-diffusion model denoises, showing x_t beside its guess of x_0 at every step. A scrubber goes back
-and forth over the frames of the last run."""
+diffusion model denoises, showing x_t beside its guess of x_0 at every step, and a latent diffusion
+model's x_t is drawn as a path on a map of real digits' latents (capability "path"). A scrubber
+goes back and forth over the frames of the last run."""
 from __future__ import annotations
 
 import gradio as gr
@@ -13,6 +14,7 @@ from playground.errors import MAX_CHAIN_STEPS, MAX_STEP_IMAGES, PlaygroundError,
 from playground.images import grid
 from playground.ui.common import (card_markdown, default_model, knob_controls, knob_updates,
                                   knob_values, user_errors)
+from playground.ui.plots import map_figure
 
 MAX_KEPT_FRAMES = 100   # frames the scrubber keeps per session (~30 KB each; longer runs are thinned)
 
@@ -32,6 +34,28 @@ def trace_figure(trace: list[tuple[int, np.ndarray]], name: str) -> go.Figure:
     return fig
 
 
+def path_figure(pmap: dict, states: list[np.ndarray], class_names, title: str) -> go.Figure:
+    """The map of real digits' latents (validation digits on the two directions that best
+    separate their classes) with each sample's path so far: states (steps, n, D) projected the
+    same way, a ring at the current x_t."""
+    fig = map_figure(pmap["points"], pmap["labels"], class_names, title=title, revision="path")
+    xy = (np.stack(states) - pmap["mean"]) @ pmap["components"].T          # (steps, n, 2)
+    xs = [v for j in range(xy.shape[1]) for v in (*xy[:, j, 0], None)]
+    ys = [v for j in range(xy.shape[1]) for v in (*xy[:, j, 1], None)]
+    fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name="paths from noise",
+                             line=dict(width=1.5, color="#111111"), hoverinfo="skip"))
+    fig.add_trace(go.Scatter(x=xy[-1, :, 0], y=xy[-1, :, 1], mode="markers", name="x_t now",
+                             marker=dict(size=9, color="#111111", symbol="circle-open",
+                                         line=dict(width=2)),
+                             customdata=np.arange(1, xy.shape[1] + 1),
+                             hovertemplate="sample %{customdata}<extra></extra>"))
+    e1, e2 = pmap["explained"]
+    fig.update_xaxes(title=f"discriminant direction 1 of real digits' latents ({e1:.0%})")
+    fig.update_yaxes(title=f"direction 2 ({e2:.0%})")
+    fig.update_layout(height=460)
+    return fig
+
+
 def create_steps_tab(backend: Backend) -> None:
     models = backend.models("stepwise")
     first = default_model(models)
@@ -45,7 +69,8 @@ def create_steps_tab(backend: Backend) -> None:
                          visible=info.has("condition")),
                 gr.Slider(visible=chain, value=info.ui.chain_steps or 1000),
                 gr.Radio(visible=chain), gr.Number(visible=chain),
-                gr.Plot(visible=has_stats(info), value=None), *knob_updates(info))
+                gr.Plot(visible=has_stats(info), value=None),
+                gr.Plot(visible=info.has("path"), value=None), *knob_updates(info))
 
     def has_stats(info) -> bool:
         return info.ui.chain_steps > 0 or bool(info.ui.panels)
@@ -68,28 +93,34 @@ def create_steps_tab(backend: Backend) -> None:
     def sample_steps(model_id, label, temperature, seed, count, steps, start, start_index, *knobs):
         """Stream the sampler: frames as it goes (rows written, chain steps, or denoising steps
         with x_t beside the guess of x_0), with its statistics (free energy per chain for an RBM,
-        how much the guess of x_0 still changes for a diffusion model). The frames are kept for
-        the scrubber (`show_frame`)."""
+        how much the guess of x_0 still changes for a diffusion model) and, for a latent
+        diffusion model, each sample's path on a map of real digits' latents (last output). The
+        frames are kept for the scrubber (`show_frame`)."""
         info = backend.info(model_id)
         frames = backend.sample_steps(model_id, count, temperature=temperature, seed=seed,
                                       label=label, steps=steps, start=start,
                                       start_index=start_index, knobs=knob_values(knobs))
-        trace, plot, kept = [], gr.skip(), []
+        pmap = backend.path_map(info.id) if info.has("path") else None
+        trace, plot, path, states, kept = [], gr.skip(), gr.skip(), [], []
         for k, (images, stats) in enumerate(frames):
             step = int(stats.pop("step", [k])[0])
+            if "state" in stats:
+                states.append(stats.pop("state"))
+                path = path_figure(pmap, states, info.class_names,
+                                   f"x_t moving onto real digits' latents · t = {step}")
             for name, values in stats.items():
                 trace.append((step, values))
                 plot = trace_figure(trace, name.replace("_", " "))
             done = progress_line(info, k, step, images)
             picture = grid(images, ncol=min(4, len(images)))
             kept.append((picture, done))
-            yield picture, plot, done, gr.skip(), gr.skip()
+            yield picture, plot, done, gr.skip(), gr.skip(), path
         if not kept:
             return
         # The last frame again, with the frames for the scrubber.
         thin = kept[::-(-len(kept) // MAX_KEPT_FRAMES)][:MAX_KEPT_FRAMES - 1] + kept[-1:]
         yield kept[-1][0], plot, kept[-1][1], thin, gr.Slider(
-            0, len(thin) - 1, value=len(thin) - 1, step=1, visible=len(thin) > 1)
+            0, len(thin) - 1, value=len(thin) - 1, step=1, visible=len(thin) > 1), path
 
     @user_errors
     def show_frame(kept, index):
@@ -130,13 +161,15 @@ def create_steps_tab(backend: Backend) -> None:
                 scrub = gr.Slider(0, 1, value=0, step=1, label="Frame (scrub back and forth)",
                                   visible=False, elem_id="steps-scrub")
                 plot = gr.Plot(label="Sampler statistics", visible=has_stats(first))
+                path_plot = gr.Plot(label="Latent map: each sample's path from noise",
+                                    visible=first.has("path"), elem_id="steps-path")
                 kept = gr.State([])
     model_dd.input(select_steps_model, model_dd,
-                   [card, label, steps, start, start_index, plot, *knobs],
+                   [card, label, steps, start, start_index, plot, path_plot, *knobs],
                    api_name="select_steps_model")
     go_btn.click(sample_steps, [model_dd, label, temperature, seed, count, steps, start,
                                 start_index, *knobs],
-                 [image, plot, progress, kept, scrub], api_name="sample_steps",
+                 [image, plot, progress, kept, scrub, path_plot], api_name="sample_steps",
                  concurrency_limit=2)
     scrub.input(show_frame, [kept, scrub], [image, progress], api_name="show_frame",
                 show_progress="hidden")
