@@ -67,9 +67,10 @@ class Backend:
     def random_latent(self, model_id, *, seed, temperature=1.0):
         return self.infer.random_latent(model_id, seed=seed, temperature=temperature)
 
-    def sample(self, model_id, n, *, temperature=1.0, seed=0, label=None, knobs=None):
+    def sample(self, model_id, n, *, temperature=1.0, seed=0, label=None, knobs=None,
+               progress=None):
         return self.infer.sample(model_id, n, temperature=temperature, seed=seed, label=label,
-                                 knobs=knobs)
+                                 knobs=knobs, progress=progress)
 
     def sample_steps(self, model_id, n, **knobs):
         return self.infer.sample_steps(model_id, n, **knobs)

@@ -21,6 +21,7 @@ from playground.runtime import on_gpu
 from playground.store import ModelInfo, ModelStore
 
 SAMPLE_CACHE = 256       # recent sample() answers kept (a 64-grid is 50 KB: ≤ 13 MB)
+SLOW_CHUNK = 16          # samples per batch of a slow sampler: progress every ~1.6 s (ddpm-mnist)
 PATH_DIGITS = 1000       # validation digits in a sampler path's map: a readable cloud, ~0.1 s
 CHAIN_STARTS = ("noise", "digit")
 
@@ -141,9 +142,13 @@ class Inference:
         return np.clip(z, -MAX_LATENT_ABS, MAX_LATENT_ABS)
 
     @on_gpu
-    def sample(self, model_id, n, *, temperature=1.0, seed=0, label=None, knobs=None) -> np.ndarray:
+    def sample(self, model_id, n, *, temperature=1.0, seed=0, label=None, knobs=None,
+               progress=None) -> np.ndarray:
         """`n` samples: (n, H, W) uint8 images, or (n, 2) float32 points. Deterministic in the
-        knobs, so recent answers are kept: a class that opens the page on seed 0 asks once."""
+        knobs, so recent answers are kept: a class that opens the page on seed 0 asks once. A
+        slow sampler (a U-Net run per sample) draws SLOW_CHUNK at a time, always, so the answer
+        does not depend on `progress`, which hears the share done (0–1) after each chunk; the
+        first k of n samples are then the k samples of a smaller request."""
         info = self.store.info(model_id)
         n = self._count(info, n, "sample count")
         t = check_temperature(temperature, allow_zero=not info.latent_dim)
@@ -151,13 +156,18 @@ class Inference:
         cond = self.condition(info, label, n)
         kw = self.knobs(info, knobs)
         key = (info.id, n, t, seed, None if cond is None else int(cond[0]), *sorted(kw.items()))
+        chunk = SLOW_CHUNK if info.decodes_slowly else n
 
         def draw() -> np.ndarray:
-            m = self.store.model(info.id)
+            m, g, parts = self.store.model(info.id), self.generator(seed), []
             with heavy(info.capabilities), torch.inference_mode():
-                out = m.sample(n, temperature=t, condition=cond, generator=self.generator(seed),
-                               **kw)
-            return self._output(info, out)
+                for i in range(0, n, chunk):
+                    k = min(chunk, n - i)
+                    parts.append(m.sample(k, temperature=t, generator=g, **kw,
+                                          condition=None if cond is None else cond[i:i + k]))
+                    if progress is not None:
+                        progress((i + k) / n)
+            return self._output(info, torch.cat(parts))
         return self._samples.get_or_create(key, draw).copy()
 
     def sample_steps(self, model_id, n, *, temperature=1.0, seed=0, label=None, steps=None,

@@ -124,3 +124,15 @@ def test_a_latent_s_path_is_drawn_on_the_map(page: Page, app_url):
     page.screenshot(path="/tmp/steps-path.png", full_page=True)
     pick(page, "#steps-model", "ddpm-mnist")
     expect(page.locator("#steps-path")).to_be_hidden()
+
+
+def test_a_64_grid_of_a_slow_sampler_shows_its_progress(page: Page, app_url):
+    open_page(page, app_url)
+    page.get_by_role("tab", name="Conditional samples").click()
+    pick(page, "#cond-model", "ddpm-mnist")
+    set_number(page, "#cond-count input[type=number]", 64)
+    set_number(page, "#cond-seed input[type=number]", 11)
+    page.locator("#cond-sample").click()
+    expect(page.locator("#cond-grid")).to_contain_text(re.compile(r"sampling 64 images: (16|32|48) done"),
+                                                       timeout=60_000)
+    expect(page.locator("#cond-grid img")).to_be_visible(timeout=90_000)

@@ -59,6 +59,20 @@ def test_bad_knobs_are_refused_for_every_model(backend, knobs, message):
                            knobs=knobs)
 
 
+def test_a_slow_sampler_reports_progress_and_keeps_its_prefix(backend):
+    """A U-Net sampler draws 16 at a time whether anyone listens or not: progress after each
+    batch, and a larger request starts with the samples of a smaller one."""
+    seen = []
+    many = backend.sample("ddpm-mnist", 40, seed=7, label="2", knobs={"sampling_steps": 3},
+                          progress=seen.append)
+    assert seen == [16 / 40, 32 / 40, 1.0]
+    few = backend.sample("ddpm-mnist", 16, seed=7, label="2", knobs={"sampling_steps": 3})
+    assert np.array_equal(many[:16], few)
+    fast = []
+    backend.sample("ldm-mnist", 40, seed=7, label="2", progress=fast.append)
+    assert fast == [1.0], "a fast sampler draws all at once"
+
+
 def test_a_model_without_knobs_takes_none(backend):
     assert backend.info("vae-mnist-2d").knobs == ()
     plain = backend.sample("vae-mnist-2d", 4, seed=2)

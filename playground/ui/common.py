@@ -75,6 +75,11 @@ def knob_updates(info) -> list:
     return [gr.update(visible=k.name in declared) for k in all_knobs()]
 
 
+def sampling_progress(progress, n: int):
+    """Gradio's progress bar as the services' progress callback (share done, 0–1)."""
+    return lambda done: progress(done, desc=f"sampling {n} images: {round(done * n)} done")
+
+
 def knob_values(values) -> dict:
     """The knob controls' values by name (the services check them)."""
     from playground.base import all_knobs

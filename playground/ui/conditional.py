@@ -7,7 +7,7 @@ from playground.backend import Backend
 from playground.errors import MAX_SAMPLES
 from playground.images import grid
 from playground.ui.common import (card_markdown, default_model, knob_controls, knob_updates,
-                                  knob_values, user_errors)
+                                  knob_values, sampling_progress, user_errors)
 
 
 def create_conditional_tab(backend: Backend) -> None:
@@ -25,11 +25,12 @@ def create_conditional_tab(backend: Backend) -> None:
                                               value=info.class_names[0]), *knob_updates(info))
 
     @user_errors
-    def sample_class(model_id, label, temperature, seed, count, *knobs):
+    def sample_class(model_id, label, temperature, seed, count, progress=gr.Progress(), *knobs):
         """`count` samples of class `label` at temperature T, deterministic in `seed`; a diffusion
-        model also takes its guidance scale, denoising steps and sampler."""
+        model also takes its guidance scale, denoising steps and sampler (a slow sampler reports
+        its progress)."""
         images = backend.sample(model_id, count, temperature=temperature, seed=seed, label=label,
-                                knobs=knob_values(knobs))
+                                knobs=knob_values(knobs), progress=sampling_progress(progress, count))
         return grid(images, ncol=min(8, len(images)))
 
     with gr.Tab("Conditional samples", id="conditional"):
@@ -41,8 +42,9 @@ def create_conditional_tab(backend: Backend) -> None:
                 label = gr.Radio(list(first.class_names), value=first.class_names[0], label="Class",
                                  elem_id="cond-class")
                 temperature = gr.Slider(0.05, 3.0, value=1.0, step=0.05, label="Temperature T")
-                seed = gr.Number(0, precision=0, minimum=0, label="Seed")
-                count = gr.Slider(1, MAX_SAMPLES, value=16, step=1, label="How many")
+                seed = gr.Number(0, precision=0, minimum=0, label="Seed", elem_id="cond-seed")
+                count = gr.Slider(1, MAX_SAMPLES, value=16, step=1, label="How many",
+                                  elem_id="cond-count")
                 knobs = knob_controls(first, "cond")
                 go = gr.Button("Sample", variant="primary", elem_id="cond-sample")
             with gr.Column(scale=6):

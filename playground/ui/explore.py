@@ -9,7 +9,7 @@ from playground.backend import Backend
 from playground.errors import MAX_SEED, PlaygroundError, check_int, check_seed, check_temperature
 from playground.store import SLIDERS
 from playground.ui.common import (card_markdown, default_model, knob_controls, knob_updates,
-                                  knob_values, no_model, user_errors)
+                                  knob_values, no_model, sampling_progress, user_errors)
 from playground.ui.plots import flow_figure
 
 MODES = [("latent axes", "axes"), ("principal directions of the data", "principal")]
@@ -167,9 +167,10 @@ def create_explore_tab(backend: Backend) -> dict | None:
         return rest + 1 if rest >= 0 else check_int(seed, "seed", 0, MAX_SEED)
 
     @user_errors
-    def sample_grid(model_id, label, temperature, seed, *knobs):
+    def sample_grid(model_id, label, temperature, seed, progress=gr.Progress(), *knobs):
         """64 samples from the prior at this temperature and seed (a point cloud for 2-D models);
-        a diffusion model samples with the knobs' guidance, steps and sampler."""
+        a diffusion model samples with the knobs' guidance, steps and sampler, reporting its
+        progress."""
         info = backend.info(model_id)
         if info.has("points"):
             zc = backend.prior_samples(model_id, 2000, temperature=temperature, seed=seed)
@@ -177,7 +178,7 @@ def create_explore_tab(backend: Backend) -> dict | None:
                                      title=f"2,000 samples at T={temperature:g}")
         from playground.images import grid
         images = backend.sample(model_id, GRID, temperature=temperature, seed=seed, label=label,
-                                knobs=knob_values(knobs))
+                                knobs=knob_values(knobs), progress=sampling_progress(progress, GRID))
         return grid(images, ncol=8), None
 
     @user_errors
