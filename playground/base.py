@@ -86,6 +86,8 @@ class UIHints:
     panels: tuple[str, ...] = ()        # stepwise frames of k side-by-side panels (n, 1, H, k·W):
                                         # their names (a diffusion model: x_t, its guess of x_0);
                                         # the last frame's first panel is the sample
+    slider_mode: str = "axes"           # Explore's sliders on opening the model: "principal" where
+                                        # raw axes mean nothing (a diffusion model's noise)
 
     @classmethod
     def from_dict(cls, ui: dict | None) -> "UIHints":

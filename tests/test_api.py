@@ -59,6 +59,16 @@ def test_select_model_shows_one_slider_per_dim(client):
     assert all(s["visible"] for s in sliders)
     out = client.predict("vae-mnist-2d", "axes", 1.0, 0, api_name="/select_model")
     assert [s["visible"] for s in out[2:14]] == [True, True] + [False] * 10
+    assert out[-1] == "axes", "the person's slider mode is kept"
+
+
+def test_a_diffusion_model_opens_on_principal_directions(client):
+    """Raw axes of a diffusion model's noise mean nothing: selecting one switches the sliders to
+    the principal directions of its inverted digits; other models keep the person's mode."""
+    out = client.predict("ldm-mnist", "axes", 1.0, 0, *[2.0, 25, "ddim"], api_name="/select_model")
+    assert out[-1] == "principal" and out[2]["label"].startswith("PC 1")
+    out = client.predict("vae-mnist-16d", "principal", 1.0, 0, api_name="/select_model")
+    assert out[-1] == "principal"
 
 
 def test_grid_is_deterministic_in_the_seed(client):

@@ -120,7 +120,8 @@ RECIPES = {
         # guided DDIM steps ~2.8 s; (16, 32, 64): ~16 s and ~1 s (not trained to compare quality)
         train=TrainConfig(epochs=75, batch_size=64, lr=1e-3),
         ui=UIHints(order=35, class_names=tuple(str(i) for i in range(10)), slider_range=3.0,
-                   panels=("x_t", "guess of x_0")),
+                   panels=("x_t", "guess of x_0"),
+                   slider_mode="principal"),
         summary="Diffusion (DDPM): pick a digit and watch it emerge from noise, step by step.",
         limits="Trained on 4,000 digits for a CPU budget: strokes are sometimes broken at T=1 with "
                "no guidance (w=0); guidance above ~4 gives bold, alike digits. Sampling costs "

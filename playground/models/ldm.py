@@ -137,7 +137,8 @@ RECIPES = {
         config=LDMConfig(vae={"channels": 32, "hidden": 256, "image_size": 28}), data="mnist",
         train=TrainConfig(epochs=400, batch_size=128, lr=1e-3),
         ui=UIHints(order=25, class_names=tuple(str(i) for i in range(10)), slider_range=3.0,
-                   panels=("decoded x_t", "decoded guess of x_0")),
+                   panels=("decoded x_t", "decoded guess of x_0"),
+                   slider_mode="principal"),
         summary="Latent diffusion: a diffusion prior in vae-mnist-16d's latent space (Stable "
                 "Diffusion's idea at toy scale).",
         limits="Its samples can be no sharper than vae-mnist-16d's reconstructions: the VAE's "

@@ -108,8 +108,11 @@ def create_explore_tab(backend: Backend) -> dict | None:
     @user_errors
     def select_model(model_id, mode, temperature, seed, *knobs):
         """Pick a model: its card, one slider per latent dimension (up to 12), the decoded origin
-        (a diffusion model decodes with the knobs' guidance and steps)."""
-        return view(model_id, mode, temperature, seed, knobs=knobs)
+        (a diffusion model decodes with the knobs' guidance and steps), and last the slider mode:
+        kept, except that a model whose raw axes mean nothing opens on principal directions."""
+        hint = backend.info(model_id).ui.slider_mode
+        mode = mode if hint == "axes" else hint
+        return *view(model_id, mode, temperature, seed, knobs=knobs), mode
 
     def restore(request: gr.Request):
         """Open the view a share link describes (?model=&mode=&t=&seed=&class=&rest=&z=v1,v2,..)."""
@@ -249,7 +252,7 @@ def create_explore_tab(backend: Backend) -> dict | None:
     outs = [image, plot]
     view_outputs = [card, class_dd, *sliders, rest_seed, rest_btn, image, plot, grid_img, grid_plot,
                     *knobs]
-    model_dd.input(select_model, [model_dd, mode, temperature, seed, *knobs], view_outputs,
+    model_dd.input(select_model, [model_dd, mode, temperature, seed, *knobs], [*view_outputs, mode],
                    api_name="select_model")
     share_btn.click(None, [model_dd, mode, temperature, seed, class_dd, rest_seed, *sliders],
                     share_box, js=SHARE_JS)
@@ -282,6 +285,7 @@ def create_explore_tab(backend: Backend) -> dict | None:
     grid_btn.click(sample_grid, [model_dd, class_dd, temperature, seed, *knobs], [grid_img, grid_plot],
                    api_name="sample_grid", concurrency_limit=8)
     return {"restore": (restore, [model_dd, mode, temperature, seed, *view_outputs]),
-            "select": (select_model, [model_dd, mode, temperature, seed, *knobs], view_outputs),
+            "select": (select_model, [model_dd, mode, temperature, seed, *knobs],
+                       [*view_outputs, mode]),
             "model": model_dd, "mode": mode, "label": class_dd, "rest_seed": rest_seed,
             "temperature": temperature, "seed": seed, "sliders": sliders, "image": image}
