@@ -65,6 +65,16 @@ def test_requests_are_bounded(evaluator):
         evaluator.compute(slow, [0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5], 1000)
 
 
+def test_sampling_time_is_bounded_by_what_each_sampler_costs(evaluator):
+    """A request is priced by its samplers: a U-Net diffusion run (~0.1 s a sample) reaches the
+    two-minute bound five times sooner than a Gibbs chain (~20 ms); decoders are not counted."""
+    temps = [0.5, 1.0, 1.5, 2.0, 2.5]
+    evaluator.check_request(["rbm-mnist", "vae-mnist-16d"], temps, 1000, 0)      # ≈ 100 s
+    evaluator.check_request(["ddpm-mnist"], temps, 200, 0)                       # ≈ 100 s
+    with pytest.raises(PlaygroundError, match=r"about 250 s of step-by-step or diffusion"):
+        evaluator.check_request(["ddpm-mnist"], temps, 500, 0)
+
+
 def test_one_computation_at_a_time(evaluator):
     with evaluator._compute_lock:  # as if another request were computing
         with pytest.raises(PlaygroundError, match="another evaluation is running"):

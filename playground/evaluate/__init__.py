@@ -24,4 +24,4 @@ from playground.evaluate.scores import (GUIDANCES, IMAGE_METRICS, K,  # noqa: F4
                                         MAX_TEMPERATURES, MIN_TEMPERATURE, POINT_METRICS, SAMPLES, SEED, SPACES,
                                         TEMPERATURES, Curve, Real, temperature_grid)
 from playground.evaluate.service import (FILE, FORMAT_VERSION, MAX_SAMPLES,  # noqa: F401
-                                         MAX_SLOW_DRAWS, MIN_SAMPLES, SLOW_SAMPLES, Evaluator)
+                                         MAX_SAMPLING_SECONDS, MIN_SAMPLES, SLOW_SAMPLES, Evaluator)

@@ -34,9 +34,12 @@ MIN_SAMPLES = 100     # fewer make the 128-D Fréchet covariance and the k-NN ba
 MAX_SAMPLES = 1000
 SLOW_SAMPLES = 200    # shipped curves of a model whose every sample is a many-step sampler run
                       # (diffusion: ~50 network passes a digit) are measured on fewer samples
-# Step-by-step samplers (a Gibbs chain, pixel-by-pixel writing) cost ~20 ms a sample against
-# ~0.2 ms for a decoder: a request may draw at most this many from them (≈ 2 min on one core).
-MAX_SLOW_DRAWS = 6000
+# Seconds a sample costs beyond a decoder pass (~0.2 ms, not counted): a step-by-step sampler (a
+# Gibbs chain, pixel-by-pixel writing) ~20 ms; a U-Net diffusion run ~100 ms (ddpm-mnist: 16
+# digits, 25 guided steps in 1.6 s on this 2-core machine). A request may ask at most
+# MAX_SAMPLING_SECONDS of them.
+STEPWISE_SECONDS, SLOW_SECONDS = 0.02, 0.1
+MAX_SAMPLING_SECONDS = 120
 MEMO_KEYS = 64        # recomputed curves (and likelihood rows, parsed shipped files) kept in memory
 
 
@@ -190,12 +193,14 @@ class Evaluator:
         infos = self.check_models(model_ids)
         samples = check_int(samples, "samples per temperature", MIN_SAMPLES, MAX_SAMPLES)
         seed = check_seed(seed)
-        slow = sum(samples * len(temperatures) for i in infos if i.has("stepwise"))
-        if slow > MAX_SLOW_DRAWS:
+        cost = sum(samples * len(temperatures) * (SLOW_SECONDS if i.decodes_slowly else
+                                                  STEPWISE_SECONDS if i.has("stepwise") else 0)
+                   for i in infos)
+        if cost > MAX_SAMPLING_SECONDS:
             raise PlaygroundError(
-                f"that asks {slow:,} samples of step-by-step samplers (the most is "
-                f"{MAX_SLOW_DRAWS:,}, ~2 minutes): choose fewer temperatures or samples, or one "
-                f"step-by-step model at a time")
+                f"that asks about {cost:.0f} s of step-by-step or diffusion sampling (the most is "
+                f"{MAX_SAMPLING_SECONDS} s): choose fewer temperatures or samples, or one such "
+                f"model at a time")
         return infos, samples, seed
 
     def compute(self, model_ids, temperatures, samples=SAMPLES, seed=SEED, *,
