@@ -132,8 +132,6 @@ RECIPES = {
               "of items; sampled from the EMA of the weights (decay 0.999). Sliders move along "
               "principal directions of the DDIM-inverted noise of the training digits. The "
               "judge_* metrics sample with the defaults: 25 DDIM steps, guidance w = 2. "
-              "Training time: 75 epochs of ~40 s on a quiet 2-core machine (~50 min); the "
-              "4,012 s here were measured with the machine shared (tests and another model "
-              "training), which also slowed `seconds_for_16_digits_25_ddim_steps`.",
+              "`train_seconds` is the training loop alone, measured on this 2-core machine.",
         tiny={"channels": (8, 8, 8), "emb_dim": 16, "groups": 4, "timesteps": 50}),
 }
