@@ -36,10 +36,12 @@ def test_table_prints_every_figure():
               "browser_slider_to_pixels": {"models": {"m": {
                   "in_page": {**one, "requests_per_move": 0, "next_frame": one},
                   "server_path": {**one, "requests_per_move": 2}}}},
-              "concurrent": {"stress": c}}
+              "concurrent": {"stress": c},
+              "samplers": {"d": {"knobs": {"guidance": 2.0}, "16_of_a_class": one,
+                                 "grid_64": {**one, "median_ms": 6500.0}}}}
     text = bench.table(report)
     for figure in ("cold start", "700 MB", "in_page", "server_path", "p95 2 ms", "20 ms/request",
-                   "clients' CPU 0.5 cores", "0 requests/move"):
+                   "clients' CPU 0.5 cores", "0 requests/move", "64-grid median 6.50 s"):
         assert figure in text
 
 
@@ -53,3 +55,12 @@ def test_in_page_models_come_from_the_registry(backend):
         first.setdefault(m.has("points"), m.id)
     assert picked == list(first.values()) and len(picked) == 2
     assert {backend.web_decoder(m)["output"] for m in picked} == {"image", "points"}
+
+
+def test_many_step_samplers_are_timed_through_the_api(app_server):
+    """Every model with sampler knobs, at their defaults, through the launched app."""
+    out = bench.bench_samplers(app_server.url, reps=1)
+    assert {"ddpm-mnist", "ldm-mnist"} <= set(out)
+    for r in out.values():
+        assert r["knobs"]["sampling_steps"] == 25 and r["grid_64"]["median_ms"] > 0
+        assert r["16_of_a_class"]["n"] == 1

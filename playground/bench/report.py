@@ -4,6 +4,8 @@ Measures what a user feels, on this machine, and saves it as JSON. The server-si
 taken once the server is idle (its background warm-up of digits and UMAP done), so they are the
 steady state a classroom meets, not start-up work:
 - decode latency of one latent and of a 64-sample grid, per image model (in-process, warm);
+- many-step samplers (diffusion) through the real server at their default knobs: 16 digits of a
+  class and a 64-grid, each with a fresh seed;
 - cold start of `python app.py` until the page answers, and the server's RSS with every model loaded;
 - slider-to-pixels in real Chromium, both paths on the first image model and the first point model
   whose decoders run in the page (a digit, a flow's planes): the in-page decoder (set a slider
@@ -31,7 +33,7 @@ from pathlib import Path
 from playground.bench.browser import bench_browser
 from playground.files import write_atomic
 from playground.bench.clients import bench_concurrent, reference_app, reference_calls
-from playground.bench.server import ROOT, Server, bench_decode, load_every_model
+from playground.bench.server import ROOT, Server, bench_decode, bench_samplers, load_every_model
 
 
 def table(report: dict) -> str:
@@ -42,6 +44,11 @@ def table(report: dict) -> str:
     lines += [f"cold start of app.py to first page     {s['cold_start_s']:.2f} s",
               f"server RSS, every model loaded        {s['rss_all_models_mb']:.0f} MB",
               f"server idle (background warm-up done) {s['settled_after_s']:.0f} s after every model loaded"]
+    for mid, r in report.get("samplers", {}).items():
+        knobs = ", ".join(f"{k} {v}" for k, v in r["knobs"].items())
+        lines.append(f"sampler via the API, {mid} ({knobs}): 16 of a class median "
+                     f"{r['16_of_a_class']['median_ms'] / 1e3:.2f} s, 64-grid median "
+                     f"{r['grid_64']['median_ms'] / 1e3:.2f} s (n={r['grid_64']['n']})")
     b = report["browser_slider_to_pixels"]
     for mid, m in b.get("models", {}).items():
         for name in ("in_page", "server_path"):
@@ -98,6 +105,7 @@ def main(argv=None) -> dict:
                             "rss_at_start_mb": round(rss_start, 1),
                             "rss_all_models_mb": round(server.rss_mb(), 1)}
         report["server"]["settled_after_s"] = round(server.wait_idle(timeout=30 if args.quick else 300), 1)
+        report["samplers"] = bench_samplers(server.url, 1 if args.quick else 3)
         report["browser_slider_to_pixels"] = bench_browser(server.url, moves)
         report["concurrent"] = {
             name: bench_concurrent(server, clients, seconds, think)

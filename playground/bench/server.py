@@ -48,6 +48,32 @@ def bench_decode(reps: int) -> dict:
     return out
 
 
+def bench_samplers(url: str, reps: int) -> dict:
+    """What a person waits for a many-step sampler (a model with sampler knobs) through the real
+    server, at the knobs' defaults: 16 digits of one class (Conditional samples) and a 64-grid
+    (Explore), a fresh seed each time so no answer comes from the cache."""
+    from gradio_client import Client
+    from playground.backend import Backend
+    client, out = Client(url, verbose=False), {}
+    for info in Backend().models("decode"):
+        if not info.knobs:
+            continue
+        knobs = [k.default for k in info.knobs]
+        label = info.class_names[0] if info.has("condition") else None
+        times = {"16_of_a_class": [], "grid_64": []}
+        for seed in range(1000, 1000 + reps):
+            t = time.perf_counter()
+            if label is not None:
+                client.predict(info.id, label, 1.0, seed, 16, *knobs, api_name="/sample_class")
+                times["16_of_a_class"].append((time.perf_counter() - t) * 1e3)
+            t = time.perf_counter()
+            client.predict(info.id, label, 1.0, seed, *knobs, api_name="/sample_grid")
+            times["grid_64"].append((time.perf_counter() - t) * 1e3)
+        out[info.id] = {"knobs": dict(zip((k.name for k in info.knobs), knobs)),
+                        **{k: summary(v) for k, v in times.items() if v}}
+    return out
+
+
 # ---- a real server in a subprocess -----------------------------------------------------------
 def free_port() -> int:
     with socket.socket() as s:
