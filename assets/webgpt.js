@@ -10,7 +10,12 @@
  * Values are stored as float32 between ops, as in PyTorch; sums are done in float64.
  *
  * Standalone (no dependency on webdecoder.js, whose page glue is about the Explore canvas): loaded
- * into a page it defines window.latentGPT; under node it is module.exports.
+ * into a page it defines window.latentGPT; under node it is module.exports. A page calls
+ *   const gpt = latentGPT.load(spec);          // spec: the JSON of playground/webgpt.export
+ *   gpt.generate({n: 3, temperature: 0.8, topP: 0.95, prefix: "ma", kind: "female", seed: 42});
+ *   // → [{text: "marisha", kind: "female", probs: [1, 1, 0.89, 0.43, 0.20, 0.28, 0.87, 1]}, …]
+ * probs: one per letter (the typed prefix's are 1), then the end's; every option is checked and
+ * a bad one throws an Error whose message can be shown as it is.
  */
 (function (root) {
   "use strict";
