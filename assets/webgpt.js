@@ -176,14 +176,18 @@
   }
 
   /** token_probs: the distribution the sampler draws from (Float64Array): softmax of the filtered
-   * logits / T; at T = 0 one-hot on the argmax (the filters then change nothing). */
+   * logits / T; at T = 0 one-hot on the argmax (the filters then change nothing). The largest
+   * logit is taken off before dividing (neither the filters nor softmax see a shift), so a
+   * T of 1e-300 is near-greedy instead of ∞/∞. */
   function tokenProbs(logits, {temperature = 1, topK = 0, topP = 1} = {}) {
+    const best = argmax(logits);
     if (temperature === 0) {
       const p = new Float64Array(logits.length);
-      p[argmax(logits)] = 1;
+      p[best] = 1;
       return p;
     }
-    return softmax(filterLogits(Array.from(logits, v => v / temperature), {topK, topP}));
+    const top = logits[best];
+    return softmax(filterLogits(Array.from(logits, v => (v - top) / temperature), {topK, topP}));
   }
 
   /** mulberry32: a 32-bit seeded generator of uniform numbers in [0, 1), the same in every page. */

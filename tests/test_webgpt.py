@@ -197,6 +197,16 @@ def test_numpy_ops_match_torch():
     assert np.abs(got - want.transpose(1, 2).reshape(2, 5, 12).numpy()).max() < 1e-5
 
 
+def test_the_cli_lists_text_models_with_size_and_error(tmp_path, capsys):
+    from tests.factories import save_tiny
+    save_tiny("char_gpt", tmp_path / "gpt-tiny")
+    save_tiny("vae", tmp_path / "vae-tiny")                      # no text: not listed
+    webgpt.main([str(tmp_path)])
+    out = capsys.readouterr().out
+    assert "gpt-tiny" in out and "in page" in out and "bytes of JSON" in out
+    assert "vae-tiny" not in out
+
+
 # ---- the page's script under node --------------------------------------------------------------
 @needs_node
 def test_javascript_logits_match_torch(shipped, tmp_path):
@@ -263,15 +273,19 @@ def test_javascript_filters_equal_sampling_py(tmp_path):
 @needs_node
 def test_javascript_greedy_names_are_torchs(shipped, tmp_path):
     """At T = 0 nothing is random: the page's sampler writes the names generate() writes, so its
-    rules (at least one letter, the end forced at max_letters, the prefix kept) are the same."""
+    rules (at least one letter, the end forced at max_letters, the prefix kept) are the same. A
+    T of 1e-300 writes them too (logits / T would overflow to ∞ without the shift)."""
     model, spec = shipped
     cases = [(kind, prefix) for kind in spec["class_names"] for prefix in PREFIXES]
     got = ok(node(tmp_path, spec, [["model.generate", {"n": 2, "temperature": 0, "kind": kind,
                                                        "prefix": prefix.upper(), "seed": 1}]
                                    for kind, prefix in cases]))
-    for names, (kind, prefix) in zip(got, cases):
+    tiny_t = ok(node(tmp_path, spec, [["model.generate", {"n": 2, "temperature": 1e-300,
+                                                         "kind": kind, "prefix": prefix}]
+                                      for kind, prefix in cases]))
+    for names, near, (kind, prefix) in zip(got, tiny_t, cases):
         want = model.sample(1, temperature=0, condition=kind, prompt=prefix)[0]
-        assert [n["text"] for n in names] == [want, want]
+        assert [n["text"] for n in names] == [n["text"] for n in near] == [want, want]
         assert all(n["probs"] == [1] * (len(want) + 1) for n in names)
     assert len(got[-1][0]["text"]) == len(PREFIXES[-1])        # max_prompt letters: ends at once
 
@@ -357,3 +371,29 @@ def test_javascript_refuses_bad_requests_with_a_clear_message(shipped, tmp_path)
                                       "unknown text model format webdecoder/1"]
     for result, message in zip(got, messages):
         assert message in result.get("error", ""), (message, result)
+
+
+# ---- the page's script in Chromium -------------------------------------------------------------
+@pytest.mark.browser
+@needs_node
+def test_chromium_runs_the_script_alone_and_matches_torch_and_node(shipped, page, tmp_path):
+    """A blank page with the script and nothing else (no server): the logits are torch's, a
+    seeded sampler repeats itself exactly, and it writes the names node writes. Their
+    probabilities may differ from node's in the last bit (another V8's Math.exp): a name could
+    only differ if a uniform draw fell within ~1e-16 of a boundary."""
+    model, spec = shipped
+    page.set_content("<!doctype html><html><body></body></html>")
+    page.add_script_tag(content=SCRIPT.read_text())
+    options = {"n": 20, "seed": 5, "temperature": 1.2, "topP": 0.95}
+    logits, names, again = page.evaluate("""([spec, prefixes, options]) => {
+        const m = window.latentGPT.load(spec);
+        const logits = m.classNames.flatMap(k => prefixes.map(p => Array.from(m.logits(k, p))));
+        return [logits, m.generate(options), window.latentGPT.load(spec).generate(options)];
+    }""", [spec, PREFIXES, options])
+    want = [torch_logits(model, k, p) for k in range(3) for p in PREFIXES]
+    assert np.abs(np.array(logits) - np.array(want)).max() <= TOLERANCE
+    assert names == again
+    in_node = ok(node(tmp_path, spec, [["model.generate", options]]))[0]
+    assert [(n["text"], n["kind"]) for n in names] == [(n["text"], n["kind"]) for n in in_node]
+    for a, b in zip(names, in_node):
+        assert np.abs(np.array(a["probs"]) - b["probs"]).max() < 1e-12
