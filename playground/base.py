@@ -8,7 +8,8 @@ The UI never branches on a family's name: it reads `capabilities`, `latent_dim` 
     "decode"      web_modules("decoder"), "encode": web_modules("encoder") (for the page to run)
     "stepwise"    sample_steps(n, ...) yielding (frame, stats); "complete": with given=, mask=;
     "path": stats["state"] is the sampler's state, a vector path_space(x) maps data into
-    "text"        sample_text(n, ...) -> [(text, probabilities)], is_novel(text, condition)
+    "text"        sample_text(n, ...) -> [(text, probabilities)], is_novel(text, condition);
+                  web_modules("text") with text_tokens() (for the page to write names itself)
 Sampler knobs beyond temperature and seed (a diffusion model's guidance, steps, sampler) are
 declared as `knobs`: one control each in the UI, each value checked against its `Knob`, then
 passed as keyword arguments to sample, sample_steps, decode and encode (only where declared).
@@ -137,6 +138,19 @@ class Likelihood:
             raise ValueError(f"likelihood terms must all be (N,), got {shapes}")
 
 
+@dataclass(frozen=True)
+class TextTokens:
+    """What the token ids of a text model's `web_modules("text")` mean, and its sampler's length
+    rules, so a sampler outside torch (the page's, playground/webgpt.py) writes what `sample_text`
+    would. A sequence is [class token, tokens..., end]."""
+    tokens: tuple[str, ...]         # id → the text it writes; the end's entry is ""
+    end: int                        # the id that ends a text
+    class_names: tuple[str, ...]    # the condition's classes, in label order
+    class_tokens: tuple[int, ...]   # class k's start token (the first input)
+    min_letters: int                # the end is barred before this many tokens are written
+    max_letters: int                # at this many the end is forced; also the longest prefix
+
+
 @dataclass
 class TrainConfig:
     """How a recipe trains; families with their own loop (GANs) read the same fields."""
@@ -236,8 +250,17 @@ class GenerativeModel(nn.Module):
         Input layout, one row per item: the decoder reads the latent (D,) followed by the one-hot
         class (K,) of a conditional model and returns what `decode` does; the encoder reads the
         flattened item ((H·W,) for an image (1, H, W), (d,) for a point) followed by the one-hot
-        class, and returns the posterior mean (D,), what `encode` does."""
+        class, and returns the posterior mean (D,), what `encode` does.
+        "text" (with "text", playground/webgpt.py): the next-token network on token ids (B, T), the
+        class token first (ids as `text_tokens` says): ("embed", token nn.Embedding, position
+        nn.Embedding), then ("residual", [steps]) (x + steps(x)), ("causal_attention", n_head) steps
+        (rows [q | k | v] as nn.Linear(C, 3C) lays them out → (B, T, C)), LayerNorm, GELU, Linear;
+        it returns the logits of the next token at every position (B, T, vocab)."""
         raise NotImplementedError(f"{self.family} has no {part} the page can run")
+
+    def text_tokens(self) -> TextTokens:
+        """"text": what the ids of web_modules("text") mean and how long a text may be."""
+        raise NotImplementedError(f"{self.family} does not write text (capability 'text')")
 
     def sample_steps(self, n: int, *, temperature: float = 1.0, condition: Tensor | None = None,
                      generator: torch.Generator | None = None, steps: int | None = None,

@@ -13,6 +13,7 @@ import numpy as np
 MAX_SAMPLES = 64         # a grid of 8x8; more costs memory and page weight, not insight
 MAX_POINTS = 5000        # point clouds of 2-D models
 MAX_TEXTS = 50           # generated names at once
+MAX_TOP_K = 1000         # top-k beyond a text model's vocabulary keeps every token anyway
 MAX_STEP_IMAGES = 16     # digits sampled step by step (PixelCNN: 16 in ~5 s on 2 cores)
 MAX_CHAIN_STEPS = 5000   # Gibbs steps; an RBM mixes visibly within ~1,000
 MAX_TEMPERATURE = 5.0    # beyond this every model produces noise

@@ -11,9 +11,9 @@ import torch
 from playground.data import VAL_SIZES, split
 from playground.base import all_knobs
 from playground.errors import (MAX_CHAIN_STEPS, MAX_LATENT_ABS, MAX_POINTS, MAX_SAMPLES,
-                               MAX_STEP_IMAGES, MAX_TEXTS, PlaygroundError, check_choice,
-                               check_int, check_knob, check_latent, check_number, check_seed,
-                               check_temperature)
+                               MAX_STEP_IMAGES, MAX_TEXTS, MAX_TOP_K, PlaygroundError,
+                               check_choice, check_int, check_knob, check_latent, check_number,
+                               check_seed, check_temperature)
 from playground.gate import gated, heavy
 from playground.images import digit_from_image, to_uint8
 from playground.lru import LRU
@@ -229,7 +229,7 @@ class Inference:
         n = check_int(n, "count", 1, MAX_TEXTS)
         t = check_temperature(temperature, allow_zero=True)
         seed = check_seed(seed)
-        k = check_int(top_k, "top-k", 0, 1000)
+        k = check_int(top_k, "top-k", 0, MAX_TOP_K)
         p = check_number(top_p, "top-p", 0.0, 1.0)
         if p == 0:
             raise PlaygroundError("top-p must be above 0 (1 keeps every letter)")

@@ -35,10 +35,13 @@ it was made for ("knobs": [[name, value], ...], every knob the UI shows, in its 
 paints only when its controls show those values.
 
 What to export comes from the model itself, `model.web_modules(part)` (the protocol written in
-playground/base.py); this module never looks inside a family. BatchNorm is folded into the layer
-before it. Every export is checked against the model's own `decode` (or `encode`) on random
-inputs: a part the spec does not reproduce is not exported at all, so the page keeps the server
-path for it instead of painting something else.
+playground/base.py); this module never looks inside a family. `to_ops` is the one converter from
+such a chain to ops, also for a text model's network (playground/webgpt.py: embed, residual,
+layer_norm, causal_attention, gelu); each format names the ops its page script runs, and a chain
+with any other op is not exported. BatchNorm is folded into the layer before it. Every export is
+checked against the model's own `decode` (or `encode`) on random inputs: a part the spec does not
+reproduce is not exported at all, so the page keeps the server path for it instead of painting
+something else.
 """
 from __future__ import annotations
 
@@ -58,6 +61,12 @@ SAMPLER_TOLERANCE = 1e-3   # the same for a spec with a sampler in it: 25 steps 
 PRIOR_DRAWS = 1000         # background points of a point model's planes, as the server's figure
 
 ACTIVATIONS = {nn.SiLU: "silu", nn.ReLU: "relu", nn.Tanh: "tanh", nn.Sigmoid: "sigmoid"}
+# The ops a decoder or encoder spec may hold: what assets/webdecoder.js and webrun.py run for them.
+# The converter knows more (a text model's ops, playground/webgpt.py); a decoder with a LayerNorm
+# would pass the numpy check and then fail in the page, so it is refused here instead.
+DECODER_OPS = frozenset({"ddim", "linear", "reshape", "flatten", "keep_tail", "conv_transpose2d",
+                         "conv2d", "coupling_inverse", "coupling_forward", "silu", "relu",
+                         "leaky_relu", "tanh", "sigmoid"})
 
 
 class NotExportable(ValueError):
@@ -103,17 +112,21 @@ def _fold_batchnorm(ops: list, bn: nn.BatchNorm2d, weights: dict) -> None:
         weights[id(last)] = (w * scale[:, None, None, None], b * scale + shift)
 
 
-def _ops(path: list) -> list[dict]:
+def to_ops(path: list, allowed: frozenset[str] = DECODER_OPS) -> list[dict]:
+    """A web_modules chain as spec ops with packed weights; NotExportable for a step whose op is
+    not in `allowed` (the ops the target page script runs)."""
     ops, weights = [], {}
     for m in path:
+        before = len(ops)
         if isinstance(m, tuple) and m[0] == "reshape":
             ops.append({"op": "reshape", "shape": [int(v) for v in m[1]]})
         elif isinstance(m, tuple) and m[0] in ("coupling_inverse", "coupling_forward"):
             c = m[1]
             ops.append({"op": m[0], "mask": c.mask.detach().cpu().tolist(),
-                        "max_log_scale": float(c.max_log_scale), "ops": _ops(list(c.net))})
+                        "max_log_scale": float(c.max_log_scale),
+                        "ops": to_ops(list(c.net), allowed)})
         elif isinstance(m, tuple) and m[0] == "keep_tail":
-            ops.append({"op": "keep_tail", "n": int(m[1]), "ops": _ops(list(m[2]))})
+            ops.append({"op": "keep_tail", "n": int(m[1]), "ops": to_ops(list(m[2]), allowed)})
         elif isinstance(m, tuple) and m[0] == "ddim":
             d = m[1]
             ops.append({"op": "ddim", "dim": int(d["dim"]), "n_classes": int(d["n_classes"]),
@@ -121,8 +134,30 @@ def _ops(path: list) -> list[dict]:
                         "steps": [[float(a), float(b)] for a, b in d["steps"]],
                         "time_emb": pack(d["time_emb"].detach().cpu()),
                         "labels": pack(d["labels"].detach().cpu()),
-                        "inp": _ops([d["inp"]])[0], "blocks": [_ops(list(b)) for b in d["blocks"]],
-                        "out": _ops(list(d["out"]))})
+                        "inp": to_ops([d["inp"]], allowed)[0],
+                        "blocks": [to_ops(list(b), allowed) for b in d["blocks"]],
+                        "out": to_ops(list(d["out"]), allowed)})
+        elif isinstance(m, tuple) and m[0] == "embed":   # (embed, token table, position table)
+            tok, pos = m[1], m[2]
+            if any(e.max_norm is not None for e in (tok, pos)):
+                raise NotExportable("an embedding with max_norm changes its table as it runs")
+            ops.append({"op": "embed", "tok": pack(tok.weight.detach().cpu()),
+                        "pos": pack(pos.weight.detach().cpu())})
+        elif isinstance(m, tuple) and m[0] == "residual":
+            ops.append({"op": "residual", "ops": to_ops(list(m[1]), allowed)})
+        elif isinstance(m, tuple) and m[0] == "causal_attention":
+            ops.append({"op": "causal_attention", "n_head": int(m[1])})
+        elif isinstance(m, nn.LayerNorm):
+            if len(m.normalized_shape) != 1:
+                raise NotExportable(f"unsupported {m}: the page normalises over the last axis only")
+            n = m.normalized_shape[0]
+            w = m.weight.detach().cpu() if m.weight is not None else torch.ones(n)
+            b = m.bias.detach().cpu() if m.bias is not None else torch.zeros(n)
+            ops.append({"op": "layer_norm", "eps": float(m.eps), "w": pack(w), "b": pack(b)})
+        elif isinstance(m, nn.GELU):
+            if m.approximate != "none":
+                raise NotExportable(f"unsupported {m}: the page runs the exact (erf) GELU")
+            ops.append({"op": "gelu"})
         elif isinstance(m, nn.Flatten):
             if (m.start_dim, m.end_dim) != (1, -1):
                 raise NotExportable(f"unsupported {m}")
@@ -150,6 +185,9 @@ def _ops(path: list) -> list[dict]:
             _fold_batchnorm(ops, m, weights)
         else:
             raise NotExportable(f"the page cannot run {type(m).__name__}")
+        if any(op["op"] not in allowed for op in ops[before:]):
+            name = m[0] if isinstance(m, tuple) else type(m).__name__
+            raise NotExportable(f"the page cannot run {name} here")
     for op in ops:
         if id(op) in weights:
             w, b = weights[id(op)]
@@ -163,19 +201,20 @@ def _wb(m: nn.Module, n_out: int) -> tuple[np.ndarray, np.ndarray]:
     return w, b
 
 
-def _n_params(ops: list[dict]) -> int:
+def count_params(ops: list[dict]) -> int:
+    """The number of weights in `ops`, nested ones included."""
     return sum(int(np.prod(op[t]["shape"])) for op in ops
-               for t in ("w", "b", "time_emb", "labels") if t in op) + \
-        sum(_n_params(op["ops"]) for op in ops if "ops" in op) + \
-        sum(_n_params([op["inp"], *op["out"], *(o for b in op["blocks"] for o in b)])
+               for t in ("w", "b", "time_emb", "labels", "tok", "pos") if t in op) + \
+        sum(count_params(op["ops"]) for op in ops if "ops" in op) + \
+        sum(count_params([op["inp"], *op["out"], *(o for b in op["blocks"] for o in b)])
             for op in ops if op["op"] == "ddim")
 
 
 def export(model, model_id: str = "", part: str = "decoder", *, check: bool = True) -> dict:
     """The spec of a loaded model's decoder or encoder (see the module docstring), checked against
     torch unless `check` is False. Raises NotExportable."""
-    ops = _ops(module_path(model, part))
-    n_params = _n_params(ops)
+    ops = to_ops(module_path(model, part))
+    n_params = count_params(ops)
     if n_params > MAX_PARAMS:
         raise NotExportable(f"{n_params:,} parameters is too many to send to the page")
     d = model.latent_dim

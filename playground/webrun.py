@@ -1,9 +1,11 @@
-"""The numpy interpreter of the page's specs (playground/webdecoder.py writes them; the format is
-described there): the reference assets/webdecoder.js is tested against, and what the exporter
-checks every spec with before the page gets it. Pure: numpy only."""
+"""The numpy interpreter of the page's specs (playground/webdecoder.py writes decoders and encoders,
+playground/webgpt.py a text model's next-token network; the formats are described there): the
+reference assets/webdecoder.js and assets/webgpt.js are tested against, and what the exporters
+check every spec with before the page gets it. Pure: numpy only."""
 from __future__ import annotations
 
 import base64
+import math
 
 import numpy as np
 
@@ -115,8 +117,58 @@ def _ddim(x, op):
     return z
 
 
+# ---- a text model's next-token network: ops on (B, T, C) sequences -----------------------------
+def run_tokens(spec: dict, ids: np.ndarray) -> np.ndarray:
+    """Run a text spec (playground/webgpt.py) on token ids (B, T ≤ block), the class token first:
+    next-token logits at every position, (B, T, vocab) float32."""
+    x = np.asarray(ids, np.int64)
+    for op in spec["ops"]:
+        x = OPS[op["op"]](x, op)
+    return x.astype(np.float32)
+
+
+def _embed(ids, op):
+    """Token ids (B, T) → token embedding + position embedding (B, T, C)."""
+    return unpack(op["tok"]).astype(np.float64)[ids] + unpack(op["pos"])[:ids.shape[1]]
+
+
+def _residual(x, op):
+    """x + ops(x): a pre-norm transformer block is two of these."""
+    h = x
+    for o in op["ops"]:
+        h = OPS[o["op"]](h, o)
+    return x + h
+
+
+def _layer_norm(x, op):
+    """Over the last axis, biased variance, as nn.LayerNorm."""
+    mean, var = x.mean(-1, keepdims=True), x.var(-1, keepdims=True)
+    return (x - mean) / np.sqrt(var + op["eps"]) * unpack(op["w"]) + unpack(op["b"])
+
+
+def _causal_attention(x, op):
+    """Rows [q | k | v] (B, T, 3C), each C = n_head × head_dim as nn.Linear(C, 3C) lays them out →
+    softmax(q kᵀ / √head_dim) v over the positions up to each one, heads concatenated (B, T, C)."""
+    b, t, c = x.shape[0], x.shape[1], x.shape[2] // 3
+    nh = op["n_head"]
+    q, k, v = x.reshape(b, t, 3, nh, c // nh).transpose(2, 0, 3, 1, 4)  # 3 × (B, nh, T, hd)
+    s = q @ k.swapaxes(-1, -2) / math.sqrt(c // nh)                     # (B, nh, T, T)
+    s = np.where(np.tril(np.ones((t, t), bool)), s, -np.inf)
+    w = np.exp(s - s.max(-1, keepdims=True))
+    w /= w.sum(-1, keepdims=True)
+    return (w @ v).transpose(0, 2, 1, 3).reshape(b, t, c)
+
+
+_erf = np.vectorize(math.erf, otypes=[np.float64])
+
+
 OPS = {
     "ddim": _ddim,
+    "embed": _embed,
+    "residual": _residual,
+    "layer_norm": _layer_norm,
+    "causal_attention": _causal_attention,
+    "gelu": lambda x, op: 0.5 * x * (1 + _erf(x / math.sqrt(2))),  # exact (erf), nn.GELU()
     "linear": lambda x, op: x @ unpack(op["w"]).T.astype(np.float64) + unpack(op["b"]),
     "reshape": lambda x, op: x.reshape(len(x), *op["shape"]),
     "flatten": lambda x, op: x.reshape(len(x), -1),

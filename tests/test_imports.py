@@ -8,8 +8,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "playground"
 PURE = ("playground.projection", "playground.webdecoder", "playground.webrun",
-        "playground.metrics", "playground.sampling", "playground.errors", "playground.lru", "playground.files",
-        "playground.data", "playground.base")
+        "playground.webgpt", "playground.metrics", "playground.sampling", "playground.errors",
+        "playground.lru", "playground.files", "playground.data", "playground.base")
 SERVICES = ("playground.backend", "playground.store", "playground.inference", "playground.maps",
             "playground.sliders", "playground.tools", "playground.evaluate", "playground.ui")
 

@@ -14,7 +14,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from playground.base import GenerativeModel, Likelihood, Recipe, TrainConfig, UIHints, register
+from playground.base import (GenerativeModel, Likelihood, Recipe, TextTokens, TrainConfig,
+                             UIHints, register)
 from playground.data import NAME_CHARS, NAME_KINDS, NAME_WIDTH, census_names
 from playground.sampling import check_temperature, sample_logits, token_probs
 
@@ -82,6 +83,24 @@ class CharGPT(GenerativeModel):
         for block in self.blocks:
             h = block(h)
         return self.head(self.ln_f(h))
+
+    # ---- the page's copy (playground/webgpt.py) --------------------------------------------
+    def web_modules(self, part: str = "decoder") -> list:
+        """"text": forward() as a chain; each pre-norm block is two residual steps."""
+        if part != "text":
+            return super().web_modules(part)
+        chain = [("embed", self.tok, self.pos)]
+        for b in self.blocks:
+            chain += [("residual", [b.ln1, b.qkv, ("causal_attention", b.n_head), b.proj]),
+                      ("residual", [b.ln2, *b.mlp])]
+        return [*chain, self.ln_f, self.head]
+
+    def text_tokens(self) -> TextTokens:
+        """generate()'s rules: at least one letter; at block - 2 letters the name ends."""
+        c = self.config
+        return TextTokens(tokens=("", *NAME_CHARS), end=END, class_names=KINDS,
+                          class_tokens=tuple(range(c.vocab, c.vocab + c.n_classes)),
+                          min_letters=1, max_letters=c.block - 2)
 
     def _kinds(self, condition, n: int) -> Tensor:
         """Accept a kind index, a kind name, a list of either, or a (n,) tensor → (n,) int64."""
