@@ -116,7 +116,10 @@ def test_slider_moves_make_no_requests_and_paint_what_the_server_would(page: Pag
     k = backend.info(model_id).slider_count
     values = [float(page.locator(f"#slider-{i} input[type=number]").input_value()) for i in range(k)]
     knobs = webdecoder.spec_knobs(backend.web_decoder(model_id), backend.model(model_id))
-    want = backend.decode(model_id, backend.latent_from_sliders(model_id, values), "0", knobs)
+    mode = page.locator("#explore-mode input:checked").input_value()   # a diffusion model opens
+    assert mode == backend.info(model_id).ui.slider_mode                # on principal directions
+    want = backend.decode(model_id, backend.latent_from_sliders(model_id, values, mode=mode), "0",
+                          knobs)
     got = np.array(page.evaluate(CANVAS_PIXELS)).reshape(28, 28)
     assert np.abs(got - want.astype(int)).max() <= 1
     assert seen == [sentinel], f"a late request after the slider moves: {seen}"
