@@ -238,7 +238,7 @@ def _collect(root: Path, out: Path, log) -> tuple[dict[str, bytes], Report]:
                 continue
             page.update(slider_count=info.slider_count, class_names=list(info.class_names),
                         latent_components=page_tensor(pool, spec["latent_components"]),
-                        error=part_report.error, tolerance=part_report.tolerance)
+                        error=float(f"{part_report.error:.3g}"), tolerance=part_report.tolerance)
             parts[part] = page
             report.parts.append(part_report)
             log(f"{info.id} {part}: {part_report.params:,} params, max error "
