@@ -3,9 +3,9 @@
 A tensor of a spec (playground/webdecoder.py's format) is stored either as float32, exactly, or as
 int16 steps of one float32 scale per tensor ("dtype": "int16", "scale": s; value = q · s), the
 step being `c` times the tensor's root mean square. The build picks, per exported part, the
-coarsest `c` of LADDER whose spec still agrees with torch within TOLERANCE (webdecoder.check_error
-on random inputs); a part that no step satisfies keeps float32 (a latent diffusion model's
-25-step sampler amplifies any rounding: measured 8e-2 with float16 weights).
+coarsest `c` of LADDER (by bisection) whose spec still agrees with torch within TOLERANCE
+(webdecoder.check_error on random inputs); a part that no step satisfies keeps float32 (a latent
+diffusion model's 25-step sampler amplifies any rounding: 8e-2 with float16 weights).
 
 Why not float16: its 10-bit mantissa spends as many bits on tiny weights as on large ones. The
 12 exported parts hold 8.3 million distinct weights; as float16 in base64 they alone make ~20 MB,
@@ -36,7 +36,9 @@ SEARCH_SHARE = 0.75   # a step is chosen on one set of random inputs with a quar
                       # tolerance to spare, so other inputs (the tests use others) stay within it
 LADDER = tuple(2 ** (-k / 2) for k in range(4, 25))  # step / rms, coarse to fine (1/4 … 1/4096)
 MIN_QUANTISED = 256   # smaller tensors (biases, a flow's tiny layers) stay float32: no gain
-CHECK_INPUTS = 32     # random inputs per error measurement
+CHECK_VALUES = 20_000  # output values per error measurement: the max of few values is luck
+CHECK_INPUTS = (32, 2048)  # random inputs per measurement, at least / at most (a 2-D latent's
+                      # encoder gives 2 values an input: 2,048 inputs; a decoder's 784: 32)
 INT16_MAX = 32767
 
 
@@ -103,7 +105,7 @@ class PartReport:
     model: str
     part: str
     params: int
-    error: float          # max |page - torch| / max(1, |torch|) on CHECK_INPUTS random inputs
+    error: float          # max |page - torch| / max(1, |torch|) on `inputs(spec)` random inputs
     tolerance: float
     step: float | None    # c of the freely chosen tensors (None: float32)
     quantised: int        # weights stored as int16
@@ -140,6 +142,12 @@ class Pool:
         return Stored(_packed(q, scale), blob_id, n)
 
 
+def inputs(spec: dict) -> int:
+    """Random inputs for one error measurement of a spec: enough for CHECK_VALUES outputs."""
+    per = int(np.prod(spec["output_shape"]))
+    return int(np.clip(-(-CHECK_VALUES // per), *CHECK_INPUTS))
+
+
 def source_key(t: dict) -> str:
     return hashlib.sha256(f"{t['shape']}".encode() + base64.b64decode(t["data"])).hexdigest()
 
@@ -150,7 +158,7 @@ def shrink(model, spec: dict, pool: Pool, *, tolerance: float = TOLERANCE,
     name blobs; inline spec, the same values packed inline for the numpy checks; report).
     Tensors already in `pool` keep how they were stored. Raises webdecoder.NotExportable when
     even float32 storage misses the tolerance (cannot happen for a spec export() accepted)."""
-    measure = check_error or (lambda s: webdecoder.check_error(model, s, n=CHECK_INPUTS, seed=1))
+    measure = check_error or (lambda s: webdecoder.check_error(model, s, n=inputs(spec), seed=1))
     slots = tensor_slots(spec)
     sources = [(source_key(h[k]), unpack(h[k])) for h, k in slots]
     free = sorted({key for key, a in sources if key not in pool.stored and a.size >= MIN_QUANTISED})
@@ -166,13 +174,26 @@ def shrink(model, spec: dict, pool: Pool, *, tolerance: float = TOLERANCE,
                 holder[key] = pool.stored[src].inline
         return inline
 
-    chosen_c, choice, err = None, {}, None
-    for c in LADDER if free else ():
+    def attempt(c):
         candidate = {key: _packed(*quantise(arrays[key], c)) for key in free}
         e = measure(trial(candidate))
-        if e <= SEARCH_SHARE * tolerance:
-            chosen_c, choice, err = c, candidate, e
-            break
+        return (candidate, e) if e <= SEARCH_SHARE * tolerance else None
+
+    # The error grows with the step: bisect the ladder for the coarsest step that passes, after
+    # checking that its finest one does (a sampler that amplifies any rounding keeps float32).
+    chosen_c, choice, err = None, {}, None
+    found = attempt(LADDER[-1]) if free else None
+    if found is not None:
+        lo, hi = 0, len(LADDER) - 1       # LADDER[hi] passes; find the first index that does
+        best = (hi, found)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            trial_mid = attempt(LADDER[mid])
+            if trial_mid is not None:
+                hi, best = mid, (mid, trial_mid)
+            else:
+                lo = mid + 1
+        chosen_c, (choice, err) = LADDER[best[0]], best[1]
     if chosen_c is None:
         err = measure(trial({}))
         if not err <= tolerance:  # shared tensors quantised for another part do not suit this one
