@@ -26,25 +26,27 @@
     for (const [space, metrics] of Object.entries(ev.metrics)) {
       const group = ids.filter(id => ev.models[id].space === space && (ev.models[id].points || []).length);
       if (!group.length) continue;
-      const keys = Object.keys(metrics).filter(k => group.some(id => ev.models[id].points.some(p => typeof p[k] === "number")));
-      const cols = 3, rows = Math.ceil(keys.length / cols), traces = [], layout = {
+      const shown = metrics.filter(([k]) => group.some(id => ev.models[id].points.some(p => typeof p[k] === "number")));
+      const cols = 3, rows = Math.ceil(shown.length / cols), traces = [], named = new Set(), layout = {
         height: 300 * rows + 60, margin: {l: 40, r: 10, t: 70, b: 30}, title: {text: TITLES[space] || space},
         grid: {rows, columns: cols, pattern: "independent"}, annotations: [], showlegend: true};
-      keys.forEach((k, j) => {
+      shown.forEach(([k, title, better], j) => {
         const ax = j ? String(j + 1) : "";
-        group.forEach((id, i) => {
+        group.forEach(id => {
           const pts = ev.models[id].points.filter(p => typeof p[k] === "number");
-          traces.push({type: "scatter", mode: "lines+markers", name: id, legendgroup: id, showlegend: j === 0,
+          if (!pts.length) return;
+          traces.push({type: "scatter", mode: "lines+markers", name: id, legendgroup: id, showlegend: !named.has(id),
                        x: pts.map(p => p.temperature), y: pts.map(p => p[k]), xaxis: `x${ax}`, yaxis: `y${ax}`,
                        line: {color: COLOURS[ids.indexOf(id) % COLOURS.length]}});
+          named.add(id);
         });
         const ref = group.map(id => ev.models[id].reference[k]).find(v => typeof v === "number");
         if (ref !== undefined) {
-          traces.push({type: "scatter", mode: "lines", name: "real digits", legendgroup: "real", showlegend: j === 0,
+          traces.push({type: "scatter", mode: "lines", name: space === "points" ? "real data" : "real digits", legendgroup: "real", showlegend: j === 0,
                        x: [0, 3], y: [ref, ref], xaxis: `x${ax}`, yaxis: `y${ax}`, line: {dash: "dash", color: "#444"}});
         }
         layout[`xaxis${ax}`] = {title: {text: "temperature T"}};
-        layout.annotations.push({text: `${metrics[k][0]} (${metrics[k][1]} is better)`, showarrow: false,
+        layout.annotations.push({text: `${title} (${better} is better)`, showarrow: false,
                                  xref: `x${ax} domain`, yref: `y${ax} domain`, x: 0.5, y: 1.12, font: {size: 12}});
       });
       const div = S.html(`<div class="plot" id="eval-${space}"></div>`);

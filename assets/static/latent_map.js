@@ -172,6 +172,8 @@
       $("map-decoded").dataset.xy = JSON.stringify([x, y]);
       state.markers.clicked = [x, y];
       await draw();
+      const shown = $("map-decoded");
+      shown.dataset.clicks = String(Number(shown.dataset.clicks || 0) + 1);  // decoded and drawn
       return found;
     }
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -293,9 +294,14 @@ def _collect(root: Path, out: Path, log) -> tuple[dict[str, bytes], Report]:
     for p in sorted(PAGE.iterdir()):
         if p.suffix in (".js", ".css"):
             files[f"static/{p.name}"] = p.read_bytes()
+    # The first model's decoder comes with the page, not after it: its files load in parallel
+    # with the scripts instead of one after another (the first digit paints sooner).
+    first = catalog[0]["id"]
+    first_files = [f"models/{first}.js", *(f"weights/{b}.js" for b in sorted(set(
+        re.findall(r'"blob":"([0-9a-f]+)"', files[f"models/{first}.js"].decode()))))]
     tags = "\n".join(f'<script src="{src}"></script>' for src in
                      [*interpreters, *(f"static/{h}" for h in HELPERS), "data/catalog.js",
-                      *(f"static/{t}" for t in tabs)])
+                      *first_files, *(f"static/{t}" for t in tabs)])
     files["index.html"] = (PAGE / "index.html").read_text().replace("<!-- scripts -->", tags).encode()
     files["plotly.min.js"] = plotly_js().read_bytes()
     files["README.md"] = readme(catalog, report.left_out).encode()
@@ -337,7 +343,8 @@ def _evaluation(store: ModelStore, root: Path) -> dict:
             continue   # made for other weights: the full app recomputes it
         out[info.id] = {k: raw.get(k) for k in ("space", "samples", "seed", "reference", "points",
                                                 "likelihood", "guidance")}
-    return {"models": out, "metrics": {space: {k: list(v) for k, v in m.items()}
+    # metrics as lists: the page shows them in this order (canonical JSON sorts a dict's keys)
+    return {"models": out, "metrics": {space: [[k, *v] for k, v in m.items()]
                                        for space, m in SPACES.items()}}
 
 
