@@ -25,7 +25,7 @@ from playground.evaluate.service import FILE as EVALUATION_FILE
 from playground.evaluate.service import FORMAT_VERSION as EVALUATION_FORMAT
 from playground.inference import Inference
 from playground.maps import Maps
-from playground.static import weights as W
+import playground.static.weights as W
 from playground.store import PRETRAINED, SLIDERS, ModelInfo, ModelStore
 
 ROOT = Path(__file__).resolve().parent.parent.parent
