@@ -167,6 +167,24 @@ def test_an_export_that_fails_its_check_stops_the_build(tiny_root, tmp_path, mon
     assert not out.exists()
 
 
+def test_a_tab_for_another_capability_is_one_exporter_and_one_script(tiny_root, tmp_path,
+                                                                     monkeypatch):
+    """A Names tab's data: an exporter registered for "text" writes models/<id>.text.js for
+    the text model, which the catalog then lists instead of naming it as left out."""
+    from playground.static import folder as B
+    monkeypatch.setitem(B.EXPORTERS, "text", lambda model, info, pool: {
+        "kinds": list(info.class_names),
+        "embedding": B.page_tensor(pool, np.zeros((3, 2), np.float32))})
+    out = tmp_path / "site"
+    build(out, tiny_root, log=lambda *a: None)
+    text_models = [i for i in shipped("text")]
+    cat = catalog(out)
+    assert cat["extras"] == {"text": text_models}
+    assert not {m["id"] for m in cat["left_out"]} & set(text_models)
+    kind, key, value = data_file(out / "models" / f"{text_models[0]}.text.js")
+    assert (kind, key) == ("text", text_models[0]) and (out / "weights" / f"{value['embedding']['blob']}.js").is_file()
+
+
 def test_the_build_never_replaces_a_folder_it_did_not_write(tmp_path):
     (tmp_path / "notes.txt").write_text("mine")
     with pytest.raises(BuildError, match="not a static build"):
@@ -191,6 +209,25 @@ def test_weights_blob_round_trip():
     assert q.dtype == np.dtype("<i2") and np.abs(q.astype(np.float32) * np.float32(scale) - a).max() <= scale / 2
     for raw, size in ((q.tobytes(), 2), (a.tobytes(), 4)):
         assert W.unblob(W.blob(raw, size), size) == raw
+
+
+def test_a_shared_tensor_that_does_not_suit_a_part_is_copied_exactly():
+    """A tensor already shipped for another part, quantised too coarsely for this one: the part
+    keeps its own float32 copy rather than miss the tolerance (or fail the build)."""
+    from playground.webrun import unpack
+    from tests.test_webdecoder import tiny
+    model = tiny("vae")
+    spec = webdecoder.export(model, "tiny", "decoder")
+    slots = W.tensor_slots(spec)
+    i = max(range(len(slots)), key=lambda j: np.prod(slots[j][0][slots[j][1]]["shape"]))
+    holder, key = slots[i]
+    pool = W.Pool()
+    coarse = pool.stored[W.source_key(holder[key])] = pool.int16(*W.quantise(unpack(holder[key]), 1.0))
+    page, inline, report = W.shrink(model, spec, pool)
+    page_holder, page_key = W.tensor_slots(page)[i]
+    assert page_holder[page_key]["blob"] != coarse.blob_id and "dtype" not in page_holder[page_key]
+    assert report.shared == 0 and report.error <= W.TOLERANCE
+    assert webdecoder.check_error(model, inline, n=64, seed=5) <= W.TOLERANCE
 
 
 def test_every_part_agrees_with_torch_in_the_numpy_reference(site, store):

@@ -101,7 +101,7 @@
     decoder(id) { return S.part("decoder", id); },
     encoder(id) { return S.part("encoder", id); },
 
-    /** The model's prior as the page draws it (see prior_in_page in build.py). */
+    /** The model's prior as the page draws it (see prior_in_page in playground/static/folder.py). */
     prior(id) {
       return S.once(`prior:${id}`, async () => {
         const p = S.model(id).prior;

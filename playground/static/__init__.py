@@ -15,8 +15,14 @@ The folder:
     maps/<id>.js                             the shipped projections: points, labels, codes
     weights/<blob>.js                        deflated tensors, one file each, named by content
     plotly.min.js                            copied from the installed plotly package
+A new tab is one more file: assets/static/<tab>.js calling latentStatic.tab({id, title, order,
+mount(panel)}) (index.html loads every script there). What it needs beyond the decoders, encoders,
+maps and curves comes from an exporter registered in folder.EXPORTERS[capability] (a Names tab:
+"text", its model's weights for assets/webgpt.js, which the build copies as it copies every
+assets/web*.js); the catalog lists those models under "extras".
+
 Data files are scripts that call `latentStatic.add(kind, key, value)`: a page opened from file://
 may not fetch() its own folder in Chromium, but it may load scripts. The same inputs give the
 same bytes (canonical JSON, zlib level 9, one torch thread while exporting, no timestamps).
 """
-from playground.static.build import SIZE_BUDGET, BuildError, Report, build  # noqa: F401
+from playground.static.folder import SIZE_BUDGET, BuildError, Report, build  # noqa: F401

@@ -4,7 +4,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from playground.static.build import BuildError, build
+from playground.static.folder import BuildError, build
 from playground.store import PRETRAINED
 
 

@@ -194,15 +194,22 @@ def shrink(model, spec: dict, pool: Pool, *, tolerance: float = TOLERANCE,
             else:
                 lo = mid + 1
         chosen_c, (choice, err) = LADDER[best[0]], best[1]
+    override: dict[str, Stored] = {}   # this part's own float32 copies of shared tensors
     if chosen_c is None:
         err = measure(trial({}))
-        if not err <= tolerance:  # shared tensors quantised for another part do not suit this one
-            raise webdecoder.NotExportable(
-                f"its spec differs from torch by {err:.2g} even with float32 weights")
+        if not err <= tolerance:
+            # the tensors it shares were quantised for an earlier part, and do not suit this one
+            exact = {key: _packed(arrays[key], None) for key, _ in sources if key in pool.stored}
+            err = measure(trial(exact))
+            if not err <= tolerance:
+                raise webdecoder.NotExportable(
+                    f"its spec differs from torch by {err:.2g} even with float32 weights")
+            override = {key: pool.float32(arrays[key]) for key in exact}
+            shared = 0
     # store: chosen int16 tensors, everything else float32 (shared ones as they were)
-    own = 0
+    own = sum(st.nbytes for st in override.values())
     for key, a in sources:
-        if key in pool.stored:
+        if key in pool.stored or key in override:
             continue
         if key in choice:
             q, scale = quantise(a, chosen_c)
@@ -211,9 +218,10 @@ def shrink(model, spec: dict, pool: Pool, *, tolerance: float = TOLERANCE,
             stored = pool.float32(a)
         pool.stored[key] = stored
         own += stored.nbytes
-    page, inline = copy.deepcopy(spec), trial({})
+    stored_as = {key: override.get(key) or pool.stored[key] for key, _ in sources}
+    page, inline = copy.deepcopy(spec), trial({key: st.inline for key, st in override.items()})
     for (holder, key), (src, a) in zip(tensor_slots(page), sources):
-        st = pool.stored[src]
+        st = stored_as[src]
         holder[key] = {k: v for k, v in st.inline.items() if k != "data"} | {"blob": st.blob_id}
     report = PartReport(spec["model"], spec["part"], spec["n_params"], float(err), tolerance,
                         chosen_c, sum(arrays[k].size for k in choice), shared, own)

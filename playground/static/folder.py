@@ -13,6 +13,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import torch
@@ -44,9 +45,11 @@ FULL_APP = ("Train live, Evaluate's recompute with your own temperatures and see
 # assets/static/*.js, in name order: one more file is one more tab).
 HELPERS = ("torchrand.js", "mapmath.js", "core.js")
 # Exporters for what is not a latent decoder (a text model for a Names tab): capability →
-# function(model, info, pool) returning the dict its tab reads, or None. Registered by the module
-# that brings the page script; the build calls them for every model with that capability.
-EXPORTERS: dict[str, object] = {}
+# function(model, info, pool) returning the dict its tab reads (tensors may be blob references:
+# page_tensor(pool, array)), or None. The build calls them for every model with that capability,
+# writes models/<id>.<capability>.js and lists the model in the catalog's "extras"; a model served
+# that way is no longer named as left out. Registered by the module that brings the tab's export.
+EXPORTERS: dict[str, Callable] = {}
 
 
 class BuildError(RuntimeError):
@@ -210,9 +213,18 @@ def _collect(root: Path, out: Path, log) -> tuple[dict[str, bytes], Report]:
     pool, report = W.Pool(), Report(out)
     files: dict[str, bytes] = {}
     catalog, failures = [], []
+    extras: dict[str, list[str]] = {}
     for info in store.models():
+        for capability, exporter in sorted(EXPORTERS.items()):
+            if info.has(capability):
+                extra = exporter(store.model(info.id), info, pool)
+                if extra is not None:   # its tab reads models/<id>.<capability>.js
+                    files[f"models/{info.id}.{capability}.js"] = script(capability, info.id,
+                                                                         extra).encode()
+                    extras.setdefault(capability, []).append(info.id)
         if not info.has("decode"):
-            report.left_out.append((info.id, left_out_reason(info)))
+            if not any(info.id in ids for ids in extras.values()):
+                report.left_out.append((info.id, left_out_reason(info)))
             continue
         model = store.model(info.id)
         try:
@@ -260,17 +272,12 @@ def _collect(root: Path, out: Path, log) -> tuple[dict[str, bytes], Report]:
                 files[f"maps/{info.id}.js"] = script("map", info.id, shipped).encode()
                 entry["maps"] = list(shipped["methods"])
                 report.maps.append(f"{info.id} ({', '.join(shipped['methods'])})")
-        for capability, exporter in sorted(EXPORTERS.items()):
-            if info.has(capability):
-                extra = exporter(model, info, pool)
-                if extra is not None:
-                    files[f"models/{info.id}.{capability}.js"] = script(capability, info.id, extra).encode()
         catalog.append(entry)
     if failures:
         raise BuildError("these exports fail their check against torch, so the page would paint "
                          "something their models do not; fix or retrain them:\n  "
                          + "\n  ".join(failures))
-    if not catalog:
+    if not catalog and not extras:
         raise BuildError(f"no model under {root} has a decoder the page can run")
     curves = _evaluation(store, root)
     for blob_id, data in sorted(pool.blobs.items()):
@@ -279,7 +286,7 @@ def _collect(root: Path, out: Path, log) -> tuple[dict[str, bytes], Report]:
     files["data/evaluation.js"] = script("evaluation", "all", curves).encode()
     tabs = sorted(p.name for p in PAGE.glob("*.js") if p.name not in HELPERS)
     files["data/catalog.js"] = ("latentStatic.setCatalog(" + dumps({
-        "format": FORMAT, "models": catalog,
+        "format": FORMAT, "models": catalog, "extras": extras,
         "left_out": [{"id": i, "reason": r} for i, r in report.left_out],
         "full_app": FULL_APP, "tabs": [t[:-3] for t in tabs],
         "limits": {"sliders": SLIDERS, "grid": GRID, "max_seed": MAX_SEED,
@@ -296,9 +303,9 @@ def _collect(root: Path, out: Path, log) -> tuple[dict[str, bytes], Report]:
             files[f"static/{p.name}"] = p.read_bytes()
     # The first model's decoder comes with the page, not after it: its files load in parallel
     # with the scripts instead of one after another (the first digit paints sooner).
-    first = catalog[0]["id"]
-    first_files = [f"models/{first}.js", *(f"weights/{b}.js" for b in sorted(set(
-        re.findall(r'"blob":"([0-9a-f]+)"', files[f"models/{first}.js"].decode()))))]
+    first_files = [] if not catalog else [f"models/{catalog[0]['id']}.js", *(
+        f"weights/{b}.js" for b in sorted(set(re.findall(
+            r'"blob":"([0-9a-f]+)"', files[f"models/{catalog[0]['id']}.js"].decode()))))]
     tags = "\n".join(f'<script src="{src}"></script>' for src in
                      [*interpreters, *(f"static/{h}" for h in HELPERS), "data/catalog.js",
                       *first_files, *(f"static/{t}" for t in tabs)])
