@@ -1,18 +1,22 @@
-# The two commands of the README. Both set up what they need on a fresh machine.
+# The three commands of the README. Each sets up what it needs on a fresh machine.
 #   make run    serve the playground (all shipped models) on http://127.0.0.1:7860
 #   make test   install test tools (Chromium from Debian packages included) and run the whole suite
+#   make static write site/: the playground as static files (no server), see the README
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test bench chromium
+.PHONY: run test bench chromium static
 
 run: $(VENV)/.runtime
 	$(BIN)/python app.py
 
 test: $(VENV)/.test chromium
 	$(BIN)/python -m pytest
+
+static: $(VENV)/.runtime
+	$(BIN)/python -m playground.static site/
 
 bench: $(VENV)/.test chromium
 	$(BIN)/python -m playground.bench

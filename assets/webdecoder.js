@@ -11,11 +11,22 @@
   "use strict";
 
   // ---- tensors ------------------------------------------------------------------------------
-  function tensor(t) {  // {shape, data: base64 of little-endian float32} -> Float32Array
-    const bin = atob(t.data);
-    const bytes = new Uint8Array(bin.length);
-    for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-    const view = new DataView(bytes.buffer);
+  /** {shape, data: base64 of little-endian float32} -> Float32Array. The static build's
+   * weights may come as `bytes` (already unpacked) and as "dtype": "int16" steps of one float32
+   * `scale` per tensor: value = q · scale, rounded to float32 as numpy does (webrun.unpack). */
+  function tensor(t) {
+    let bytes = t.bytes;
+    if (!bytes) {
+      const bin = atob(t.data);
+      bytes = new Uint8Array(bin.length);
+      for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+    }
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    if (t.dtype === "int16") {
+      const q = new Float32Array(bytes.length / 2), s = Math.fround(t.scale);
+      for (let i = 0; i < q.length; i++) q[i] = view.getInt16(2 * i, true) * s;
+      return q;
+    }
     const out = new Float32Array(bytes.length / 4);
     for (let i = 0; i < out.length; i++) out[i] = view.getFloat32(4 * i, true);
     return out;
@@ -191,11 +202,12 @@
       spec,
       prior: spec.prior_draws ? tensor(spec.prior_draws) : null,  // (n, latent_dim) N(0, I)
       /** Decode one latent (array of latent_dim numbers) with class index `label` (conditional
-       * models): a Float32Array of output_shape, values in [0, 1]. */
+       * models): a Float32Array of output_shape, values in [0, 1]. An encoder's spec reads the
+       * flattened item instead (input_dim - n_classes numbers) and returns the latent. */
       run(z, label) {
-        const x = new Float32Array(spec.input_dim);
-        for (let i = 0; i < spec.latent_dim; i++) x[i] = z[i];
-        if (spec.n_classes) x[spec.latent_dim + label] = 1;
+        const x = new Float32Array(spec.input_dim), n = spec.input_dim - (spec.n_classes || 0);
+        for (let i = 0; i < n; i++) x[i] = z[i];
+        if (spec.n_classes) x[n + label] = 1;
         let h = {data: x, shape: [spec.input_dim]};
         for (const op of ops) h = OPS[op.op](h, op);
         return h.data;

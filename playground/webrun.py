@@ -17,6 +17,12 @@ def pack(t) -> dict:
 
 
 def unpack(d: dict) -> np.ndarray:
+    """A packed tensor as float32: little-endian float32 (the default), or "dtype": "int16" steps
+    of one float32 "scale" per tensor (the static build's quantised weights), value = q · scale
+    rounded to float32, as the page computes it."""
+    if d.get("dtype", "float32") == "int16":
+        q = np.frombuffer(base64.b64decode(d["data"]), dtype="<i2")
+        return (q.astype(np.float32) * np.float32(d["scale"])).reshape(d["shape"])
     a = np.frombuffer(base64.b64decode(d["data"]), dtype="<f4")
     return a.reshape(d["shape"]).astype(np.float32)
 

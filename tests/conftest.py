@@ -62,3 +62,12 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if item.get_closest_marker("browser"):
             item.add_marker(pytest.mark.flaky(reruns=1))
+
+
+@pytest.fixture(scope="session")
+def static_site(tmp_path_factory):
+    """The static folder of the shipped models (python -m playground.static), built once per
+    session for test_static.py and test_browser_static.py: (folder, report)."""
+    from playground.static import build
+    out = tmp_path_factory.mktemp("static") / "site"
+    return out, build(out, log=lambda *a: None)

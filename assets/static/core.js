@@ -1,0 +1,213 @@
+/* The static page's core: the registry its data scripts fill, the loader that brings a model's
+ * files in on demand (<script> tags: a page opened from file:// may not fetch()), the weights'
+ * unpacking, the tab strip, and what the tabs share (the Explore view for the map's ★).
+ *
+ * Data files call latentStatic.add(kind, key, value) ("decoder", "encoder", "map", "evaluation",
+ * or a kind a new tab brings, e.g. "text" for a Names tab); weights/<id>.js call
+ * latentStatic.blob(id, base64): a tensor's little-endian bytes split into byte planes and
+ * deflated (playground/static/weights.py). A tab is one script calling latentStatic.tab({id,
+ * title, order, mount(panel)}): index.html loads every assets/static/*.js the build finds.
+ */
+(function (root) {
+  "use strict";
+  const isNode = typeof module !== "undefined" && module.exports;
+  const web = isNode ? require("../webdecoder.js") : root.latentWeb;
+
+  const S = {
+    catalog: null,
+    data: {},          // kind → key → value, as the data scripts add them
+    blobs: {},         // blob id → base64 (weights/<id>.js)
+    tabs: [],
+    explore: null,     // {model, z, label}: the Explore tab's current latent, for other tabs
+    scripts: {},       // src → Promise of its load
+    cache: {},         // "kind:key" → Promise of the loaded thing
+
+    setCatalog(c) { S.catalog = c; },
+    add(kind, key, value) { (S.data[kind] = S.data[kind] || {})[key] = value; },
+    blob(id, b64) { S.blobs[id] = b64; },
+    tab(t) { S.tabs.push(t); },
+    model(id) { return S.catalog.models.find(m => m.id === id) || null; },
+
+    /** Load a script of the folder once (resolves when it has run). */
+    loadScript(src) {
+      if (!S.scripts[src]) {
+        S.scripts[src] = new Promise((resolve, reject) => {
+          if (isNode) { require(require("path").resolve(S.folder, src)); resolve(); return; }
+          const el = document.createElement("script");
+          el.src = src;
+          el.onload = () => resolve();
+          el.onerror = () => reject(new Error(`could not load ${src}`));
+          document.head.appendChild(el);
+        });
+      }
+      return S.scripts[src];
+    },
+
+    async get(kind, key, src) {
+      if (!(S.data[kind] && key in S.data[kind])) await S.loadScript(src);
+      const value = S.data[kind] && S.data[kind][key];
+      if (value === undefined) throw new Error(`${src} did not define ${kind} ${key}`);
+      return value;
+    },
+
+    /** A blob's bytes (Uint8Array), inflated and its byte planes put back in order. */
+    async bytes(id, itemsize) {
+      const key = `blob:${id}`;
+      if (!S.cache[key]) {
+        S.cache[key] = (async () => {
+          if (!(id in S.blobs)) await S.loadScript(`weights/${id}.js`);
+          const bin = atob(S.blobs[id]), packed = new Uint8Array(bin.length);
+          for (let i = 0; i < bin.length; i++) packed[i] = bin.charCodeAt(i);
+          const stream = new Blob([packed]).stream().pipeThrough(new DecompressionStream("deflate"));
+          const planes = new Uint8Array(await new Response(stream).arrayBuffer());
+          const n = planes.length / itemsize, out = new Uint8Array(planes.length);
+          for (let p = 0; p < itemsize; p++) {
+            for (let i = 0; i < n; i++) out[i * itemsize + p] = planes[p * n + i];
+          }
+          delete S.blobs[id];  // the base64 is no longer needed
+          return out;
+        })();
+      }
+      return S.cache[key];
+    },
+
+    /** A copy of `value` whose blob tensors ({shape, blob, dtype?, scale?}) carry their bytes. */
+    async resolve(value) {
+      if (Array.isArray(value)) return Promise.all(value.map(S.resolve));
+      if (!value || typeof value !== "object") return value;
+      if (typeof value.blob === "string" && value.shape) {
+        return {...value, bytes: await S.bytes(value.blob, value.dtype === "int16" ? 2 : 4)};
+      }
+      const out = {};
+      await Promise.all(Object.keys(value).map(async k => { out[k] = await S.resolve(value[k]); }));
+      return out;
+    },
+
+    /** A blob tensor (already resolved) as a Float32Array. */
+    floats(t) { return web.tensor(t); },
+
+    once(key, make) { return (S.cache[key] = S.cache[key] || make()); },
+
+    /** A model's decoder or encoder, loaded (latentWeb.load) once. */
+    part(kind, id) {
+      return S.once(`${kind}:${id}`, async () => {
+        const suffix = kind === "encoder" ? ".encoder" : "";
+        const spec = await S.resolve(await S.get(kind, id, `models/${id}${suffix}.js`));
+        const d = spec.latent_dim, flat = web.tensor(spec.latent_components);
+        spec.latent_components = Array.from({length: d}, (_, i) => Array.from(flat.subarray(i * d, (i + 1) * d)));
+        return web.load(spec);
+      });
+    },
+    decoder(id) { return S.part("decoder", id); },
+    encoder(id) { return S.part("encoder", id); },
+
+    /** The model's prior as the page draws it (see prior_in_page in playground/static/folder.py). */
+    prior(id) {
+      return S.once(`prior:${id}`, async () => {
+        const p = S.model(id).prior;
+        if (p.kind !== "bank") return p;
+        const r = await S.resolve(p);
+        return {...p, center: web.tensor(r.center), spread: web.tensor(r.spread)};
+      });
+    },
+
+    map(id) {
+      return S.once(`map:${id}`, async () => {
+        const m = await S.resolve(await S.get("map", id, `maps/${id}.js`));
+        const methods = {};
+        for (const [name, v] of Object.entries(m.methods)) {
+          methods[name] = {method: name, exact: v.exact, how: v.how, labels: v.labels, params: v.params,
+                           points: web.tensor(v.points), codes: web.tensor(v.codes),
+                           dim: v.codes.shape[1],
+                           pcaMean: v.pca_mean ? web.tensor(v.pca_mean) : null,
+                           pcaComponents: v.pca_components ? web.tensor(v.pca_components) : null};
+        }
+        return {...m, methods};
+      });
+    },
+
+    plotly() { return root.Plotly ? Promise.resolve(root.Plotly) : S.loadScript("plotly.min.js").then(() => root.Plotly); },
+
+    // ---- drawing ----
+    /** Paint (H·W) values in [0, 1] as grey pixels, as the server's PNG: round(clamp(v) · 255). */
+    paintDigit(canvas, values, h, w) {
+      if (canvas.width !== w || canvas.height !== h) { canvas.width = w; canvas.height = h; }
+      const ctx = canvas.getContext("2d"), img = ctx.createImageData(w, h);
+      for (let i = 0; i < w * h; i++) {
+        const g = Math.round(Math.min(1, Math.max(0, values[i])) * 255);
+        img.data[4 * i] = img.data[4 * i + 1] = img.data[4 * i + 2] = g;
+        img.data[4 * i + 3] = 255;
+      }
+      ctx.putImageData(img, 0, 0);
+    },
+
+    /** A sheet of digits on a white ground, 1 px apart, as playground.images.grid. */
+    paintGrid(canvas, images, h, w, ncol) {
+      const nrow = Math.ceil(images.length / ncol), pad = 1;
+      const H = nrow * (h + pad) + pad, Wd = ncol * (w + pad) + pad;
+      canvas.width = Wd; canvas.height = H;
+      const ctx = canvas.getContext("2d"), img = ctx.createImageData(Wd, H);
+      img.data.fill(255);
+      images.forEach((v, k) => {
+        const r = Math.floor(k / ncol), c = k % ncol;
+        for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+          const g = Math.round(Math.min(1, Math.max(0, v[y * w + x])) * 255);
+          const o = 4 * ((pad + r * (h + pad) + y) * Wd + pad + c * (w + pad) + x);
+          img.data[o] = img.data[o + 1] = img.data[o + 2] = g;
+        }
+      });
+      ctx.putImageData(img, 0, 0);
+    },
+
+    /** An element from a little HTML (the page's own strings only). */
+    html(text) {
+      const t = document.createElement("template");
+      t.innerHTML = text.trim();
+      return t.content.firstElementChild;
+    },
+
+    // ---- the page ----
+    start() {
+      const nav = document.getElementById("tabs"), main = document.getElementById("panels");
+      const q = new URLSearchParams(location.search);
+      const tabs = S.tabs.filter(t => !t.available || t.available(S.catalog)).sort((a, b) => a.order - b.order);
+      const buttons = {};
+      const show = id => {
+        for (const t of tabs) {
+          const on = t.id === id;
+          buttons[t.id].setAttribute("aria-selected", String(on));
+          buttons[t.id].tabIndex = on ? 0 : -1;
+          t.panel.hidden = !on;
+          if (on && !t.mounted) { t.mounted = true; t.mount(t.panel, q); }
+          if (on && t.shown) t.shown();
+        }
+      };
+      for (const t of tabs) {
+        const b = S.html(`<button role="tab" id="tab-${t.id}" aria-controls="panel-${t.id}"></button>`);
+        b.textContent = t.title;
+        b.addEventListener("click", () => show(t.id));
+        b.addEventListener("keydown", e => {  // arrow keys move along the strip
+          const i = tabs.indexOf(t), j = e.key === "ArrowRight" ? i + 1 : e.key === "ArrowLeft" ? i - 1 : -2;
+          if (j >= 0 && j < tabs.length) { show(tabs[j].id); buttons[tabs[j].id].focus(); }
+        });
+        buttons[t.id] = b;
+        nav.appendChild(b);
+        t.panel = S.html(`<section role="tabpanel" id="panel-${t.id}" aria-labelledby="tab-${t.id}" hidden></section>`);
+        main.appendChild(t.panel);
+      }
+      const footer = document.getElementById("footer");
+      const left = S.catalog.left_out.map(m => `${m.id} (${m.reason})`).join("; ");
+      footer.textContent = `Everything here runs in this page; nothing is sent anywhere. `
+        + (left ? `Not in this page: ${left}. ` : "")
+        + `The full app (python app.py) adds: ${S.catalog.full_app}.`;
+      const wanted = q.get("tab");
+      show(tabs.some(t => t.id === wanted) ? wanted : q.has("model") ? "explore" : tabs[0].id);
+    },
+  };
+
+  if (isNode) module.exports = S;
+  else {
+    root.latentStatic = S;
+    document.addEventListener("DOMContentLoaded", () => S.start());
+  }
+})(typeof window !== "undefined" ? window : globalThis);

@@ -1,0 +1,353 @@
+"""The static build (python -m playground.static): a self-contained folder, the same bytes every
+time, within its size budget, refusing an export that fails its check; every exported decoder and
+encoder agrees with torch within the recorded tolerance in the numpy reference and in node (the
+page's own scripts, weights inflated as the page does); the page's random numbers and map rules
+are the server's."""
+import base64
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from playground import projection as proj
+from playground import webdecoder
+from playground.base import FAMILIES
+from playground.static import SIZE_BUDGET, BuildError, build
+from playground.static import weights as W
+from playground.store import ModelStore
+from tests.factories import shipped
+
+NODE = shutil.which("node")
+
+
+# ---- reading the folder back ----------------------------------------------------------------------
+def data_file(path: Path):
+    """(kind, key, value) of a `latentStatic.add(kind, key, value);` script."""
+    text = path.read_text()
+    assert text.startswith("latentStatic.add(") and text.endswith(");\n"), path
+    return tuple(json.loads("[" + text[len("latentStatic.add("):-3] + "]"))
+
+
+def catalog(folder: Path) -> dict:
+    text = (folder / "data" / "catalog.js").read_text()
+    return json.loads(text[len("latentStatic.setCatalog("):-3])
+
+
+def blob_bytes(folder: Path, blob_id: str, itemsize: int) -> bytes:
+    text = (folder / "weights" / f"{blob_id}.js").read_text()
+    got_id, b64 = json.loads("[" + text[len("latentStatic.blob("):-3] + "]")
+    assert got_id == blob_id
+    return W.unblob(base64.b64decode(b64), itemsize)
+
+
+def inline(folder: Path, value):
+    """A page spec with its blob tensors packed inline, as webrun.run reads them."""
+    if isinstance(value, list):
+        return [inline(folder, v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    if isinstance(value.get("blob"), str) and "shape" in value:
+        raw = blob_bytes(folder, value["blob"], 2 if value.get("dtype") == "int16" else 4)
+        out = {k: v for k, v in value.items() if k != "blob"}
+        return out | {"data": base64.b64encode(raw).decode("ascii")}
+    return {k: inline(folder, v) for k, v in value.items()}
+
+
+def torch_out(model, kind: str, x: np.ndarray, y, knobs: dict) -> np.ndarray:
+    with torch.inference_mode():
+        if kind == "decoder":
+            out = model.decode(torch.from_numpy(x), y, **knobs)
+        else:
+            out = model.encode(torch.from_numpy(x).reshape(len(x), 1, 28, 28), y)
+    return out.numpy().reshape(len(x), -1)
+
+
+def relative(got, want) -> float:
+    return float((np.abs(np.asarray(got) - want) / np.maximum(1, np.abs(want))).max())
+
+
+def random_jobs(cat: dict, store: ModelStore, n: int = 6, seed: int = 11):
+    """Inputs the build's search never saw, for every exported part, with torch's answers."""
+    g = np.random.default_rng(seed)
+    for m in cat["models"]:
+        model = store.model(m["id"])
+        for kind in ["decoder"] + (["encoder"] if m["encoder"] else []):
+            x = ((g.normal(size=(n, m["latent_dim"])) * 1.5) if kind == "decoder"
+                 else g.uniform(size=(n, 28 * 28))).astype(np.float32)
+            y = g.integers(0, m["n_classes"], n) if m["n_classes"] else None
+            knobs = {k: v for k, v in m["knobs"] if k in {kk.name for kk in model.knobs}} \
+                if kind == "decoder" else {}
+            want = torch_out(model, kind, x, None if y is None else torch.from_numpy(y), knobs)
+            yield {"kind": kind, "id": m["id"], "inputs": x.tolist(),
+                   "labels": None if y is None else y.tolist()}, want
+
+
+@pytest.fixture(scope="module")
+def site(static_site):
+    return static_site
+
+
+@pytest.fixture(scope="module")
+def store():
+    return ModelStore()
+
+
+# ---- the folder --------------------------------------------------------------------------------------
+def test_the_folder_is_self_contained(site):
+    folder, report = site
+    html = (folder / "index.html").read_text()
+    sources = re.findall(r'<script src="([^"]+)"', html) + re.findall(r'href="([^"]+)"', html)
+    sources = [s for s in sources if not s.startswith("data:")]  # the empty favicon: no request
+    assert sources and [s for s in sources if not (folder / s).is_file()] == []
+    import plotly
+    shipped_js = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+    assert (folder / "plotly.min.js").read_bytes() == shipped_js.read_bytes()
+    ours = [folder / "index.html", *folder.glob("*.js"), *(folder / "static").iterdir(),
+            *(folder / "data").iterdir()]
+    for path in [p for p in ours if p.name != "plotly.min.js"]:
+        assert "http://" not in path.read_text() and "https://" not in path.read_text(), path
+    readme = (folder / "README.md").read_text()
+    assert readme.startswith("---\n") and "\nsdk: static\n" in readme.split("---")[1]
+    on_disk = {str(p.relative_to(folder)): p.stat().st_size for p in folder.rglob("*") if p.is_file()}
+    assert on_disk == report.files
+
+
+def test_size_is_within_the_budget(site):
+    folder, report = site
+    assert report.size <= SIZE_BUDGET
+    assert sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) == report.size
+
+
+def test_every_model_the_page_can_run_is_in_it_and_the_rest_are_named(site):
+    """Found by capability: every shipped decoder but those their family keeps on the server;
+    the others listed with why (the page's footer says so)."""
+    folder, report = site
+    cat = catalog(folder)
+    in_page = {m["id"] for m in cat["models"]}
+    by_design = {i for i in shipped("decode")
+                 if "decoder" in FAMILIES[ModelStore().info(i).family].server_parts}
+    assert in_page == set(shipped("decode")) - by_design
+    left = {m["id"] for m in cat["left_out"]}
+    assert left == set(shipped()) - in_page
+    assert all(m["reason"] for m in cat["left_out"])
+    # an encoder wherever the model has one the page can use (to place a drawing on its map)
+    store = ModelStore()
+    for m in cat["models"]:
+        info = store.info(m["id"])
+        wants = info.has("encode") and info.mappable and "encoder" not in FAMILIES[info.family].server_parts
+        assert m["encoder"] == wants, m["id"]
+        assert (folder / "models" / f"{m['id']}.encoder.js").is_file() == wants
+        assert bool(m.get("maps")) == info.mappable
+
+
+def test_the_build_is_deterministic(site, tmp_path):
+    folder, _ = site
+    again = tmp_path / "again"
+    build(again, log=lambda *a: None)
+    first = {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+    second = {str(p.relative_to(again)): p.read_bytes() for p in again.rglob("*") if p.is_file()}
+    assert first.keys() == second.keys()
+    assert [k for k in first if first[k] != second[k]] == []
+
+
+def test_an_export_that_fails_its_check_stops_the_build(tiny_root, tmp_path, monkeypatch):
+    """One model's decoder differs from torch: the build names it and writes nothing."""
+    real = webdecoder.check_error
+    victim = "vae-mnist-16d"
+    monkeypatch.setattr(webdecoder, "check_error",
+                        lambda model, spec, **kw: 1.0 if spec["model"] == victim else real(model, spec, **kw))
+    out = tmp_path / "site"
+    with pytest.raises(BuildError, match=f"{victim} decoder: the exported decoder differs from torch"):
+        build(out, tiny_root, log=lambda *a: None)
+    assert not out.exists()
+
+
+def test_a_tab_for_another_capability_is_one_exporter_and_one_script(tiny_root, tmp_path,
+                                                                     monkeypatch):
+    """A Names tab's data: an exporter registered for "text" writes models/<id>.text.js for
+    the text model, which the catalog then lists instead of naming it as left out."""
+    from playground.static import folder as B
+    monkeypatch.setitem(B.EXPORTERS, "text", lambda model, info, pool: {
+        "kinds": list(info.class_names),
+        "embedding": B.page_tensor(pool, np.zeros((3, 2), np.float32))})
+    out = tmp_path / "site"
+    build(out, tiny_root, log=lambda *a: None)
+    text_models = [i for i in shipped("text")]
+    cat = catalog(out)
+    assert cat["extras"] == {"text": text_models}
+    assert not {m["id"] for m in cat["left_out"]} & set(text_models)
+    kind, key, value = data_file(out / "models" / f"{text_models[0]}.text.js")
+    assert (kind, key) == ("text", text_models[0]) and (out / "weights" / f"{value['embedding']['blob']}.js").is_file()
+
+
+def test_the_build_never_replaces_a_folder_it_did_not_write(tmp_path):
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(BuildError, match="not a static build"):
+        build(tmp_path, log=lambda *a: None)
+    assert (tmp_path / "notes.txt").read_text() == "mine"
+
+
+@pytest.mark.skipif(not NODE, reason="node is not installed")
+def test_every_page_script_parses(site):
+    """A syntax error would only show in a browser: node checks each script of the folder."""
+    folder, _ = site
+    for path in [*folder.glob("*.js"), *(folder / "static").glob("*.js")]:
+        if path.name != "plotly.min.js":
+            done = subprocess.run([NODE, "--check", str(path)], capture_output=True, text=True)
+            assert done.returncode == 0, f"{path.name}: {done.stderr}"
+
+
+# ---- parity -----------------------------------------------------------------------------------------
+def test_weights_blob_round_trip():
+    a = np.random.default_rng(0).normal(size=(33, 7)).astype(np.float32)
+    q, scale = W.quantise(a, 1 / 64)
+    assert q.dtype == np.dtype("<i2") and np.abs(q.astype(np.float32) * np.float32(scale) - a).max() <= scale / 2
+    for raw, size in ((q.tobytes(), 2), (a.tobytes(), 4)):
+        assert W.unblob(W.blob(raw, size), size) == raw
+
+
+def test_a_shared_tensor_that_does_not_suit_a_part_is_copied_exactly():
+    """A tensor already shipped for another part, quantised too coarsely for this one: the part
+    keeps its own float32 copy rather than miss the tolerance (or fail the build)."""
+    from playground.webrun import unpack
+    from tests.test_webdecoder import tiny
+    model = tiny("vae")
+    spec = webdecoder.export(model, "tiny", "decoder")
+    slots = W.tensor_slots(spec)
+    i = max(range(len(slots)), key=lambda j: np.prod(slots[j][0][slots[j][1]]["shape"]))
+    holder, key = slots[i]
+    pool = W.Pool()
+    coarse = pool.stored[W.source_key(holder[key])] = pool.int16(*W.quantise(unpack(holder[key]), 1.0))
+    page, inline, report = W.shrink(model, spec, pool)
+    page_holder, page_key = W.tensor_slots(page)[i]
+    assert page_holder[page_key]["blob"] != coarse.blob_id and "dtype" not in page_holder[page_key]
+    assert report.shared == 0 and report.error <= W.TOLERANCE
+    assert webdecoder.check_error(model, inline, n=64, seed=5) <= W.TOLERANCE
+
+
+def test_every_part_agrees_with_torch_in_the_numpy_reference(site, store):
+    folder, report = site
+    cat = catalog(folder)
+    errors = {(p.model, p.part): p for p in report.parts}
+    for job, want in random_jobs(cat, store):
+        suffix = ".encoder" if job["kind"] == "encoder" else ""
+        kind, key, spec = data_file(folder / "models" / f"{job['id']}{suffix}.js")
+        assert (kind, key) == (job["kind"], job["id"])
+        got = webdecoder.run(inline(folder, spec), np.array(job["inputs"], np.float32),
+                             None if job["labels"] is None else np.array(job["labels"]))
+        err = relative(got.reshape(len(want), -1), want)
+        assert err <= W.TOLERANCE, f"{job['id']} {job['kind']}: {err:.2g}"
+        assert spec["tolerance"] == pytest.approx(W.TOLERANCE)
+        assert spec["error"] == float(f"{errors[(job['id'], job['kind'])].error:.3g}") <= W.TOLERANCE
+
+
+NODE_SCRIPT = r"""
+const path = require("path");
+const folder = path.resolve(process.argv[2]);
+const S = require(path.join(folder, "static/core.js"));
+globalThis.latentStatic = S;
+S.folder = folder;
+require(path.join(folder, "webencoder.js"));
+require(path.join(folder, "data/catalog.js"));
+const rand = require(path.join(folder, "static/torchrand.js"));
+const maths = require(path.join(folder, "static/mapmath.js"));
+const input = JSON.parse(require("fs").readFileSync(0, "utf8"));
+(async () => {
+  const out = [];
+  for (const job of input) {
+    if (job.kind === "randn") { out.push(Array.from(rand.randn(job.seed, job.n))); continue; }
+    if (job.kind === "from_map" || job.kind === "to_map") {
+      const map = (await S.map(job.id)).methods[job.method];
+      const rules = {...S.catalog.map, max_latent_abs: S.catalog.limits.max_latent_abs};
+      out.push(job.kind === "from_map"
+        ? job.xy.map(([x, y]) => { const f = maths.fromMap(map, x, y, rules); return {...f, z: Array.from(f.z)}; })
+        : job.zs.map(z => maths.toMap(map, z, rules).xy));
+      continue;
+    }
+    const part = await S.part(job.kind, job.id);
+    out.push(job.inputs.map((x, i) => Array.from(part.run(x, job.labels ? job.labels[i] : 0))));
+  }
+  process.stdout.write(JSON.stringify(out));
+})().catch(e => { console.error(e); process.exit(1); });
+"""
+
+
+def node(folder: Path, jobs: list, tmp_path: Path):
+    script = tmp_path / "run.js"
+    script.write_text(NODE_SCRIPT)
+    done = subprocess.run([NODE, str(script), str(folder)], input=json.dumps(jobs),
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout)
+
+
+@pytest.mark.skipif(not NODE, reason="node is not installed")
+def test_every_part_agrees_with_torch_in_node(site, store, tmp_path):
+    """The page's scripts themselves: weights inflated and unpacked as the page does, the
+    interpreter of assets/webdecoder.js and webencoder.js; equal to the numpy reference too."""
+    folder, _ = site
+    jobs, wants = zip(*random_jobs(catalog(folder), store, seed=12))
+    for job, want, got in zip(jobs, wants, node(folder, list(jobs), tmp_path)):
+        got = np.array(got, np.float32)
+        assert relative(got, want) <= W.TOLERANCE, f"{job['id']} {job['kind']}"
+        suffix = ".encoder" if job["kind"] == "encoder" else ""
+        spec = inline(folder, data_file(folder / "models" / f"{job['id']}{suffix}.js")[2])
+        ref = webdecoder.run(spec, np.array(job["inputs"], np.float32),
+                             None if job["labels"] is None else np.array(job["labels"]))
+        bound = webdecoder.tolerance(spec) if spec.get("knobs") else 1e-5
+        assert np.abs(got - ref.reshape(len(got), -1)).max() <= bound, f"{job['id']} {job['kind']}"
+
+
+@pytest.mark.skipif(not NODE, reason="node is not installed")
+def test_the_page_draws_torchs_random_numbers(site, tmp_path):
+    """torch.randn(n, generator=manual_seed(s)) on both of its paths (n < 16 and n >= 16)."""
+    folder, _ = site
+    cases = [(s, n) for s in (0, 1, 7, 2**31 - 1) for n in (1, 2, 3, 4, 15, 16, 17, 52, 244, 1024)]
+    got = node(folder, [{"kind": "randn", "seed": s, "n": n} for s, n in cases], tmp_path)
+    for (s, n), values in zip(cases, got):
+        want = torch.randn(n, generator=torch.Generator().manual_seed(s)).numpy()
+        assert np.abs(np.array(values) - want).max() <= 2e-6, (s, n)
+
+
+@pytest.mark.skipif(not NODE, reason="node is not installed")
+@pytest.mark.parametrize("model_id,method", [("vae-mnist-2d", "latent"), ("vae-mnist-2d", "pca"),
+                                             ("vae-mnist-16d", "umap"), ("cvae-mnist", "tsne"),
+                                             ("dcgan-mnist", "pca")])
+def test_the_map_rules_are_the_servers(site, store, tmp_path, model_id, method):
+    """A click on a point, near it, in empty space, outside the points; and placing latents."""
+    from playground.errors import MAX_LATENT_ABS
+    folder, _ = site
+    p = proj.load(proj.shipped_path(store.root / model_id, method), store.weights_sha(model_id))
+    g = np.random.default_rng(3)
+    lo, hi = p.points.min(0), p.points.max(0)
+    clicks = [p.points[5], p.points[17] + (hi - lo) * 0.004, *g.uniform(lo, hi, (6, 2)),
+              hi + (hi - lo) * 0.3]
+    zs = [p.codes[3], p.codes[40] + 0.2, g.normal(size=p.codes.shape[1]) * 2]
+    got_from, got_to = node(folder, [
+        {"kind": "from_map", "id": model_id, "method": method, "xy": [list(map(float, c)) for c in clicks]},
+        {"kind": "to_map", "id": model_id, "method": method, "zs": [list(map(float, z)) for z in zs]}],
+        tmp_path)
+    for xy, got in zip(clicks, got_from):
+        z, how = p.from_map(xy)
+        near = how["neighbours"] or [how["index"]]
+        assert got["index"] == how["index"] and got["snapped"] == how["snapped"]
+        assert got["label"] == int(np.bincount(p.labels[near]).argmax())
+        assert np.allclose(got["z"], np.clip(z, -MAX_LATENT_ABS, MAX_LATENT_ABS), atol=1e-5)
+    for z, got in zip(zs, got_to):
+        assert np.allclose(got, p.to_map(np.float32(z))[0][0], atol=1e-4)
+
+
+def test_the_page_draws_the_prior_as_the_model_does(site):
+    """Asked of the models: a standard normal prior is drawn with torch's generator, a mixture
+    from shipped draws, and a sampler that is not decode(prior) (a Gibbs chain) gets no grid."""
+    folder, _ = site
+    prior = {m["id"]: m["prior"] for m in catalog(folder)["models"]}
+    assert prior["vae-mnist-16d"] == {"kind": "normal", "grid": True}
+    assert prior["ae-mnist"]["kind"] == "bank" and prior["ae-mnist"]["grid"]
+    assert prior["rbm-mnist"]["kind"] == "normal" and not prior["rbm-mnist"]["grid"]
+    assert prior["ldm-mnist"]["grid"]
