@@ -167,6 +167,23 @@ def test_invert_a_drawing_regenerate_it_and_change_its_class(backend, model_id):
         inversion.invert(Tools(backend), model_id, np.full((200, 200, 4), 255, np.uint8), "1")
 
 
+@pytest.mark.parametrize("model_id", DIFFUSION)
+def test_slerp_between_two_inverted_drawings(backend, model_id):
+    """The interpolation tool's "my drawing" endpoints of a diffusion model are DDIM-inverted
+    noises (with the class): the path starts and ends at the drawings' regenerations."""
+    from playground.tools import interpolation
+    one, seven = np.full((200, 200, 4), 255, np.uint8), np.full((200, 200, 4), 255, np.uint8)
+    one[40:160, 90:110, :3] = 0
+    seven[40:60, 50:150, :3], seven[60:170, 130:150, :3] = 0, 0
+    tools = Tools(backend)
+    r = interpolation.interpolate(tools, model_id, ("drawing", 0, one), ("drawing", 0, seven),
+                                  method="slerp", steps=4, label="1")
+    assert r.frames.shape == (4, 28, 28) and r.endpoints == [{"source": "drawing"}] * 2
+    start = inversion.invert(tools, model_id, one, "1")
+    np.testing.assert_allclose(r.latents[0], start.latent, atol=1e-5)
+    assert np.abs(r.frames[0].astype(int) - start.regenerated).max() <= 1
+
+
 def test_models_without_a_class_cannot_invert(backend):
     with pytest.raises(PlaygroundError, match="cannot be used here"):
         inversion.invert(Tools(backend), "vae-mnist-2d", np.zeros((28, 28)), None)
