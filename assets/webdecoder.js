@@ -4,8 +4,10 @@
  * request to the server: a digit, or a point model's latent plane beside its data plane.
  *
  * Values are stored as float32 between layers, as in PyTorch; the sums are done in float64, so
- * the output matches torch's to ~1e-6. Loaded into the page by launch(head=...) and, for the tests,
- * by node (module.exports).
+ * the output matches torch's to ~1e-6. Weights are laid out once, when a spec arrives, so that
+ * every sum reads contiguous memory; each op writes into a buffer of its own, reused from one
+ * decode to the next. Loaded into the page by launch(head=...) and, for the tests, by node
+ * (module.exports).
  */
 (function (root) {
   "use strict";
@@ -21,184 +23,284 @@
     return out;
   }
 
-  // ---- ops: x is {data: Float32Array, shape: [...]} for one sample -------------------------
-  function map(x, f) {
-    const out = new Float32Array(x.data.length);
-    for (let i = 0; i < out.length; i++) out[i] = f(x.data[i], i);
+  // ---- ops: x is {data: Float32Array, shape: [...]} for one sample (a linear also takes a
+  // batch (B, in): the sampler runs its guided and unguided passes at once) --------------------
+  // Values are rounded to float32 between ops, as torch stores them; sums run in float64 in
+  // independent chains (4 output channels at a time), so the order differs from torch's by less
+  // than float32's last bit.
+  const ACT = {relu: 1, silu: 2, sigmoid: 3, tanh: 4, leaky_relu: 5};
+
+  /** An op's output buffer, allocated once and reused by every run (ops hand on the buffer the
+   * next op reads; run() copies the last one out). */
+  function buffer(op, n) {
+    if (!op.buf || op.buf.length !== n) op.buf = new Float32Array(n);
+    return op.buf;
+  }
+
+  function activate(v, act, slope) {  // v already float32; the result is rounded on store
+    switch (act) {
+      case 1: return v > 0 ? v : 0;
+      case 2: return v / (1 + Math.exp(-v));
+      case 3: return 1 / (1 + Math.exp(-v));
+      case 4: return Math.tanh(v);
+      case 5: return v >= 0 ? v : v * slope;
+      default: return v;
+    }
+  }
+
+  function elementwise(x, op) {
+    const xd = x.data, n = xd.length, out = buffer(op, n), act = ACT[op.op], slope = op.slope;
+    for (let i = 0; i < n; i++) out[i] = activate(xd[i], act, slope);
     return {data: out, shape: x.shape};
+  }
+
+  /** The one inner loop of linear, conv2d and conv_transpose2d: for each output channel co,
+   * out[base + co · stride] = act(b[co] + Σ over taps t of Σ_ci x[tx[t] + ci] · w[tw[t] + co · cIn + ci]),
+   * the input channels-last and the weights (tap, out, in), so every sum runs over contiguous
+   * memory. Eight channels at a time share each input load in eight independent chains. */
+  function gatherTaps(out, base, stride, x, w, b, cIn, cOut, tx, tw, nt, act, sl) {
+    const c8 = cOut - (cOut % 8);
+    for (let co = 0; co < c8; co += 8) {
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+      for (let t = 0; t < nt; t++) {
+        const xo = tx[t], w0 = tw[t] + co * cIn, w1 = w0 + cIn, w2 = w1 + cIn, w3 = w2 + cIn,
+              w4 = w3 + cIn, w5 = w4 + cIn, w6 = w5 + cIn, w7 = w6 + cIn;
+        for (let ci = 0; ci < cIn; ci++) {
+          const v = x[xo + ci];
+          s0 += w[w0 + ci] * v; s1 += w[w1 + ci] * v; s2 += w[w2 + ci] * v; s3 += w[w3 + ci] * v;
+          s4 += w[w4 + ci] * v; s5 += w[w5 + ci] * v; s6 += w[w6 + ci] * v; s7 += w[w7 + ci] * v;
+        }
+      }
+      const o = base + co * stride;
+      out[o] = activate(Math.fround(s0 + b[co]), act, sl);
+      out[o + stride] = activate(Math.fround(s1 + b[co + 1]), act, sl);
+      out[o + 2 * stride] = activate(Math.fround(s2 + b[co + 2]), act, sl);
+      out[o + 3 * stride] = activate(Math.fround(s3 + b[co + 3]), act, sl);
+      out[o + 4 * stride] = activate(Math.fround(s4 + b[co + 4]), act, sl);
+      out[o + 5 * stride] = activate(Math.fround(s5 + b[co + 5]), act, sl);
+      out[o + 6 * stride] = activate(Math.fround(s6 + b[co + 6]), act, sl);
+      out[o + 7 * stride] = activate(Math.fround(s7 + b[co + 7]), act, sl);
+    }
+    const c4in = cIn - (cIn % 4);
+    for (let co = c8; co < cOut; co++) {             // the channels left over (an image's one):
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;            // four chains over ci instead
+      for (let t = 0; t < nt; t++) {
+        const xo = tx[t], w0 = tw[t] + co * cIn;
+        let ci = 0;
+        for (; ci < c4in; ci += 4) {
+          s0 += w[w0 + ci] * x[xo + ci]; s1 += w[w0 + ci + 1] * x[xo + ci + 1];
+          s2 += w[w0 + ci + 2] * x[xo + ci + 2]; s3 += w[w0 + ci + 3] * x[xo + ci + 3];
+        }
+        for (; ci < cIn; ci++) s0 += w[w0 + ci] * x[xo + ci];
+      }
+      out[base + co * stride] = activate(Math.fround(s0 + s1 + s2 + s3 + b[co]), act, sl);
+    }
+  }
+
+  function linear(x, op) {                             // w (out, in), b (out,); activation fused
+    const [nOut, nIn] = op.w.shape, xd = x.data, rows = xd.length / nIn;
+    const out = buffer(op, rows * nOut), {tx, tw} = taps(1);
+    tw[0] = 0;
+    for (let r = 0; r < rows; r++) {
+      tx[0] = r * nIn;
+      gatherTaps(out, r * nOut, 1, xd, op.W, op.B, nIn, nOut, tx, tw, 1, op.act | 0, op.slope);
+    }
+    return {data: out, shape: rows === 1 && x.shape.length === 1 ? [nOut] : [rows, nOut]};
+  }
+
+  /** The input (C, H, W) channels-last, (H, W, C), in the op's own buffer: each tap's inputs are
+   * then one contiguous run of C values. */
+  function channelsLast(x, op) {
+    const [c, h, w] = x.shape, xd = x.data, n = h * w;
+    if (!op.xt || op.xt.length !== c * n) op.xt = new Float32Array(c * n);
+    const xt = op.xt;
+    for (let ci = 0; ci < c; ci++) for (let i = 0; i < n; i++) xt[i * c + ci] = xd[ci * n + i];
+    return xt;
+  }
+
+  const TAPS = {tx: new Int32Array(64), tw: new Int32Array(64)};
+  function taps(n) {
+    if (TAPS.tx.length < n) TAPS.tx = new Int32Array(n), TAPS.tw = new Int32Array(n);
+    return TAPS;
+  }
+
+  function convTranspose2d(x, op) {
+    // Gathered per output pixel: out[co, oy, ox] = b[co] + Σ over the taps (ky, kx) that land
+    // there of Σ_ci x[ci, iy, ix] · w[ci, co, ky, kx].
+    const [cIn, cOut, k] = op.w.shape, [, h, wd] = x.shape, s = op.stride, p = op.padding;
+    const oh = (h - 1) * s - 2 * p + k, ow = (wd - 1) * s - 2 * p + k, nPix = oh * ow;
+    const xt = channelsLast(x, op), out = buffer(op, cOut * nPix), {tx, tw} = taps(k * k);
+    for (let oy = 0; oy < oh; oy++) {
+      for (let ox = 0; ox < ow; ox++) {
+        let nt = 0;
+        for (let ky = (oy + p) % s; ky < k; ky += s) {
+          const iy = (oy + p - ky) / s;
+          if (iy < 0 || iy >= h) continue;
+          for (let kx = (ox + p) % s; kx < k; kx += s) {
+            const ix = (ox + p - kx) / s;
+            if (ix < 0 || ix >= wd) continue;
+            tx[nt] = (iy * wd + ix) * cIn; tw[nt] = (ky * k + kx) * cOut * cIn; nt++;
+          }
+        }
+        gatherTaps(out, oy * ow + ox, nPix, xt, op.Wt, op.B, cIn, cOut, tx, tw, nt, op.act | 0, op.slope);
+      }
+    }
+    return {data: out, shape: [cOut, oh, ow]};
+  }
+
+  function conv2d(x, op) {                             // w (out, in, k, k), zero padding
+    const [cOut, cIn, k] = op.w.shape, [, h, wd] = x.shape, s = op.stride, p = op.padding;
+    const oh = Math.floor((h + 2 * p - k) / s) + 1, ow = Math.floor((wd + 2 * p - k) / s) + 1;
+    const nPix = oh * ow, xt = channelsLast(x, op), out = buffer(op, cOut * nPix);
+    const {tx, tw} = taps(k * k);
+    for (let oy = 0; oy < oh; oy++) {
+      for (let ox = 0; ox < ow; ox++) {
+        let nt = 0;
+        for (let ky = 0; ky < k; ky++) {
+          const iy = oy * s - p + ky;
+          if (iy < 0 || iy >= h) continue;
+          for (let kx = 0; kx < k; kx++) {
+            const ix = ox * s - p + kx;
+            if (ix < 0 || ix >= wd) continue;
+            tx[nt] = (iy * wd + ix) * cIn; tw[nt] = (ky * k + kx) * cOut * cIn; nt++;
+          }
+        }
+        gatherTaps(out, oy * ow + ox, nPix, xt, op.Wt, op.B, cIn, cOut, tx, tw, nt, op.act | 0, op.slope);
+      }
+    }
+    return {data: out, shape: [cOut, oh, ow]};
   }
 
   /** One affine coupling run backwards: (s, t) = net(mask · y), s tanh-bounded; the kept
    * coordinates (mask 1) pass, the others become (y − t) · exp(−s). */
   function couplingInverse(x, op) {
-    const d = x.data.length, m = op.max_log_scale;
-    let h = map(x, (v, i) => v * op.mask[i]);
+    const d = x.data.length, m = op.max_log_scale, mask = op.mask;
+    const kept = new Float32Array(d);
+    for (let i = 0; i < d; i++) kept[i] = x.data[i] * mask[i];
+    let h = {data: kept, shape: [d]};
     for (const o of op.ops) h = OPS[o.op](h, o);
-    const out = new Float32Array(d);
+    const out = buffer(op, d);
     for (let i = 0; i < d; i++) {
-      const free = 1 - op.mask[i], s = m * Math.tanh(h.data[i] / m) * free, t = h.data[d + i] * free;
+      const free = 1 - mask[i], s = m * Math.tanh(h.data[i] / m) * free, t = h.data[d + i] * free;
       out[i] = (x.data[i] - t) * Math.exp(-s);
     }
     return {data: out, shape: [d]};
   }
 
-  /** A latent diffusion model's deterministic sampler (η = 0), as webdecoder.py's _ddim: the
-   * first `dim` inputs are the noise, the one-hot class follows; out: the clean latent (dim,). */
+  /** A latent diffusion model's deterministic sampler (η = 0), as webrun.py's _ddim: the first
+   * `dim` inputs are the noise, the one-hot class follows; out: the clean latent (dim,). A guided
+   * step's two passes (the class's and "no class") go through the denoiser as one batch of two. */
   function ddim(x, op) {
     const d = op.dim, k = op.n_classes, w = op.guidance, hid = op.L.length / (k + 1);
     let c = k;                                            // "no class" unless one is set
     for (let i = 0; i < k; i++) if (x.data[d + i] > 0.5) c = i;
-    const eps = (z, step, cls) => {
-      const e = new Float32Array(hid);
-      for (let j = 0; j < hid; j++) e[j] = op.E[step * hid + j] + op.L[cls * hid + j];
-      const plusE = v => map(v, (a, j) => a + e[j]);
-      let h = plusE(OPS.linear({data: z, shape: [d]}, op.inp));
-      for (const block of op.blocks) {
-        let g = plusE(h);
-        for (const o of block) g = OPS[o.op](g, o);
-        h = map(h, (a, j) => a + g.data[j]);
-      }
-      for (const o of op.out) h = OPS[o.op](h, o);
-      return h.data;
-    };
-    let z = Float32Array.from(x.data.subarray(0, d));
+    const guided = k && w !== 0 && w !== 1;
+    const classes = guided ? [c, k] : [w === 0 || !k ? k : c], rows = classes.length;
+    const zs = new Float32Array(rows * d), e = new Float32Array(rows * hid);
+    const g = new Float32Array(rows * hid), h = new Float32Array(rows * hid);
+    const z = Float32Array.from(x.data.subarray(0, d));
     op.steps.forEach(([a, aPrev], step) => {
-      let e = eps(z, step, w === 0 || !k ? k : c);
-      if (k && w !== 0 && w !== 1) {
-        const u = eps(z, step, k);
-        e = e.map((v, j) => u[j] + w * (v - u[j]));
+      for (let r = 0; r < rows; r++) {
+        zs.set(z, r * d);
+        for (let j = 0; j < hid; j++) e[r * hid + j] = op.E[step * hid + j] + op.L[classes[r] * hid + j];
       }
-      const next = new Float32Array(d);
+      const hin = OPS.linear({data: zs, shape: [rows, d]}, op.inp).data;
+      for (let j = 0; j < h.length; j++) h[j] = hin[j] + e[j];
+      for (const block of op.blocks) {                    // h = h + block(h + e)
+        for (let j = 0; j < h.length; j++) g[j] = h[j] + e[j];
+        let y = {data: g, shape: [rows, hid]};
+        for (const o of block) y = OPS[o.op](y, o);
+        for (let j = 0; j < h.length; j++) h[j] += y.data[j];
+      }
+      let y = {data: h, shape: [rows, hid]};
+      for (const o of op.out) y = OPS[o.op](y, o);
+      const eps = y.data;                                 // (rows, d): the class's, then "no class"
       for (let j = 0; j < d; j++) {
-        let x0 = (z[j] - Math.sqrt(1 - a) * e[j]) / Math.sqrt(a), ej = e[j];
+        let ej = guided ? Math.fround(eps[d + j] + Math.fround(w * Math.fround(eps[j] - eps[d + j])))
+                        : eps[j];
+        let x0 = (z[j] - Math.sqrt(1 - a) * ej) / Math.sqrt(a);
         if (op.clip !== null) {
           x0 = Math.max(-op.clip, Math.min(op.clip, x0));
           ej = (z[j] - Math.sqrt(a) * x0) / Math.sqrt(1 - a);
         }
-        next[j] = Math.sqrt(aPrev) * x0 + Math.sqrt(1 - aPrev) * ej;
+        z[j] = Math.sqrt(aPrev) * x0 + Math.sqrt(1 - aPrev) * ej;
       }
-      z = next;
     });
     return {data: z, shape: [d]};
   }
 
   const OPS = {
     ddim,
-    linear(x, op) {                                     // w (out, in), b (out,)
-      const [nOut, nIn] = op.w.shape, w = op.W, b = op.B, xd = x.data;
-      const out = new Float32Array(nOut);
-      for (let o = 0; o < nOut; o++) {
-        let s = b[o];
-        const row = o * nIn;
-        for (let i = 0; i < nIn; i++) s += w[row + i] * xd[i];
-        out[o] = s;
-      }
-      return {data: out, shape: [nOut]};
-    },
+    linear,
     reshape(x, op) { return {data: x.data, shape: op.shape}; },
-    conv_transpose2d(x, op) {
-      // Gathered per output pixel: out[co, oy, ox] = b[co] + Σ over the taps (ky, kx) that land
-      // there of Σ_ci x[ci, iy, ix] · w[ci, co, ky, kx]. Weights are laid out (ky, kx, co, ci) and
-      // the input (iy, ix, ci) at load/run time, so the inner loop is a contiguous dot product.
-      const [cIn, cOut, k] = op.w.shape, [, h, wd] = x.shape, s = op.stride, p = op.padding;
-      const oh = (h - 1) * s - 2 * p + k, ow = (wd - 1) * s - 2 * p + k, w = op.Wt;
-      const xt = new Float32Array(h * wd * cIn), xd = x.data;
-      for (let ci = 0; ci < cIn; ci++) {
-        for (let i = 0; i < h * wd; i++) xt[i * cIn + ci] = xd[ci * h * wd + i];
-      }
-      const out = new Float32Array(cOut * oh * ow), acc = new Float64Array(cOut);
-      for (let oy = 0; oy < oh; oy++) {
-        for (let ox = 0; ox < ow; ox++) {
-          acc.fill(0);
-          for (let ky = (oy + p) % s; ky < k; ky += s) {
-            const iy = (oy + p - ky) / s;
-            if (iy < 0 || iy >= h) continue;
-            for (let kx = (ox + p) % s; kx < k; kx += s) {
-              const ix = (ox + p - kx) / s;
-              if (ix < 0 || ix >= wd) continue;
-              const xo = (iy * wd + ix) * cIn, wo = (ky * k + kx) * cOut * cIn;
-              for (let co = 0; co < cOut; co++) {
-                let sum = 0;
-                const wr = wo + co * cIn;
-                for (let ci = 0; ci < cIn; ci++) sum += w[wr + ci] * xt[xo + ci];
-                acc[co] += sum;
-              }
-            }
-          }
-          for (let co = 0; co < cOut; co++) out[(co * oh + oy) * ow + ox] = acc[co] + op.B[co];
-        }
-      }
-      return {data: out, shape: [cOut, oh, ow]};
-    },
-    conv2d(x, op) {                                     // w (out, in, k, k)
-      const [cOut, cIn, k] = op.w.shape, [, h, wd] = x.shape, s = op.stride, p = op.padding;
-      const oh = Math.floor((h + 2 * p - k) / s) + 1, ow = Math.floor((wd + 2 * p - k) / s) + 1;
-      const out = new Float32Array(cOut * oh * ow), w = op.W, xd = x.data;
-      for (let co = 0; co < cOut; co++) {
-        for (let oy = 0; oy < oh; oy++) {
-          for (let ox = 0; ox < ow; ox++) {
-            let sum = op.B[co];
-            for (let ci = 0; ci < cIn; ci++) {
-              for (let ky = 0; ky < k; ky++) {
-                const iy = oy * s - p + ky;
-                if (iy < 0 || iy >= h) continue;
-                for (let kx = 0; kx < k; kx++) {
-                  const ix = ox * s - p + kx;
-                  if (ix >= 0 && ix < wd) sum += xd[(ci * h + iy) * wd + ix] * w[((co * cIn + ci) * k + ky) * k + kx];
-                }
-              }
-            }
-            out[(co * oh + oy) * ow + ox] = sum;
-          }
-        }
-      }
-      return {data: out, shape: [cOut, oh, ow]};
-    },
+    conv_transpose2d: convTranspose2d,
+    conv2d,
     coupling_inverse: couplingInverse,                   // x = (y − t) · exp(−s)
-    silu: x => map(x, v => v / (1 + Math.exp(-v))),
-    relu: x => map(x, v => (v > 0 ? v : 0)),
-    leaky_relu: (x, op) => map(x, v => (v >= 0 ? v : v * op.slope)),
-    tanh: x => map(x, Math.tanh),
-    sigmoid: x => map(x, v => 1 / (1 + Math.exp(-v))),
+    silu: elementwise,
+    relu: elementwise,
+    leaky_relu: elementwise,
+    tanh: elementwise,
+    sigmoid: elementwise,
   };
 
-  function convTransposeLayout(w, [cIn, cOut, k]) {  // (in, out, k, k) -> (k, k, out, in)
-    const t = new Float32Array(w.length);
+  // ---- a decoder ----------------------------------------------------------------------------
+  /** (in, out, k, k) for a transposed convolution, (out, in, k, k) for a convolution, to
+   * (k, k, out, in): one tap's weights for one output channel are a contiguous run over in. */
+  function tapLayout(w, [a, b, k], transposed) {
+    const [cIn, cOut] = transposed ? [a, b] : [b, a], t = new Float32Array(w.length);
     for (let ci = 0; ci < cIn; ci++)
-      for (let co = 0; co < cOut; co++)
-        for (let q = 0; q < k * k; q++) t[(q * cOut + co) * cIn + ci] = w[(ci * cOut + co) * k * k + q];
+      for (let co = 0; co < cOut; co++) {
+        const from = (transposed ? ci * cOut + co : co * cIn + ci) * k * k;
+        for (let q = 0; q < k * k; q++) t[(q * cOut + co) * cIn + ci] = w[from + q];
+      }
     return t;
   }
 
-  // ---- a decoder ----------------------------------------------------------------------------
+  /** The ops with an activation that follows a linear or convolution (a reshape between them
+   * moves no value) folded into that op: applied as each output is written. */
+  function fuse(ops) {
+    const out = [];
+    for (const op of ops) {
+      const last = out.length && (out[out.length - 1].op === "reshape" && out.length > 1
+                                  ? out[out.length - 2] : out[out.length - 1]);
+      if (ACT[op.op] && last && last.W && !last.act) {
+        last.act = ACT[op.op];
+        last.slope = op.slope;
+      } else {
+        out.push(op);
+      }
+    }
+    return out;
+  }
+
   function prepare(op) {  // weights decoded (and laid out) once, when the spec arrives
     if (!OPS[op.op]) throw new Error(`the page cannot run op ${op.op}`);
-    if (op.ops) return {...op, ops: op.ops.map(prepare)};
+    if (op.ops) return {...op, ops: fuse(op.ops.map(prepare))};
     if (op.op === "ddim") {
-      return {...op, inp: prepare(op.inp), blocks: op.blocks.map(b => b.map(prepare)),
-              out: op.out.map(prepare), E: tensor(op.time_emb), L: tensor(op.labels)};
+      return {...op, inp: prepare(op.inp), blocks: op.blocks.map(b => fuse(b.map(prepare))),
+              out: fuse(op.out.map(prepare)), E: tensor(op.time_emb), L: tensor(op.labels)};
     }
-    if (!op.w) return op;
+    if (!op.w) return {...op};
     const W = tensor(op.w), B = tensor(op.b);
-    return op.op === "conv_transpose2d" ? {...op, B, Wt: convTransposeLayout(W, op.w.shape)}
-                                        : {...op, W, B};
+    return op.op === "linear" ? {...op, W, B}
+                              : {...op, B, W, Wt: tapLayout(W, op.w.shape, op.op === "conv_transpose2d")};
   }
 
   function load(spec) {
     if (spec.format !== "webdecoder/1") throw new Error(`unknown decoder format ${spec.format}`);
-    const ops = spec.ops.map(prepare);
+    const ops = fuse(spec.ops.map(prepare)), x = new Float32Array(spec.input_dim);
     return {
       spec,
       prior: spec.prior_draws ? tensor(spec.prior_draws) : null,  // (n, latent_dim) N(0, I)
       /** Decode one latent (array of latent_dim numbers) with class index `label` (conditional
-       * models): a Float32Array of output_shape, values in [0, 1]. */
+       * models): a new Float32Array of output_shape, values in [0, 1]. */
       run(z, label) {
-        const x = new Float32Array(spec.input_dim);
+        x.fill(0);
         for (let i = 0; i < spec.latent_dim; i++) x[i] = z[i];
         if (spec.n_classes) x[spec.latent_dim + label] = 1;
         let h = {data: x, shape: [spec.input_dim]};
         for (const op of ops) h = OPS[op.op](h, op);
-        return h.data;
+        return Float32Array.from(h.data);
       },
     };
   }

@@ -227,3 +227,53 @@ def test_javascript_interpreter_matches_torch(backend, model_id, mode, tmp_path)
     z = np.stack([backend.latent_from_sliders(model_id, v, mode=mode) for v in values])
     want = torch_decode(backend.model(model_id), z, None if y is None else np.array(y), spec)
     assert np.abs(got - want).max() <= (webdecoder.tolerance(spec) if spec.get("knobs") else 1e-5)
+
+
+OPS_SCRIPT = """
+const web = require(process.argv[2]);
+const input = JSON.parse(require('fs').readFileSync(0, 'utf8'));
+const out = input.cases.map(({op, x, shape}) => {
+  const dec = web.load({format: 'webdecoder/1', latent_dim: x.length, n_classes: 0,
+                        input_dim: x.length, ops: [{op: 'reshape', shape}, ...op]});
+  return Array.from(dec.run(x, 0));
+});
+process.stdout.write(JSON.stringify(out));
+"""
+
+
+def _layer_case(g, kind: str, c_in: int, c_out: int, k: int, stride: int, padding: int,
+                act: str | None, size: int = 5) -> dict:
+    shape = [c_in] if kind == "linear" else [c_in, size, size]
+    w_shape = {"linear": [c_out, c_in], "conv2d": [c_out, c_in, k, k],
+               "conv_transpose2d": [c_in, c_out, k, k]}[kind]
+    op = {"op": kind, "w": webdecoder.pack(g.normal(size=w_shape)),
+          "b": webdecoder.pack(g.normal(size=c_out))}
+    if kind != "linear":
+        op |= {"stride": stride, "padding": padding}
+    ops = [op] + ([{"op": act, **({"slope": 0.2} if act == "leaky_relu" else {})}] if act else [])
+    return {"op": ops, "x": g.normal(size=int(np.prod(shape))).tolist(), "shape": shape}
+
+
+@pytest.mark.skipif(not shutil.which("node"), reason="node is not installed")
+def test_javascript_layers_match_the_numpy_reference(tmp_path):
+    """Each layer kernel of assets/webdecoder.js (channels-last, eight channels at a time, the
+    activation fused into the write) against webrun.py's, on shapes the shipped decoders do not
+    have: channel counts that are not a multiple of 8, odd kernels, strides and paddings."""
+    g = np.random.default_rng(3)
+    cases = [_layer_case(g, "linear", 37, 19, 0, 0, 0, "silu"),
+             _layer_case(g, "linear", 8, 16, 0, 0, 0, None),
+             _layer_case(g, "conv_transpose2d", 5, 11, 4, 2, 1, "relu"),
+             _layer_case(g, "conv_transpose2d", 3, 9, 3, 1, 0, "tanh"),
+             _layer_case(g, "conv_transpose2d", 6, 1, 5, 3, 2, "sigmoid"),
+             _layer_case(g, "conv2d", 5, 11, 3, 1, 1, "leaky_relu"),
+             _layer_case(g, "conv2d", 3, 8, 4, 2, 1, None),
+             _layer_case(g, "conv2d", 7, 2, 5, 2, 2, "silu", size=7)]
+    script = tmp_path / "ops.js"
+    script.write_text(OPS_SCRIPT)
+    done = subprocess.run(["node", str(script), str(ROOT / "assets" / "webdecoder.js")],
+                          input=json.dumps({"cases": cases}), capture_output=True, text=True,
+                          timeout=60, check=True)
+    for case, got in zip(cases, json.loads(done.stdout)):
+        spec = {"n_classes": 0, "ops": [{"op": "reshape", "shape": case["shape"]}, *case["op"]]}
+        want = webdecoder.run(spec, np.array([case["x"]], np.float32))[0].ravel()
+        assert np.abs(np.array(got) - want).max() <= 1e-5 * max(1.0, np.abs(want).max()), case["op"][0]["op"]
