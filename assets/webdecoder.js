@@ -3,11 +3,12 @@
  * flow's coupling_inverse), and the glue that lets the latent sliders repaint a canvas with no
  * request to the server: a digit, or a point model's latent plane beside its data plane.
  *
- * Values are stored as float32 between layers, as in PyTorch; the sums are done in float64, so
- * the output matches torch's to ~1e-6. Weights are laid out once, when a spec arrives, so that
- * every sum reads contiguous memory; each op writes into a buffer of its own, reused from one
- * decode to the next. Loaded into the page by launch(head=...) and, for the tests, by node
- * (module.exports).
+ * Values are stored as float32 between layers, as in PyTorch. The sums of linear and convolution
+ * layers run in WebAssembly SIMD (float32, four lanes at a time) where the browser has it, else in
+ * JavaScript (float64); either way the output matches torch's to ~1e-6. Weights are laid out once,
+ * when a spec arrives, so that every sum reads contiguous memory; each op writes into a buffer of
+ * its own, reused from one decode to the next. Loaded into the page by launch(head=...) and, for
+ * the tests, by node (module.exports).
  */
 (function (root) {
   "use strict";
@@ -25,9 +26,8 @@
 
   // ---- ops: x is {data: Float32Array, shape: [...]} for one sample (a linear also takes a
   // batch (B, in): the sampler runs its guided and unguided passes at once) --------------------
-  // Values are rounded to float32 between ops, as torch stores them; sums run in float64 in
-  // independent chains (4 output channels at a time), so the order differs from torch's by less
-  // than float32's last bit.
+  // Values are rounded to float32 between ops, as torch stores them; a linear or convolution
+  // applies its activation (fuse) as it writes each output.
   const ACT = {relu: 1, silu: 2, sigmoid: 3, tanh: 4, leaky_relu: 5};
 
   /** An op's output buffer, allocated once and reused by every run (ops hand on the buffer the
@@ -54,16 +54,18 @@
     return {data: out, shape: x.shape};
   }
 
-  /** The one inner loop of linear, conv2d and conv_transpose2d: for each output channel co,
-   * out[base + co · stride] = act(b[co] + Σ over taps t of Σ_ci x[tx[t] + ci] · w[tw[t] + co · cIn + ci]),
-   * the input channels-last and the weights (tap, out, in), so every sum runs over contiguous
-   * memory. Eight channels at a time share each input load in eight independent chains. */
-  function gatherTaps(out, base, stride, x, w, b, cIn, cOut, tx, tw, nt, act, sl) {
-    const c8 = cOut - (cOut % 8);
+  /** The one inner loop of linear, conv2d and conv_transpose2d, in JavaScript, for one output
+   * pixel: for each output channel co, out[base + co · stride] = act(b[co] + Σ over its taps t of
+   * Σ_ci x[tx[t] + ci] · w[(tq[t] · cOut + co) · cIn + ci]), its taps t0 .. t0 + nt - 1 of the
+   * op's table, the input channels-last and the weights (tap, out, in), so every sum runs over
+   * contiguous memory. Eight channels at a time share each input load, in eight independent
+   * float64 chains. */
+  function gatherTaps(out, base, stride, x, w, b, cIn, cOut, tx, tq, t0, nt, act, sl) {
+    const c8 = cOut - (cOut % 8), wq = cOut * cIn, t1 = t0 + nt;
     for (let co = 0; co < c8; co += 8) {
       let s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
-      for (let t = 0; t < nt; t++) {
-        const xo = tx[t], w0 = tw[t] + co * cIn, w1 = w0 + cIn, w2 = w1 + cIn, w3 = w2 + cIn,
+      for (let t = t0; t < t1; t++) {
+        const xo = tx[t], w0 = tq[t] * wq + co * cIn, w1 = w0 + cIn, w2 = w1 + cIn, w3 = w2 + cIn,
               w4 = w3 + cIn, w5 = w4 + cIn, w6 = w5 + cIn, w7 = w6 + cIn;
         for (let ci = 0; ci < cIn; ci++) {
           const v = x[xo + ci];
@@ -84,8 +86,8 @@
     const c4in = cIn - (cIn % 4);
     for (let co = c8; co < cOut; co++) {             // the channels left over (an image's one):
       let s0 = 0, s1 = 0, s2 = 0, s3 = 0;            // four chains over ci instead
-      for (let t = 0; t < nt; t++) {
-        const xo = tx[t], w0 = tw[t] + co * cIn;
+      for (let t = t0; t < t1; t++) {
+        const xo = tx[t], w0 = tq[t] * wq + co * cIn;
         let ci = 0;
         for (; ci < c4in; ci += 4) {
           s0 += w[w0 + ci] * x[xo + ci]; s1 += w[w0 + ci + 1] * x[xo + ci + 1];
@@ -97,31 +99,83 @@
     }
   }
 
-  function linear(x, op) {                             // w (out, in), b (out,); activation fused
-    const [nOut, nIn] = op.w.shape, xd = x.data, rows = xd.length / nIn;
-    const out = buffer(op, rows * nOut), {tx, tw} = taps(1);
-    tw[0] = 0;
-    for (let r = 0; r < rows; r++) {
-      tx[0] = r * nIn;
-      gatherTaps(out, r * nOut, 1, xd, op.W, op.B, nIn, nOut, tx, tw, 1, op.act | 0, op.slope);
+  /** The op's taps for an input of this `shape`, worked out on its first run: for each of nPix
+   * output pixels (a linear's rows), its n[p] taps at p · maxT: the input pixel's offset tx in
+   * the channels-last input, and the tap's index tq (ky · k + kx) in the weights. `each(p, add)`
+   * calls add(tx, tq) per tap. */
+  function tapTable(op, shape, nPix, maxT, each) {
+    const key = shape.join();
+    if (op.table && op.table.key === key) return op.table;
+    const n = new Int32Array(nPix), tx = new Int32Array(nPix * maxT), tq = new Int32Array(nPix * maxT);
+    for (let p = 0; p < nPix; p++) {
+      each(p, (x, q) => { tx[p * maxT + n[p]] = x; tq[p * maxT + n[p]] = q; n[p]++; });
     }
+    return (op.table = {key, nPix, maxT, n, tx, tq});
+  }
+
+  /** Every output pixel's channels from the op's input (input()) and tap table: pixel p, channel co
+   * goes to out[p · pStride + co · cStride]. By the WebAssembly kernel where the op's weights are
+   * packed in a heap, else by gatherTaps. */
+  function sumTaps(op, out, table, cIn, cOut, pStride, cStride) {
+    const {nPix, maxT, n, tx, tq} = table, act = op.act | 0, sl = op.slope, b = op.B, h = op.heap;
+    if (!h) {
+      const w = op.Wt || op.W;
+      for (let p = 0; p < nPix; p++) {
+        gatherTaps(out, p * pStride, cStride, op.xt, w, b, cIn, cOut, tx, tq, p * maxT, n[p], act, sl);
+      }
+      return;
+    }
+    const rec = 1 + 2 * maxT, lanes = op.nb * 16;
+    if (op.heapTable !== table) {                  // the table as the kernel reads it, once
+      op.tOff = h.alloc(nPix * rec);
+      op.sOff = h.alloc(nPix * lanes);
+      const i32 = h.i32, t0 = op.tOff / 4, tapBytes = op.nb * cIn * 64;
+      for (let p = 0; p < nPix; p++) {
+        i32[t0 + p * rec] = n[p];
+        for (let t = 0; t < n[p]; t++) {
+          i32[t0 + p * rec + 1 + 2 * t] = tx[p * maxT + t] * 4;
+          i32[t0 + p * rec + 2 + 2 * t] = tq[p * maxT + t] * tapBytes;
+        }
+      }
+      op.heapTable = table;
+    }
+    h.layer(op.sOff, op.xOff, op.wOff, op.tOff, nPix, cIn, op.nb, rec);
+    const sums = h.f32, s0 = op.sOff / 4;
+    for (let p = 0; p < nPix; p++) {
+      const s = s0 + p * lanes, o = p * pStride;
+      for (let co = 0; co < cOut; co++) {
+        out[o + co * cStride] = activate(Math.fround(sums[s + co] + b[co]), act, sl);
+      }
+    }
+  }
+
+  /** Where the op's kernel reads its input from, n floats: its own array, or its place in the
+   * heap. */
+  function input(op, n) {
+    const h = op.heap;
+    if (!h) {
+      if (!op.xt || op.xt.length !== n) op.xt = new Float32Array(n);
+      return op.xt;
+    }
+    if (op.xOff === undefined || op.xN < n) { op.xOff = h.alloc(n); op.xN = n; }
+    const f = h.f32, at = op.xOff / 4;  // a new view only when the memory has grown or n changed
+    if (!op.xv || op.xv.buffer !== f.buffer || op.xv.length !== n) op.xv = f.subarray(at, at + n);
+    return op.xv;
+  }
+
+  function linear(x, op) {                             // w (out, in), b (out,); activation fused
+    const [nOut, nIn] = op.w.shape, xd = x.data, rows = xd.length / nIn, out = buffer(op, rows * nOut);
+    input(op, xd.length).set(xd);
+    const table = tapTable(op, [rows], rows, 1, (r, add) => add(r * nIn, 0));
+    sumTaps(op, out, table, nIn, nOut, nOut, 1);
     return {data: out, shape: rows === 1 && x.shape.length === 1 ? [nOut] : [rows, nOut]};
   }
 
-  /** The input (C, H, W) channels-last, (H, W, C), in the op's own buffer: each tap's inputs are
-   * then one contiguous run of C values. */
+  /** The input (C, H, W) channels-last, (H, W, C), where the op's kernel reads it: each tap's
+   * inputs are then one contiguous run of C values. */
   function channelsLast(x, op) {
-    const [c, h, w] = x.shape, xd = x.data, n = h * w;
-    if (!op.xt || op.xt.length !== c * n) op.xt = new Float32Array(c * n);
-    const xt = op.xt;
+    const [c, h, w] = x.shape, xd = x.data, n = h * w, xt = input(op, c * n);
     for (let ci = 0; ci < c; ci++) for (let i = 0; i < n; i++) xt[i * c + ci] = xd[ci * n + i];
-    return xt;
-  }
-
-  const TAPS = {tx: new Int32Array(64), tw: new Int32Array(64)};
-  function taps(n) {
-    if (TAPS.tx.length < n) TAPS.tx = new Int32Array(n), TAPS.tw = new Int32Array(n);
-    return TAPS;
   }
 
   function convTranspose2d(x, op) {
@@ -129,46 +183,173 @@
     // there of Σ_ci x[ci, iy, ix] · w[ci, co, ky, kx].
     const [cIn, cOut, k] = op.w.shape, [, h, wd] = x.shape, s = op.stride, p = op.padding;
     const oh = (h - 1) * s - 2 * p + k, ow = (wd - 1) * s - 2 * p + k, nPix = oh * ow;
-    const xt = channelsLast(x, op), out = buffer(op, cOut * nPix), {tx, tw} = taps(k * k);
-    for (let oy = 0; oy < oh; oy++) {
-      for (let ox = 0; ox < ow; ox++) {
-        let nt = 0;
-        for (let ky = (oy + p) % s; ky < k; ky += s) {
-          const iy = (oy + p - ky) / s;
-          if (iy < 0 || iy >= h) continue;
-          for (let kx = (ox + p) % s; kx < k; kx += s) {
-            const ix = (ox + p - kx) / s;
-            if (ix < 0 || ix >= wd) continue;
-            tx[nt] = (iy * wd + ix) * cIn; tw[nt] = (ky * k + kx) * cOut * cIn; nt++;
-          }
+    const out = buffer(op, cOut * nPix);
+    channelsLast(x, op);
+    const table = tapTable(op, x.shape, nPix, k * k, (pix, add) => {
+      const oy = Math.floor(pix / ow), ox = pix % ow;
+      for (let ky = (oy + p) % s; ky < k; ky += s) {
+        const iy = (oy + p - ky) / s;
+        if (iy < 0 || iy >= h) continue;
+        for (let kx = (ox + p) % s; kx < k; kx += s) {
+          const ix = (ox + p - kx) / s;
+          if (ix >= 0 && ix < wd) add((iy * wd + ix) * cIn, ky * k + kx);
         }
-        gatherTaps(out, oy * ow + ox, nPix, xt, op.Wt, op.B, cIn, cOut, tx, tw, nt, op.act | 0, op.slope);
       }
-    }
+    });
+    sumTaps(op, out, table, cIn, cOut, 1, nPix);
     return {data: out, shape: [cOut, oh, ow]};
   }
 
   function conv2d(x, op) {                             // w (out, in, k, k), zero padding
     const [cOut, cIn, k] = op.w.shape, [, h, wd] = x.shape, s = op.stride, p = op.padding;
     const oh = Math.floor((h + 2 * p - k) / s) + 1, ow = Math.floor((wd + 2 * p - k) / s) + 1;
-    const nPix = oh * ow, xt = channelsLast(x, op), out = buffer(op, cOut * nPix);
-    const {tx, tw} = taps(k * k);
-    for (let oy = 0; oy < oh; oy++) {
-      for (let ox = 0; ox < ow; ox++) {
-        let nt = 0;
-        for (let ky = 0; ky < k; ky++) {
-          const iy = oy * s - p + ky;
-          if (iy < 0 || iy >= h) continue;
-          for (let kx = 0; kx < k; kx++) {
-            const ix = ox * s - p + kx;
-            if (ix < 0 || ix >= wd) continue;
-            tx[nt] = (iy * wd + ix) * cIn; tw[nt] = (ky * k + kx) * cOut * cIn; nt++;
-          }
+    const nPix = oh * ow, out = buffer(op, cOut * nPix);
+    channelsLast(x, op);
+    const table = tapTable(op, x.shape, nPix, k * k, (pix, add) => {
+      const oy = Math.floor(pix / ow), ox = pix % ow;
+      for (let ky = 0; ky < k; ky++) {
+        const iy = oy * s - p + ky;
+        if (iy < 0 || iy >= h) continue;
+        for (let kx = 0; kx < k; kx++) {
+          const ix = ox * s - p + kx;
+          if (ix >= 0 && ix < wd) add((iy * wd + ix) * cIn, ky * k + kx);
         }
-        gatherTaps(out, oy * ow + ox, nPix, xt, op.Wt, op.B, cIn, cOut, tx, tw, nt, op.act | 0, op.slope);
       }
-    }
+    });
+    sumTaps(op, out, table, cIn, cOut, 1, nPix);
     return {data: out, shape: [cOut, oh, ow]};
+  }
+
+  // ---- the same sums, four lanes at a time: WebAssembly SIMD ----------------------------------
+  /* Two functions, assembled here byte by byte (nothing is downloaded); addresses are in bytes:
+   *   pixel(out, x, w, taps, nt, cIn, nb): for each block b < nb of 16 output channels,
+   *     out[16b .. 16b + 15] = Σ over taps t < nt of Σ_ci x[xo_t + ci] · w[wb + wo_t + 16 ci ..]
+   *   with (xo_t, wo_t) the t-th pair of offsets at `taps`, wb = w + b · cIn · 64, and the
+   *   weights packed (tap, block, ci, 16 channels): each input value, splatted, multiplies four
+   *   4-lane vectors of weights into four accumulators;
+   *   layer(out, x, w, table, nPix, cIn, nb, rec): pixel() for each output pixel p < nPix, its
+   *   record at table + 4 · rec · p (nt, then the pairs), its sums at out + 64 · nb · p.
+   * Sums are float32 in each lane (torch's are float32 too, in another order): 1e-6 of the value
+   * on the shipped decoders, against the float64 of gatherTaps. Bias and activation stay in
+   * JavaScript, which has Math.exp. */
+  function simdModule() {
+    const uleb = n => {
+      const b = [];
+      do { b.push((n & 0x7f) | (n > 0x7f ? 0x80 : 0)); n >>>= 7; } while (n);
+      return b;
+    };
+    const sleb = n => {
+      const b = [];
+      for (;;) {
+        const x = n & 0x7f;
+        n >>= 7;
+        if ((n === 0 && !(x & 0x40)) || (n === -1 && (x & 0x40))) return b.concat(x);
+        b.push(x | 0x80);
+      }
+    };
+    const vec = items => [...uleb(items.length), ...items.flat()];
+    const section = (id, bytes) => [id, ...uleb(bytes.length), ...bytes];
+    const name = s => vec([...s].map(c => c.charCodeAt(0)));
+    const I32 = 0x7f, V128 = 0x7b;
+    const get = i => [0x20, i], set = i => [0x21, i], i32 = v => [0x41, ...sleb(v)];
+    const add = 0x6a, mul = 0x6c, shl = 0x74, ltU = 0x49, eqz = 0x45, end = 0x0b;
+    const load = off => [0x28, 2, off];                            // i32.load align 4
+    const vload = off => [0xfd, 0x00, 0, ...uleb(off)], vstore = off => [0xfd, 0x0b, 0, ...uleb(off)];
+    const splat = [0xfd, 0x09, 0, 0];                              // v128.load32_splat
+    const fadd = [0xfd, 0xe4, 0x01], fmul = [0xfd, 0xe6, 0x01];
+    const zero = [0xfd, 0x0c, ...new Array(16).fill(0)];
+    // block { loop { body; br 0 } }: a body leaves through exitUnless
+    const loop = body => [0x02, 0x40, 0x03, 0x40, ...body, 0x0c, 0, end, end];
+    const exitUnless = cond => [...cond, eqz, 0x0d, 1];            // br_if out of the block
+    // pixel: params 0-6 out x w taps nt cIn nb; locals 7 b, 8 t, 9 ci, 10 xo, 11 wo, 12 wb,
+    // 13-16 the accumulators, 17 xv
+    const [OUT, X, W, TAPS, NT, CIN, NB, B, T, CI, XO, WO, WB] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
+    const ACC = [13, 14, 15, 16], XV = 17;
+    const body = [
+      ...i32(0), ...set(B),
+      ...loop([
+        ...exitUnless([...get(B), ...get(NB), ltU]),
+        ...ACC.flatMap(a => [...zero, ...set(a)]),
+        ...get(W), ...get(B), ...get(CIN), mul, ...i32(6), shl, add, ...set(WB),
+        ...i32(0), ...set(T),
+        ...loop([
+          ...exitUnless([...get(T), ...get(NT), ltU]),
+          ...get(X), ...get(TAPS), ...get(T), ...i32(3), shl, add, ...load(0), add, ...set(XO),
+          ...get(WB), ...get(TAPS), ...get(T), ...i32(3), shl, add, ...load(4), add, ...set(WO),
+          ...get(CIN), ...set(CI),
+          ...loop([
+            ...exitUnless(get(CI)),
+            ...get(XO), ...splat, ...set(XV),
+            ...ACC.flatMap((a, j) => [...get(a), ...get(WO), ...vload(16 * j), ...get(XV), ...fmul,
+                                      ...fadd, ...set(a)]),
+            ...get(XO), ...i32(4), add, ...set(XO),
+            ...get(WO), ...i32(64), add, ...set(WO),
+            ...get(CI), ...i32(-1), add, ...set(CI),
+          ]),
+          ...get(T), ...i32(1), add, ...set(T),
+        ]),
+        ...ACC.flatMap((a, j) => [...get(OUT), ...get(B), ...i32(6), shl, add, ...get(a),
+                                  ...vstore(16 * j)]),
+        ...get(B), ...i32(1), add, ...set(B),
+      ]),
+    ];
+    const code = [...vec([[6, I32], [5, V128]]), ...body, end];
+    // layer: params 0-7 out x w table nPix cIn nb rec; locals 8 p, 9 at (the pixel's record)
+    const [P, AT] = [8, 9];
+    const layer = [...vec([[2, I32]]),
+      ...i32(0), ...set(P),
+      ...loop([
+        ...exitUnless([...get(P), ...get(4), ltU]),
+        ...get(3), ...get(P), ...get(7), mul, ...i32(2), shl, add, ...set(AT),
+        ...get(0), ...get(P), ...get(6), mul, ...i32(6), shl, add,    // out + 64 · nb · p
+        ...get(1), ...get(2), ...get(AT), ...i32(4), add, ...get(AT), ...load(0),
+        ...get(5), ...get(6), 0x10, 0,                                // call pixel
+        ...get(P), ...i32(1), add, ...set(P),
+      ]),
+      end];
+    const type = n => [0x60, ...vec(new Array(n).fill(I32)), 0];     // (n × i32) -> ()
+    const bytes = new Uint8Array([0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0,
+      ...section(1, vec([type(7), type(8)])),
+      ...section(2, vec([[...name("m"), ...name("mem"), 0x02, 0x00, 0x01]])),  // memory import
+      ...section(3, vec([[0], [1]])),
+      ...section(7, vec([[...name("layer"), 0x00, 1]])),
+      ...section(10, vec([[...uleb(code.length), ...code], [...uleb(layer.length), ...layer]]))]);
+    try {
+      return WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
+    } catch (err) {
+      return null;  // no WebAssembly here: the float64 kernel in JavaScript does it all
+    }
+  }
+  const SIMD = typeof WebAssembly === "object" ? simdModule() : null;
+
+  /** A decoder's WebAssembly memory: its packed weights; each op's input, tap table and sums. */
+  function heap() {
+    const mem = new WebAssembly.Memory({initial: 1});
+    let top = 0, f32 = null, i32 = null;
+    const h = {
+      layer: new WebAssembly.Instance(SIMD, {m: {mem}}).exports.layer,
+      alloc(nFloats) {  // byte offset of nFloats, 16-byte aligned
+        const at = top;
+        top += (nFloats * 4 + 15) & ~15;
+        const pages = Math.ceil(top / 65536) - mem.buffer.byteLength / 65536;
+        if (pages > 0) mem.grow(pages);
+        return at;
+      },
+      get f32() { return f32 && f32.buffer === mem.buffer ? f32 : (f32 = new Float32Array(mem.buffer)); },
+      get i32() { return i32 && i32.buffer === mem.buffer ? i32 : (i32 = new Int32Array(mem.buffer)); },
+    };
+    return h;
+  }
+
+  /** Weights in the heap as the kernel reads them: (tap, block of 16 out, in, 16), zeros past
+   * cOut; `w(q, co, ci)` reads the spec's. */
+  function pack(h, op, nTaps, cOut, cIn, w) {
+    const nb = Math.ceil(cOut / 16), at = h.alloc(nTaps * nb * cIn * 16), f = h.f32, base = at / 4;
+    for (let q = 0; q < nTaps; q++)
+      for (let co = 0; co < cOut; co++)
+        for (let ci = 0; ci < cIn; ci++)
+          f[base + ((q * nb + (co >> 4)) * cIn + ci) * 16 + (co & 15)] = w(q, co, ci);
+    Object.assign(op, {heap: h, nb, wOff: at});
   }
 
   /** One affine coupling run backwards: (s, t) = net(mask · y), s tanh-bounded; the kept
@@ -187,6 +368,11 @@
     return {data: out, shape: [d]};
   }
 
+  function sum(out, a, b) {  // out = a + b, elementwise (out may be a)
+    for (let j = 0; j < out.length; j++) out[j] = a[j] + b[j];
+    return out;
+  }
+
   /** A latent diffusion model's deterministic sampler (η = 0), as webrun.py's _ddim: the first
    * `dim` inputs are the noise, the one-hot class follows; out: the clean latent (dim,). A guided
    * step's two passes (the class's and "no class") go through the denoiser as one batch of two. */
@@ -199,18 +385,18 @@
     const zs = new Float32Array(rows * d), e = new Float32Array(rows * hid);
     const g = new Float32Array(rows * hid), h = new Float32Array(rows * hid);
     const z = Float32Array.from(x.data.subarray(0, d));
-    op.steps.forEach(([a, aPrev], step) => {
+    for (let step = 0; step < op.steps.length; step++) {
+      const [a, aPrev] = op.steps[step];
       for (let r = 0; r < rows; r++) {
         zs.set(z, r * d);
-        for (let j = 0; j < hid; j++) e[r * hid + j] = op.E[step * hid + j] + op.L[classes[r] * hid + j];
+        sum(e.subarray(r * hid, (r + 1) * hid), op.E.subarray(step * hid, (step + 1) * hid),
+            op.L.subarray(classes[r] * hid, (classes[r] + 1) * hid));
       }
-      const hin = OPS.linear({data: zs, shape: [rows, d]}, op.inp).data;
-      for (let j = 0; j < h.length; j++) h[j] = hin[j] + e[j];
+      sum(h, OPS.linear({data: zs, shape: [rows, d]}, op.inp).data, e);
       for (const block of op.blocks) {                    // h = h + block(h + e)
-        for (let j = 0; j < h.length; j++) g[j] = h[j] + e[j];
-        let y = {data: g, shape: [rows, hid]};
+        let y = {data: sum(g, h, e), shape: [rows, hid]};
         for (const o of block) y = OPS[o.op](y, o);
-        for (let j = 0; j < h.length; j++) h[j] += y.data[j];
+        sum(h, h, y.data);
       }
       let y = {data: h, shape: [rows, hid]};
       for (const o of op.out) y = OPS[o.op](y, o);
@@ -225,7 +411,7 @@
         }
         z[j] = Math.sqrt(aPrev) * x0 + Math.sqrt(1 - aPrev) * ej;
       }
-    });
+    }
     return {data: z, shape: [d]};
   }
 
@@ -263,7 +449,7 @@
     for (const op of ops) {
       const last = out.length && (out[out.length - 1].op === "reshape" && out.length > 1
                                   ? out[out.length - 2] : out[out.length - 1]);
-      if (ACT[op.op] && last && last.W && !last.act) {
+      if (ACT[op.op] && last && last.B && !last.act) {
         last.act = ACT[op.op];
         last.slope = op.slope;
       } else {
@@ -273,24 +459,40 @@
     return out;
   }
 
-  function prepare(op) {  // weights decoded (and laid out) once, when the spec arrives
+  /** The op with its weights decoded and laid out for its kernel, once, when the spec arrives:
+   * packed into the heap `h` for the WebAssembly kernel, or (h null) for gatherTaps. */
+  function prepare(op, h) {
     if (!OPS[op.op]) throw new Error(`the page cannot run op ${op.op}`);
-    if (op.ops) return {...op, ops: fuse(op.ops.map(prepare))};
+    const sub = ops => fuse(ops.map(o => prepare(o, h)));
+    if (op.ops) return {...op, ops: sub(op.ops)};
     if (op.op === "ddim") {
-      return {...op, inp: prepare(op.inp), blocks: op.blocks.map(b => fuse(b.map(prepare))),
-              out: fuse(op.out.map(prepare)), E: tensor(op.time_emb), L: tensor(op.labels)};
+      return {...op, inp: prepare(op.inp, h), blocks: op.blocks.map(sub), out: sub(op.out),
+              E: tensor(op.time_emb), L: tensor(op.labels)};
     }
     if (!op.w) return {...op};
-    const W = tensor(op.w), B = tensor(op.b);
-    return op.op === "linear" ? {...op, W, B}
-                              : {...op, B, W, Wt: tapLayout(W, op.w.shape, op.op === "conv_transpose2d")};
+    const W = tensor(op.w), out = {...op, B: tensor(op.b)}, [a, b, k = 1] = op.w.shape;
+    if (op.op === "linear") {                      // (out, in)
+      if (!h) return Object.assign(out, {W});
+      pack(h, out, 1, a, b, (q, co, ci) => W[co * b + ci]);
+    } else if (op.op === "conv_transpose2d") {     // (in, out, k, k)
+      if (!h) return Object.assign(out, {Wt: tapLayout(W, op.w.shape, true)});
+      pack(h, out, k * k, b, a, (q, co, ci) => W[(ci * b + co) * k * k + q]);
+    } else {                                        // (out, in, k, k)
+      if (!h) return Object.assign(out, {Wt: tapLayout(W, op.w.shape, false)});
+      pack(h, out, k * k, a, b, (q, co, ci) => W[(co * b + ci) * k * k + q]);
+    }
+    return out;
   }
 
-  function load(spec) {
+  /** A decoder for `spec`; `simd: false` keeps its sums in JavaScript (float64) even where the
+   * browser runs WebAssembly SIMD. */
+  function load(spec, {simd = true} = {}) {
     if (spec.format !== "webdecoder/1") throw new Error(`unknown decoder format ${spec.format}`);
-    const ops = fuse(spec.ops.map(prepare)), x = new Float32Array(spec.input_dim);
+    const h = simd && SIMD ? heap() : null;
+    const ops = fuse(spec.ops.map(op => prepare(op, h))), x = new Float32Array(spec.input_dim);
     return {
       spec,
+      simd: Boolean(h),
       prior: spec.prior_draws ? tensor(spec.prior_draws) : null,  // (n, latent_dim) N(0, I)
       /** Decode one latent (array of latent_dim numbers) with class index `label` (conditional
        * models): a new Float32Array of output_shape, values in [0, 1]. */
