@@ -7,8 +7,9 @@
  * layers run in WebAssembly SIMD (float32, four lanes at a time) where the browser has it, else in
  * JavaScript (float64); either way the output matches torch's to ~1e-6. Weights are laid out once,
  * when a spec arrives, so that every sum reads contiguous memory; each op writes into a buffer of
- * its own, reused from one decode to the next. Loaded into the page by launch(head=...) and, for
- * the tests, by node (module.exports).
+ * its own, reused from one decode to the next. Slider moves paint at most once per animation
+ * frame, the latest move winning (frameScheduler). Loaded into the page by launch(head=...) and,
+ * for the tests, by node (module.exports).
  */
 (function (root) {
   "use strict";
@@ -594,19 +595,103 @@
     ctx.fillText(`${title}   (${point[0].toFixed(2)}, ${point[1].toFixed(2)})`, box.x + box.w / 2, box.y - 6);
   }
 
+  /** The background of a point model's planes: its fixed N(0, I) draws scaled by T, and their
+   * images under the decoder `dec` (load's); {t, z, x} with (x, y) pairs, kept per decoder for
+   * the last T. */
+  function pointCloud(dec, t) {
+    const d = dec.spec.latent_dim, c = dec.cloud;
+    if (c && c.t === t) return c;
+    const n = dec.prior.length / d, z = new Float32Array(2 * n), x = new Float32Array(2 * n);
+    for (let i = 0; i < n; i++) {
+      const zi = Array.from(dec.prior.subarray(i * d, (i + 1) * d), v => v * t), xi = dec.run(zi, 0);
+      z.set(zi.slice(0, 2), 2 * i);
+      x.set(xi.subarray(0, 2), 2 * i);
+    }
+    return (dec.cloud = {t, z, x});
+  }
+
+  /** A point model's two planes on `canvas` (resized to PLANES): the latent z beside its image x =
+   * dec.run(z), over the cloud at temperature t; the aria-label says both points. */
+  function drawPlanes(canvas, dec, z, x, t) {
+    if (canvas.width !== PLANES.w || canvas.height !== PLANES.h) {
+      canvas.width = PLANES.w; canvas.height = PLANES.h;
+    }
+    const cloud = pointCloud(dec, t), ctx = canvas.getContext("2d"), half = PLANES.w / 2;
+    const titles = [`${PLANES.titles[0]}, T = ${t}`, PLANES.titles[1]];
+    ctx.fillStyle = "#fff";
+    ctx.fillRect(0, 0, PLANES.w, PLANES.h);
+    [[cloud.z, z], [cloud.x, x]].forEach(([points, p], i) => drawPlane(
+      ctx, {x: i * half + 50, y: 34, w: half - 64, h: PLANES.h - 62}, points, [p[0], p[1]],
+      titles[i]));
+    const f = v => v.toFixed(3);  // what the picture shows, for screen readers and tests
+    canvas.setAttribute("aria-label", `${titles[0]}: z = (${f(z[0])}, ${f(z[1])}); `
+                        + `${titles[1]} = (${f(x[0])}, ${f(x[1])})`);
+  }
+
+  /** A decoded image (1, H, W) on `canvas` (resized to W × H), as the server's PNG:
+   * round(clamp(v) · 255), grey. */
+  function drawImage(canvas, out, shape) {
+    const [, h, w] = shape;
+    if (canvas.width !== w || canvas.height !== h) { canvas.width = w; canvas.height = h; }
+    const ctx = canvas.getContext("2d"), img = ctx.createImageData(w, h), px = img.data;
+    for (let i = 0; i < w * h; i++) {
+      const g = Math.round(Math.min(1, Math.max(0, out[i])) * 255);
+      px[4 * i] = px[4 * i + 1] = px[4 * i + 2] = g;
+      px[4 * i + 3] = 255;
+    }
+    ctx.putImageData(img, 0, 0);
+    canvas.setAttribute("aria-label", "the decoded image");
+  }
+
+  // ---- one decode per frame -----------------------------------------------------------------
+  /** Slider moves come faster than frames (a drag sends several input events per frame, a
+   * synthetic one any time): `request(job)` keeps only the latest job, and `paint(job, now)`
+   * runs at most once per animation frame, inside its requestAnimationFrame callback, so what it
+   * draws on a canvas shows in that very frame. `frames` counts the paints, `requests` the
+   * requests; `pending` is the job waiting for the next frame (null when none: a job is anything
+   * but null). */
+  function frameScheduler(paint) {
+    let job = null, queued = false;
+    const s = {
+      frames: 0,
+      requests: 0,
+      get pending() { return job; },
+      request(next) {
+        job = next;
+        s.requests++;
+        if (!queued) { queued = true; requestAnimationFrame(tick); }
+      },
+      cancel() { job = null; },
+    };
+    function tick(now) {
+      queued = false;
+      const j = job;
+      job = null;
+      if (j === null) return;
+      s.frames++;
+      paint(j, now);
+    }
+    return s;
+  }
+
   // ---- the page -----------------------------------------------------------------------------
-  // One decoder at a time: the one for the model picked in the Explore tab.
+  // One decoder at a time: the one for the model picked in the Explore tab. Its inputs, in the
+  // order of explore.py's decode_in: model, mode, label, rest seed, temperature, seed, the
+  // sliders, the sampler knobs.
+  const FIRST_SLIDER = 6;
   const page = {
     decoder: null,      // load(spec) of the current model, or null: server path
-    cloud: null,        // {model, t, z, x}: a point model's prior draws at T and their images
     rest: null,         // {model, seed, noise}: the rest dims for the current rest seed
-    lastKey: null,      // inputs of the last paint, so .input and .change do not paint twice
+    inputs: null,       // the Explore inputs Gradio last passed, with the range inputs' moves since
+    lastKey: null,      // inputs of the picture on the canvas, so .input and .change do not paint twice
+    pendingKey: null,   // inputs of the picture the next frame paints
     forceServer: false, // the benchmark sets this to time the server path on the same model
     paints: 0,
+    scheduler: frameScheduler(job => page.render(job)),
 
     setSpec(spec) {
       page.decoder = spec ? load(spec) : null;
-      page.lastKey = null;
+      page.forget();
       page.show(Boolean(page.decoder) && !page.forceServer);
     },
     /** Body classes (assets/style.css, explore.py's CANVAS_HTML) put the canvas in the place of
@@ -615,11 +700,15 @@
       document.body.classList.toggle("web-decoding", on);
       document.body.classList.toggle("web-points", on && page.decoder.spec.output === "points");
     },
-    setRest(rest) { page.rest = rest; page.lastKey = null; },
+    setRest(rest) { page.rest = rest; page.forget(); },
+    forget() { page.lastKey = page.pendingKey = null; page.scheduler.cancel(); },
+    /** The inputs as Gradio has them (a model picked: its old decoder must not paint). */
+    track(...inputs) { page.inputs = inputs; },
 
-    /** Decode and paint the latent the Explore inputs describe; false when this view must go
-     * through the server (no decoder for this model, or its rest noise has not arrived yet). */
-    paint(model, mode, label, restSeed, temperature, seed, ...values) {
+    /** What the Explore inputs describe, to decode in the page: {key, dec, z, cls, t}; false when
+     * this view must go through the server (no decoder for this model, or its rest noise has not
+     * arrived yet). */
+    plan(model, mode, label, restSeed, temperature, seed, ...values) {
       const dec = page.decoder, spec = dec && dec.spec;
       const on = Boolean(spec) && spec.model === model && !page.forceServer;
       page.show(on);
@@ -640,72 +729,40 @@
         cls = spec.class_names.indexOf(String(label));
         if (cls < 0) return false;  // let the server say what is wrong with the class
       }
-      const key = JSON.stringify([model, mode, cls, restSeed, temperature, values]);
-      if (key === page.lastKey) return true;
-      const z = latentFromSliders(spec, values.slice(0, k), mode, noise, Number(temperature));
-      const out = dec.run(z, cls);
-      page.lastKey = key;
-      if (spec.output === "points") page.drawPlanes(z, out, Number(temperature));
-      else page.draw(out, spec.output_shape);
+      const t = Number(temperature);
+      return {key: JSON.stringify([model, mode, cls, restSeed, temperature, values]),
+              dec, cls, t, z: latentFromSliders(spec, values.slice(0, k), mode, noise, t)};
+    },
+
+    /** Paint the latent the Explore inputs describe at the next frame (the latest call wins);
+     * false when the server must decode it. */
+    paint(...inputs) {
+      page.inputs = inputs.slice();
+      const job = page.plan(...inputs);
+      if (!job) return false;
+      if (job.key !== (page.pendingKey === null ? page.lastKey : page.pendingKey)) {
+        page.pendingKey = job.key;
+        page.scheduler.request(job);
+      }
       return true;
     },
 
-    /** The background of a point model's planes: its fixed N(0, I) draws scaled by T, and their
-     * images under the decoder; decoded once per model and temperature. */
-    background(t) {
-      const dec = page.decoder, d = dec.spec.latent_dim, c = page.cloud;
-      if (c && c.model === dec.spec.model && c.t === t) return c;
-      const n = dec.prior.length / d, z = new Float32Array(2 * n), x = new Float32Array(2 * n);
-      for (let i = 0; i < n; i++) {
-        const zi = Array.from(dec.prior.subarray(i * d, (i + 1) * d), v => v * t), xi = dec.run(zi, 0);
-        z.set(zi.slice(0, 2), 2 * i);
-        x.set(xi.subarray(0, 2), 2 * i);
-      }
-      return (page.cloud = {model: dec.spec.model, t, z, x});
-    },
-
-    drawPlanes(z, x, t) {
+    /** One decode and one drawing, inside an animation frame (frameScheduler). */
+    render(job) {
+      page.pendingKey = null;
+      if (job.dec !== page.decoder) return;
       const canvas = document.querySelector("#decoded-canvas");
       if (!canvas) return;
-      if (canvas.width !== PLANES.w || canvas.height !== PLANES.h) {
-        canvas.width = PLANES.w; canvas.height = PLANES.h;
-      }
-      const cloud = page.background(t), ctx = canvas.getContext("2d"), half = PLANES.w / 2;
-      const titles = [`${PLANES.titles[0]}, T = ${t}`, PLANES.titles[1]];
-      ctx.fillStyle = "#fff";
-      ctx.fillRect(0, 0, PLANES.w, PLANES.h);
-      [[cloud.z, z], [cloud.x, x]].forEach(([points, p], i) => drawPlane(
-        ctx, {x: i * half + 50, y: 34, w: half - 64, h: PLANES.h - 62}, points, [p[0], p[1]],
-        titles[i]));
-      const f = v => v.toFixed(3);  // what the picture shows, for screen readers and tests
-      canvas.setAttribute("aria-label", `${titles[0]}: z = (${f(z[0])}, ${f(z[1])}); `
-                          + `${titles[1]} = (${f(x[0])}, ${f(x[1])})`);
-      page.painted(canvas);
-    },
-
-    draw(out, shape) {
-      const canvas = document.querySelector("#decoded-canvas");
-      if (!canvas) return;
-      const [, h, w] = shape;
-      if (canvas.width !== w || canvas.height !== h) { canvas.width = w; canvas.height = h; }
-      const ctx = canvas.getContext("2d");
-      const img = ctx.createImageData(w, h);
-      for (let i = 0; i < w * h; i++) {  // as the server's PNG: round(clamp(v) · 255), grey
-        const g = Math.round(Math.min(1, Math.max(0, out[i])) * 255);
-        img.data[4 * i] = img.data[4 * i + 1] = img.data[4 * i + 2] = g;
-        img.data[4 * i + 3] = 255;
-      }
-      ctx.putImageData(img, 0, 0);
-      canvas.setAttribute("aria-label", "the decoded image");
-      page.painted(canvas);
-    },
-
-    painted(canvas) {  // the counter tests and the benchmark wait on
-      page.paints++;
+      const out = job.dec.run(job.z, job.cls), spec = job.dec.spec;
+      page.lastKey = job.key;
+      if (spec.output === "points") drawPlanes(canvas, job.dec, job.z, out, job.t);
+      else drawImage(canvas, out, spec.output_shape);
+      page.paints++;  // the counter tests and the benchmark wait on
       canvas.dataset.paints = String(page.paints);
     },
 
-    /** A slider move: paint here, or ask the server (the hidden #server-decode button's event). */
+    /** A slider move through Gradio's event: paint here, or ask the server (the hidden
+     * #server-decode button's event). */
     route(...inputs) {
       if (!page.paint(...inputs)) {
         const btn = document.querySelector("#server-decode");
@@ -713,13 +770,28 @@
       }
     },
 
+    /** A range input's move straight from its DOM event, ahead of Gradio's handling of it (which
+     * still runs and keeps Gradio's slider value, the one server calls read, in step). Other
+     * inputs, and a view the page cannot paint, are left to Gradio's route. */
+    onInput(event) {
+      const el = event.target;
+      if (!page.inputs || !el || el.type !== "range" || !el.closest) return;
+      const box = el.closest('.latent-sliders [id^="slider-"]');
+      const i = box ? Number(box.id.slice("slider-".length)) : NaN;
+      if (!Number.isInteger(i) || FIRST_SLIDER + i >= page.inputs.length) return;
+      page.inputs[FIRST_SLIDER + i] = Number(el.value);
+      page.paint(...page.inputs);
+    },
+
     /** For tests: decode latents [[...]] (and class indices) without painting. */
     decodeBatch(zs, labels) {
       return zs.map((z, i) => Array.from(page.decoder.run(z, labels ? labels[i] : 0)));
     },
   };
+  if (typeof document !== "undefined") document.addEventListener("input", page.onInput, true);
 
-  const api = {load, latentFromSliders, tensor, OPS, page};
+  const api = {load, latentFromSliders, tensor, OPS, frameScheduler, drawImage, drawPlanes,
+               pointCloud, page};
   if (typeof module !== "undefined" && module.exports) module.exports = api;
   else root.latentWeb = api;
 })(typeof window !== "undefined" ? window : globalThis);

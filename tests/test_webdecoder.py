@@ -286,3 +286,31 @@ def test_javascript_layers_match_the_numpy_reference(tmp_path, simd):
         want = webdecoder.run(spec, np.array([case["x"]], np.float32))[0].ravel()
         assert np.abs(np.array(got) - want).max() <= 1e-5 * max(1.0, np.abs(want).max()), case["op"][0]["op"]
 
+
+SCHEDULER_SCRIPT = """
+const web = require(process.argv[2]);
+const frames = [];                       // the callbacks queued for the next animation frame
+globalThis.requestAnimationFrame = f => frames.push(f);
+const nextFrame = now => frames.splice(0).forEach(f => f(now));
+const painted = [];
+const s = web.frameScheduler((job, now) => painted.push([job, now]));
+for (let i = 1; i <= 5; i++) s.request(i);         // a drag's moves within one frame
+const queued = frames.length;
+nextFrame(16);
+nextFrame(32);                                     // no move: no paint
+s.request(6); s.cancel(); nextFrame(48);           // a cancelled move paints nothing
+s.request(7); nextFrame(64);
+process.stdout.write(JSON.stringify({painted, queued, frames: s.frames, requests: s.requests}));
+"""
+
+
+@pytest.mark.skipif(not shutil.which("node"), reason="node is not installed")
+def test_frame_scheduler_paints_the_latest_request_once_per_frame(tmp_path):
+    """latentWeb.frameScheduler, which the Explore tab and the static page draw through: any
+    number of requests before a frame give one paint of the last, inside the frame's callback."""
+    script = tmp_path / "scheduler.js"
+    script.write_text(SCHEDULER_SCRIPT)
+    done = subprocess.run(["node", str(script), str(ROOT / "assets" / "webdecoder.js")],
+                          capture_output=True, text=True, timeout=60, check=True)
+    got = json.loads(done.stdout)
+    assert got == {"painted": [[5, 16], [7, 64]], "queued": 1, "frames": 2, "requests": 7}
