@@ -1,5 +1,12 @@
-"""Slider-to-pixels in real Chromium: the in-page decoder against the server path, on one image
-model and one point model whose decoders run in the page."""
+"""Slider-to-frame in real Chromium: the in-page decoder against the server path, on every model
+whose decoder runs in the page, and the page's decode alone.
+
+Slider-to-frame is timed in the page, from the input event to the animation frame that shows the
+new pixels: the first frame whose requestAnimationFrame callbacks find the canvas repainted (a
+callback queued right after the event runs after any the page queued in it, so a canvas drawn in
+a frame callback counts at that frame; one drawn outside a callback shows, and counts, at the
+next). Moves are synthetic, so they land anywhere in a frame: on a 60 Hz page about half a frame
+(8 ms) of every median is the wait for the next frame."""
 from __future__ import annotations
 
 import random
@@ -10,48 +17,47 @@ from playground.bench.server import summary
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 
-# Set the slider inside the page, then wait until #decoded shows a new image and it is decoded.
-SLIDER_JS = """async ({idx, value}) => {
+# Resolves with performance.now() in the first animation frame (callbacks queued from now on)
+# for which shown() is true.
+FRAME_JS = """const frameWhen = shown => new Promise(resolve => {
+  const check = () => shown() ? resolve(performance.now()) : requestAnimationFrame(check);
+  requestAnimationFrame(check);
+});"""
+
+# Set the range input inside the page; the in-page path: the canvas's data-paints counter moves.
+# Works on any page that counts its paints on the canvas (the Gradio page, the static page).
+PAGE_SLIDER_JS = """async ({input, canvas, value}) => {
+  %s
+  const c = document.querySelector(canvas), before = c.dataset.paints;
+  const el = document.querySelector(input);
+  const t0 = performance.now();
+  el.value = value;
+  el.dispatchEvent(new Event('input', {bubbles: true}));
+  return await frameWhen(() => c.dataset.paints !== before) - t0;
+}""" % FRAME_JS
+
+# The server path of an image model: #decoded's <img> has a new, decoded src.
+SLIDER_JS = """async ({input, value}) => {
+  %s
   const box = document.querySelector('#decoded');
   const img = () => box.querySelector('img');
   const before = img() ? img().src : null;
-  const input = document.querySelector(`#slider-${idx} input[type=range]`);
   const changed = new Promise(resolve => {
     const check = () => { const el = img(); if (el && el.src !== before) { obs.disconnect(); resolve(el); } };
     const obs = new MutationObserver(check);
     obs.observe(box, {subtree: true, childList: true, attributes: true, attributeFilter: ['src']});
   });
+  const el = document.querySelector(input);
   const t0 = performance.now();
-  input.value = value;
-  input.dispatchEvent(new Event('input', {bubbles: true}));
-  const el = await changed;
-  await el.decode();
-  return performance.now() - t0;
-}"""
-
-
-# The in-page path (assets/webdecoder.js): wait until the canvas has been repainted (its
-# data-paints counter moves), then for the next animation frame, when the pixels reach the screen.
-PAGE_SLIDER_JS = """async ({idx, value}) => {
-  const canvas = document.querySelector('#decoded-canvas');
-  const before = canvas.dataset.paints;
-  const painted = new Promise(resolve => {
-    const obs = new MutationObserver(() => {
-      if (canvas.dataset.paints !== before) { obs.disconnect(); resolve(); }
-    });
-    obs.observe(canvas, {attributes: true, attributeFilter: ['data-paints']});
-  });
-  const input = document.querySelector(`#slider-${idx} input[type=range]`);
-  const t0 = performance.now();
-  input.value = value;
-  input.dispatchEvent(new Event('input', {bubbles: true}));
-  await painted;
-  const t1 = performance.now();
-  await new Promise(requestAnimationFrame);
-  return [t1 - t0, performance.now() - t0];
-}"""
-# The server path of a point model: wait until the plotly figure holds the new decoded point.
-PLOT_SLIDER_JS = """async ({idx, value}) => {
+  el.value = value;
+  el.dispatchEvent(new Event('input', {bubbles: true}));
+  const shown = await changed;
+  await shown.decode();
+  return await frameWhen(() => true) - t0;
+}""" % FRAME_JS
+# The server path of a point model: the plotly figure holds the new decoded point.
+PLOT_SLIDER_JS = """async ({input, value}) => {
+  %s
   const box = document.querySelector('#decoded-plot');
   const point = () => { const gd = box.querySelector('.js-plotly-plot');
     const t = gd && gd.data && gd.data.find(t => t.name === 'its image');
@@ -61,33 +67,59 @@ PLOT_SLIDER_JS = """async ({idx, value}) => {
     const obs = new MutationObserver(() => { if (point() !== before) { obs.disconnect(); resolve(); } });
     obs.observe(box, {subtree: true, childList: true, attributes: true});
   });
-  const input = document.querySelector(`#slider-${idx} input[type=range]`);
+  const el = document.querySelector(input);
   const t0 = performance.now();
-  input.value = value;
-  input.dispatchEvent(new Event('input', {bubbles: true}));
+  el.value = value;
+  el.dispatchEvent(new Event('input', {bubbles: true}));
   await changed;
-  await new Promise(requestAnimationFrame);
-  return performance.now() - t0;
-}"""
+  return await frameWhen(() => true) - t0;
+}""" % FRAME_JS
 # The server path on the same model: the page pretends it has no decoder for it.
 FORCE_SERVER_JS = """() => { window.latentWeb.page.forceServer = true;
   document.body.classList.remove('web-decoding', 'web-points'); }"""
+# The page's decoder alone on `n` latents (uniform in the sliders' range), in ms each; with
+# `js`, a copy of it that keeps its sums in JavaScript (a browser without WebAssembly SIMD).
+DECODE_JS = """({n, js}) => {
+  const page = window.latentWeb.page, times = [];
+  const dec = js ? window.latentWeb.load(page.decoder.spec, {simd: false}) : page.decoder;
+  const d = dec.spec.latent_dim;
+  let s = 1;
+  const rand = () => (s = (s * 16807) % 2147483647) / 2147483647 * 6 - 3;
+  for (let i = 0; i < n + 5; i++) {
+    const z = Array.from({length: d}, rand), t0 = performance.now();
+    dec.run(z, i % Math.max(1, dec.spec.n_classes));
+    if (i >= 5) times.push(performance.now() - t0);  // the first runs warm the JIT up
+  }
+  return times;
+}"""
 
 
 def in_page_models() -> list[str]:
-    """The first image model and the first point model (in model order) whose decoder runs in
-    the page: both of the page's drawings, a digit on a canvas and a point model's two planes."""
+    """Every model (in model order) whose decoder runs in the page."""
     from playground.backend import Backend
-    backend, picked = Backend(), {}
-    for info in backend.models("decode"):
-        kind = "points" if info.has("points") else "image"
-        if kind not in picked and backend.web_decoder(info.id) is not None:
-            picked[kind] = info.id
-    return list(picked.values())
+    backend = Backend()
+    return [info.id for info in backend.models("decode") if backend.web_decoder(info.id) is not None]
 
 
-def bench_browser(url: str, moves: int, models: list[str] | None = None) -> dict:
-    """Both paths on each of `models` (default: in_page_models()), median and p90 over `moves`."""
+def slider_moves(page, js: str, arg: dict, moves: int, requests: list, rng) -> dict:
+    """`moves` slider moves timed by `js` (3 more first, to warm up), alternating between the
+    first two sliders, 50 ms apart: median and p90, and the requests the page sent per move."""
+    times, n_requests = [], 0
+    for i in range(moves + 3):
+        before = len(requests)
+        ms = page.evaluate(js, {**arg, "value": round(rng.uniform(-3, 3), 2),
+                                "input": arg["input"] % (i % 2)})
+        page.wait_for_timeout(50)
+        if i >= 3:  # the first moves warm up caches and connections
+            n_requests += len(requests) - before
+            times.append(ms)
+    return {**summary(times), "requests_per_move": round(n_requests / moves, 2)}
+
+
+def bench_browser(url: str, moves: int, models: list[str] | None = None,
+                  decodes: int = 200) -> dict:
+    """Both paths on each of `models` (default: in_page_models()), median and p90 over `moves`,
+    and the page's decode alone over `decodes` latents."""
     from playwright.sync_api import sync_playwright
     path = shutil.which("chromium") or shutil.which("chromium-browser")
     if not path:
@@ -106,26 +138,17 @@ def bench_browser(url: str, moves: int, models: list[str] | None = None) -> dict
                                    " document.body.classList.contains('web-decoding'); }",
                                    arg=model_id, timeout=60_000)
             page.wait_for_timeout(500)
-            m = out["models"][model_id] = {"weights_json_mb": round(page.evaluate(
-                "JSON.stringify(window.latentWeb.page.decoder.spec).length") / 1e6, 2)}
+            m = out["models"][model_id] = {
+                "weights_json_mb": round(page.evaluate(
+                    "JSON.stringify(window.latentWeb.page.decoder.spec).length") / 1e6, 2),
+                "simd": page.evaluate("window.latentWeb.page.decoder.simd"),
+                "decode_alone": summary(page.evaluate(DECODE_JS, {"n": decodes, "js": False})),
+                "decode_alone_js": summary(page.evaluate(DECODE_JS, {"n": decodes, "js": True}))}
             points = page.evaluate("window.latentWeb.page.decoder.spec.output") == "points"
-            for path_name, js in (("in_page", PAGE_SLIDER_JS),
-                                  ("server_path", PLOT_SLIDER_JS if points else SLIDER_JS)):
-                if path_name == "server_path":
-                    page.evaluate(FORCE_SERVER_JS)
-                times, frames, n_requests = [], [], 0
-                for i in range(moves + 3):
-                    value = round(rng.uniform(-3, 3), 2)
-                    before = len(requests)
-                    ms = page.evaluate(js, {"idx": i % 2, "value": value})
-                    page.wait_for_timeout(50)
-                    if i >= 3:  # the first moves warm up caches and connections
-                        n_requests += len(requests) - before
-                        times.append(ms[0] if isinstance(ms, list) else ms)
-                        if isinstance(ms, list):
-                            frames.append(ms[1])
-                m[path_name] = {**summary(times), "requests_per_move": round(n_requests / moves, 2)}
-                if frames:
-                    m[path_name]["next_frame"] = summary(frames)
+            slider = {"input": "#slider-%d input[type=range]", "canvas": "#decoded-canvas"}
+            m["in_page"] = slider_moves(page, PAGE_SLIDER_JS, slider, moves, requests, rng)
+            page.evaluate(FORCE_SERVER_JS)
+            m["server_path"] = slider_moves(page, PLOT_SLIDER_JS if points else SLIDER_JS, slider,
+                                            moves, requests, rng)
         browser.close()
     return out
