@@ -679,6 +679,7 @@
   // order of explore.py's decode_in: model, mode, label, rest seed, temperature, seed, the
   // sliders, the sampler knobs.
   const FIRST_SLIDER = 6;
+  const SYNC_MS = 150;  // a pause in a drag this long tells Gradio the slider's value
   const page = {
     decoder: null,      // load(spec) of the current model, or null: server path
     rest: null,         // {model, seed, noise}: the rest dims for the current rest seed
@@ -686,6 +687,11 @@
     lastKey: null,      // inputs of the picture on the canvas, so .input and .change do not paint twice
     pendingKey: null,   // inputs of the picture the next frame paints
     forceServer: false, // the benchmark sets this to time the server path on the same model
+    holdGradio: true,   // slider moves reach Gradio when they end (onInput); the benchmark can
+                        // turn this off to time Gradio's own handling of every move
+    held: new Set(),    // range inputs whose moves Gradio has not heard of yet
+    syncing: false,
+    syncTimer: null,
     paints: 0,
     scheduler: frameScheduler(job => page.render(job)),
 
@@ -770,17 +776,38 @@
       }
     },
 
-    /** A range input's move straight from its DOM event, ahead of Gradio's handling of it (which
-     * still runs and keeps Gradio's slider value, the one server calls read, in step). Other
-     * inputs, and a view the page cannot paint, are left to Gradio's route. */
+    /** A latent slider's range input move, straight from its DOM event (a listener on the
+     * document, capturing: ahead of Gradio's). A move the page paints is kept from Gradio until
+     * the move ends (the range's change event: the person lets go, or a key press) or pauses
+     * (SYNC_MS): Gradio's own handling of a move (its number box, its events) costs a few ms of
+     * every frame. Gradio then gets one input event with the slider's last value, so its value,
+     * the one share links and server calls read, is what the person set. Other inputs, and a view
+     * the page cannot paint, go to Gradio at once (its route asks the server). */
     onInput(event) {
       const el = event.target;
-      if (!page.inputs || !el || el.type !== "range" || !el.closest) return;
+      if (page.syncing || !page.inputs || !el || el.type !== "range" || !el.closest) return;
       const box = el.closest('.latent-sliders [id^="slider-"]');
       const i = box ? Number(box.id.slice("slider-".length)) : NaN;
       if (!Number.isInteger(i) || FIRST_SLIDER + i >= page.inputs.length) return;
       page.inputs[FIRST_SLIDER + i] = Number(el.value);
-      page.paint(...page.inputs);
+      if (!page.paint(...page.inputs) || !page.holdGradio) return;
+      event.stopImmediatePropagation();
+      page.held.add(el);
+      clearTimeout(page.syncTimer);
+      page.syncTimer = setTimeout(page.sync, SYNC_MS);
+    },
+    onChange(event) { if (page.held.has(event.target)) page.sync(); },
+    /** Gradio told of the moves it has not heard of: one input event per held slider. */
+    sync() {
+      clearTimeout(page.syncTimer);
+      const held = [...page.held];
+      page.held.clear();
+      page.syncing = true;
+      try {
+        for (const el of held) el.dispatchEvent(new Event("input", {bubbles: true}));
+      } finally {
+        page.syncing = false;
+      }
     },
 
     /** For tests: decode latents [[...]] (and class indices) without painting. */
@@ -788,7 +815,10 @@
       return zs.map((z, i) => Array.from(page.decoder.run(z, labels ? labels[i] : 0)));
     },
   };
-  if (typeof document !== "undefined") document.addEventListener("input", page.onInput, true);
+  if (typeof document !== "undefined") {
+    document.addEventListener("input", page.onInput, true);
+    document.addEventListener("change", page.onChange, true);
+  }
 
   const api = {load, latentFromSliders, tensor, OPS, frameScheduler, drawImage, drawPlanes,
                pointCloud, page};

@@ -270,3 +270,30 @@ def test_a_burst_of_slider_moves_paints_once_per_frame_the_last_values(page: Pag
     values = [1.25, b[-1]] + [0.0] * 10
     want = backend.decode(model_id, backend.latent_from_sliders(model_id, values)).astype(int)
     assert np.abs(np.array(Image.open(io.BytesIO(png)).convert("L"), int) - want).max() <= 1
+
+
+def test_a_mouse_drag_paints_in_the_page_and_leaves_gradio_on_the_released_value(page: Page,
+                                                                                 app_url, backend):
+    """A person's drag (trusted pointer events): the canvas follows in the page, and once the
+    mouse is released Gradio's slider (its number box, what share links and server calls read)
+    holds the value the range input was released on, and the canvas shows that value's picture."""
+    model_id = "vae-mnist-2d"
+    open_model(page, app_url, model_id)
+    before = paints(page)
+    track = page.locator("#slider-1 input[type=range]").bounding_box()
+    y = track["y"] + track["height"] / 2
+    page.mouse.move(track["x"] + track["width"] * 0.5, y)
+    page.mouse.down()
+    page.mouse.move(track["x"] + track["width"] * 0.8, y, steps=12)
+    page.mouse.up()
+    released = page.locator("#slider-1 input[type=range]").input_value()
+    assert float(released) != 0
+    expect(page.locator("#slider-1 input[type=number]")).to_have_value(released)
+    assert paints(page) > before
+    want = backend.decode(model_id, backend.latent_from_sliders(model_id, [0.0, float(released)]))
+    page.wait_for_function("want => { const c = document.querySelector('#decoded-canvas');"
+                           " const d = c.getContext('2d').getImageData(0, 0, 28, 28).data;"
+                           " return want.every((v, i) => Math.abs(d[4 * i] - v) <= 1); }",
+                           arg=want.astype(int).ravel().tolist(), timeout=15_000)
+    page.locator("#share-link").click()
+    expect(page.locator("#share-url textarea")).to_have_value(re.compile(rf"z=0%2C{released}(&|$)"))
