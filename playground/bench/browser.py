@@ -1,12 +1,15 @@
 """Slider-to-frame in real Chromium: the in-page decoder against the server path, on every model
 whose decoder runs in the page, and the page's decode alone.
 
-Slider-to-frame is timed in the page, from the input event to the animation frame that shows the
-new pixels: the first frame whose requestAnimationFrame callbacks find the canvas repainted (a
-callback queued right after the event runs after any the page queued in it, so a canvas drawn in
-a frame callback counts at that frame; one drawn outside a callback shows, and counts, at the
-next). Moves are synthetic, so they land anywhere in a frame: on a 60 Hz page about half a frame
-(8 ms) of every median is the wait for the next frame."""
+Slider-to-frame is timed in the page, from the input event to the end of the animation frame
+that shows the new pixels: the first frame whose requestAnimationFrame callbacks find the canvas
+repainted (a callback queued right after the event runs after any the page queued in it, so a
+canvas drawn in a frame callback counts at that frame; one drawn outside a callback shows, and
+counts, at the next), timed when that frame's rendering on the main thread is done (the page's
+other frame callbacks, style, layout and paint: Gradio's own work for the move included). Each move is dispatched after a random delay of up to one frame, so that moves land
+anywhere in a frame, as a person's do (moves a fixed time apart would land at one phase of the
+frame clock): on a 60 Hz page about half a frame (8 ms) of every median is the wait for the next
+frame, and up to a whole frame of a p90. The bench reports the page's frame interval too."""
 from __future__ import annotations
 
 import random
@@ -17,19 +20,23 @@ from playground.bench.server import summary
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 
-# Resolves with performance.now() in the first animation frame (callbacks queued from now on)
-# for which shown() is true.
+# Resolves with performance.now() when the first animation frame (callbacks queued from now on)
+# for which shown() is true has been rendered: a message posted from the frame's callback is
+# handled once the frame's rendering (every other callback, style, layout, paint) is done.
 FRAME_JS = """const frameWhen = shown => new Promise(resolve => {
-  const check = () => shown() ? resolve(performance.now()) : requestAnimationFrame(check);
+  const done = new MessageChannel();
+  done.port1.onmessage = () => resolve(performance.now());
+  const check = () => shown() ? done.port2.postMessage(0) : requestAnimationFrame(check);
   requestAnimationFrame(check);
 });"""
 
 # Set the range input inside the page; the in-page path: the canvas's data-paints counter moves.
 # Works on any page that counts its paints on the canvas (the Gradio page, the static page).
-PAGE_SLIDER_JS = """async ({input, canvas, value}) => {
+PAGE_SLIDER_JS = """async ({input, canvas, value, delay}) => {
   %s
   const c = document.querySelector(canvas), before = c.dataset.paints;
   const el = document.querySelector(input);
+  await new Promise(resolve => setTimeout(resolve, delay));
   const t0 = performance.now();
   el.value = value;
   el.dispatchEvent(new Event('input', {bubbles: true}));
@@ -37,7 +44,7 @@ PAGE_SLIDER_JS = """async ({input, canvas, value}) => {
 }""" % FRAME_JS
 
 # The server path of an image model: #decoded's <img> has a new, decoded src.
-SLIDER_JS = """async ({input, value}) => {
+SLIDER_JS = """async ({input, value, delay}) => {
   %s
   const box = document.querySelector('#decoded');
   const img = () => box.querySelector('img');
@@ -48,6 +55,7 @@ SLIDER_JS = """async ({input, value}) => {
     obs.observe(box, {subtree: true, childList: true, attributes: true, attributeFilter: ['src']});
   });
   const el = document.querySelector(input);
+  await new Promise(resolve => setTimeout(resolve, delay));
   const t0 = performance.now();
   el.value = value;
   el.dispatchEvent(new Event('input', {bubbles: true}));
@@ -56,7 +64,7 @@ SLIDER_JS = """async ({input, value}) => {
   return await frameWhen(() => true) - t0;
 }""" % FRAME_JS
 # The server path of a point model: the plotly figure holds the new decoded point.
-PLOT_SLIDER_JS = """async ({input, value}) => {
+PLOT_SLIDER_JS = """async ({input, value, delay}) => {
   %s
   const box = document.querySelector('#decoded-plot');
   const point = () => { const gd = box.querySelector('.js-plotly-plot');
@@ -68,6 +76,7 @@ PLOT_SLIDER_JS = """async ({input, value}) => {
     obs.observe(box, {subtree: true, childList: true, attributes: true});
   });
   const el = document.querySelector(input);
+  await new Promise(resolve => setTimeout(resolve, delay));
   const t0 = performance.now();
   el.value = value;
   el.dispatchEvent(new Event('input', {bubbles: true}));
@@ -77,6 +86,16 @@ PLOT_SLIDER_JS = """async ({input, value}) => {
 # The server path on the same model: the page pretends it has no decoder for it.
 FORCE_SERVER_JS = """() => { window.latentWeb.page.forceServer = true;
   document.body.classList.remove('web-decoding', 'web-points'); }"""
+# The page's frame interval: the median gap between `n` animation frames, in ms.
+FRAME_INTERVAL_JS = """async ({n}) => {
+  const t = [];
+  await new Promise(resolve => {
+    const tick = now => { t.push(now); t.length > n ? resolve() : requestAnimationFrame(tick); };
+    requestAnimationFrame(tick);
+  });
+  const gaps = t.slice(1).map((v, i) => v - t[i]).sort((a, b) => a - b);
+  return gaps[gaps.length >> 1];
+}"""
 # The page's decoder alone on `n` latents (uniform in the sliders' range), in ms each; with
 # `js`, a copy of it that keeps its sums in JavaScript (a browser without WebAssembly SIMD).
 DECODE_JS = """({n, js}) => {
@@ -103,12 +122,14 @@ def in_page_models() -> list[str]:
 
 def slider_moves(page, js: str, arg: dict, moves: int, requests: list, rng) -> dict:
     """`moves` slider moves timed by `js` (3 more first, to warm up), alternating between the
-    first two sliders, 50 ms apart: median and p90, and the requests the page sent per move."""
+    first two sliders (arg["input"]: a selector with %d for the slider's index), about 50 ms
+    apart: median and p90, and the requests the page sent per move."""
     times, n_requests = [], 0
     for i in range(moves + 3):
         before = len(requests)
         ms = page.evaluate(js, {**arg, "value": round(rng.uniform(-3, 3), 2),
-                                "input": arg["input"] % (i % 2)})
+                                "input": arg["input"] % (i % 2),
+                                "delay": rng.uniform(0, 1000 / 60)})
         page.wait_for_timeout(50)
         if i >= 3:  # the first moves warm up caches and connections
             n_requests += len(requests) - before
@@ -146,6 +167,7 @@ def bench_browser(url: str, moves: int, models: list[str] | None = None,
                 "decode_alone_js": summary(page.evaluate(DECODE_JS, {"n": decodes, "js": True}))}
             points = page.evaluate("window.latentWeb.page.decoder.spec.output") == "points"
             slider = {"input": "#slider-%d input[type=range]", "canvas": "#decoded-canvas"}
+            m["frame_interval_ms"] = round(page.evaluate(FRAME_INTERVAL_JS, {"n": 60}), 2)
             m["in_page"] = slider_moves(page, PAGE_SLIDER_JS, slider, moves, requests, rng)
             page.evaluate(FORCE_SERVER_JS)
             m["server_path"] = slider_moves(page, PLOT_SLIDER_JS if points else SLIDER_JS, slider,

@@ -58,7 +58,9 @@ def table(report: dict) -> str:
             r, j = m["decode_alone"], m.get("decode_alone_js")
             js = f", in JavaScript alone {j['median_ms']:.2f} / {j['p90_ms']:.2f} ms" if j else ""
             lines.append(f"  {mid:14s} decode alone {r['median_ms']:6.2f} / {r['p90_ms']:6.2f} ms "
-                         f"(n={r['n']}, {'WebAssembly SIMD' if m.get('simd') else 'JavaScript'}{js})")
+                         f"(n={r['n']}, {'WebAssembly SIMD' if m.get('simd') else 'JavaScript'}{js})"
+                         + (f"; frames every {m['frame_interval_ms']:.1f} ms"
+                            if "frame_interval_ms" in m else ""))
         for name in ("in_page", "server_path"):
             r = m[name]
             lines.append(f"  {mid:14s} {name:11s}  {r['median_ms']:6.1f} / {r['p90_ms']:6.1f} ms "
