@@ -31,8 +31,9 @@ SHARE_JS = """(model, mode, t, seed, label, rest, ...z) => {
 # repaint a canvas in the page on every slider move (a digit, or a point model's latent and data
 # planes in place of the server's plotly figure), at most once per animation frame; the others
 # press the hidden #server-decode. The page hears the sliders' range inputs itself, before
-# Gradio's event comes round (this route then finds that move already scheduled): Gradio's event
-# still runs, so its slider values, which server calls read, stay what the person set.
+# Gradio does, and tells Gradio when a move ends or pauses (one input event with the last value:
+# this route then finds it painted), so Gradio's slider values, which share links and server
+# calls read, are what the person set; a move the page cannot paint goes to Gradio at once.
 ROUTE_JS = """(...inputs) => {
   if (window.latentWeb) window.latentWeb.page.route(...inputs);
   else document.querySelector('#server-decode').click();
