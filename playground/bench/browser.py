@@ -20,31 +20,45 @@ from playground.bench.server import summary
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 
-# Resolves with performance.now() when the first animation frame (callbacks queued from now on)
-# for which shown() is true has been rendered: a message posted from the frame's callback is
-# handled once the frame's rendering (every other callback, style, layout, paint) is done.
-FRAME_JS = """const frameWhen = shown => new Promise(resolve => {
+# Helpers of every slider script. frameWhen(shown) resolves with performance.now() when the first
+# animation frame (callbacks queued from now on) for which shown() is true has been rendered: a
+# message posted from the frame's callback is handled once the frame's rendering (every other
+# callback, style, layout, paint) is done. move(el, u) sets the range input `el` to the fraction
+# u of its range, on its step, never to the value it has (a move that changes nothing paints
+# nothing), and dispatches its input event. within(p) is p, or null after 10 s: a bench must end.
+HELPERS_JS = """
+const frameWhen = shown => new Promise(resolve => {
   const done = new MessageChannel();
   done.port1.onmessage = () => resolve(performance.now());
   const check = () => shown() ? done.port2.postMessage(0) : requestAnimationFrame(check);
   requestAnimationFrame(check);
-});"""
+});
+const move = (el, u) => {
+  const lo = Number(el.min), hi = Number(el.max), step = Number(el.step) || 0.01;
+  let v = lo + Math.round(u * (hi - lo) / step) * step;
+  if (Math.abs(v - Number(el.value)) < step / 2) v = v - lo > (hi - lo) / 2 ? lo : hi;
+  el.value = v;
+  el.dispatchEvent(new Event('input', {bubbles: true}));
+};
+const within = p => Promise.race([p, new Promise(resolve => setTimeout(() => resolve(null), 10000))]);
+const sleep = ms => new Promise(resolve => setTimeout(resolve, ms));
+"""
 
-# Set the range input inside the page; the in-page path: the canvas's data-paints counter moves.
-# Works on any page that counts its paints on the canvas (the Gradio page, the static page).
-PAGE_SLIDER_JS = """async ({input, canvas, value, delay}) => {
+# The in-page path: the canvas's data-paints counter moves. Works on any page that counts its
+# paints on the canvas (the Gradio page, the static page).
+PAGE_SLIDER_JS = """async ({input, canvas, u, delay}) => {
   %s
   const c = document.querySelector(canvas), before = c.dataset.paints;
   const el = document.querySelector(input);
-  await new Promise(resolve => setTimeout(resolve, delay));
+  await sleep(delay);
   const t0 = performance.now();
-  el.value = value;
-  el.dispatchEvent(new Event('input', {bubbles: true}));
-  return await frameWhen(() => c.dataset.paints !== before) - t0;
-}""" % FRAME_JS
+  move(el, u);
+  const t = await within(frameWhen(() => c.dataset.paints !== before));
+  return t === null ? null : t - t0;
+}""" % HELPERS_JS
 
 # The server path of an image model: #decoded's <img> has a new, decoded src.
-SLIDER_JS = """async ({input, value, delay}) => {
+SLIDER_JS = """async ({input, u, delay}) => {
   %s
   const box = document.querySelector('#decoded');
   const img = () => box.querySelector('img');
@@ -55,16 +69,16 @@ SLIDER_JS = """async ({input, value, delay}) => {
     obs.observe(box, {subtree: true, childList: true, attributes: true, attributeFilter: ['src']});
   });
   const el = document.querySelector(input);
-  await new Promise(resolve => setTimeout(resolve, delay));
+  await sleep(delay);
   const t0 = performance.now();
-  el.value = value;
-  el.dispatchEvent(new Event('input', {bubbles: true}));
-  const shown = await changed;
+  move(el, u);
+  const shown = await within(changed);
+  if (shown === null) return null;
   await shown.decode();
   return await frameWhen(() => true) - t0;
-}""" % FRAME_JS
+}""" % HELPERS_JS
 # The server path of a point model: the plotly figure holds the new decoded point.
-PLOT_SLIDER_JS = """async ({input, value, delay}) => {
+PLOT_SLIDER_JS = """async ({input, u, delay}) => {
   %s
   const box = document.querySelector('#decoded-plot');
   const point = () => { const gd = box.querySelector('.js-plotly-plot');
@@ -72,17 +86,16 @@ PLOT_SLIDER_JS = """async ({input, value, delay}) => {
     return t ? JSON.stringify([Array.from(t.x), Array.from(t.y)]) : null; };
   const before = point();
   const changed = new Promise(resolve => {
-    const obs = new MutationObserver(() => { if (point() !== before) { obs.disconnect(); resolve(); } });
+    const obs = new MutationObserver(() => { if (point() !== before) { obs.disconnect(); resolve(true); } });
     obs.observe(box, {subtree: true, childList: true, attributes: true});
   });
   const el = document.querySelector(input);
-  await new Promise(resolve => setTimeout(resolve, delay));
+  await sleep(delay);
   const t0 = performance.now();
-  el.value = value;
-  el.dispatchEvent(new Event('input', {bubbles: true}));
-  await changed;
+  move(el, u);
+  if (await within(changed) === null) return null;
   return await frameWhen(() => true) - t0;
-}""" % FRAME_JS
+}""" % HELPERS_JS
 # The server path on the same model: the page pretends it has no decoder for it.
 FORCE_SERVER_JS = """() => { window.latentWeb.page.forceServer = true;
   document.body.classList.remove('web-decoding', 'web-points'); }"""
@@ -122,19 +135,23 @@ def in_page_models() -> list[str]:
 
 def slider_moves(page, js: str, arg: dict, moves: int, requests: list, rng) -> dict:
     """`moves` slider moves timed by `js` (3 more first, to warm up), alternating between the
-    first two sliders (arg["input"]: a selector with %d for the slider's index), about 50 ms
-    apart: median and p90, and the requests the page sent per move."""
-    times, n_requests = [], 0
+    first two sliders (arg["input"]: a selector with %d for the slider's index), each to a random
+    place on its range, about 50 ms apart: median and p90, the requests the page sent per move,
+    and how many moves showed nothing within 10 s (left out of the figures)."""
+    times, n_requests, lost = [], 0, 0
     for i in range(moves + 3):
         before = len(requests)
-        ms = page.evaluate(js, {**arg, "value": round(rng.uniform(-3, 3), 2),
-                                "input": arg["input"] % (i % 2),
+        ms = page.evaluate(js, {**arg, "u": rng.random(), "input": arg["input"] % (i % 2),
                                 "delay": rng.uniform(0, 1000 / 60)})
         page.wait_for_timeout(50)
         if i >= 3:  # the first moves warm up caches and connections
             n_requests += len(requests) - before
-            times.append(ms)
-    return {**summary(times), "requests_per_move": round(n_requests / moves, 2)}
+            if ms is None:
+                lost += 1
+            else:
+                times.append(ms)
+    return {**summary(times), "requests_per_move": round(n_requests / moves, 2),
+            "timed_out": lost}
 
 
 def bench_browser(url: str, moves: int, models: list[str] | None = None,

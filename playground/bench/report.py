@@ -63,8 +63,9 @@ def table(report: dict) -> str:
                             if "frame_interval_ms" in m else ""))
         for name in ("in_page", "server_path"):
             r = m[name]
+            lost = f", {r['timed_out']} moves showed nothing in 10 s" if r.get("timed_out") else ""
             lines.append(f"  {mid:14s} {name:11s}  {r['median_ms']:6.1f} / {r['p90_ms']:6.1f} ms "
-                         f"(n={r['n']}), {r['requests_per_move']} requests/move")
+                         f"(n={r['n']}), {r['requests_per_move']} requests/move{lost}")
     if "models" not in b:
         lines.append(f"slider-to-frame in Chromium           {b}")
     for name, c in report.get("concurrent", {}).items():
