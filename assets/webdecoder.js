@@ -3,9 +3,13 @@
  * flow's coupling_inverse), and the glue that lets the latent sliders repaint a canvas with no
  * request to the server: a digit, or a point model's latent plane beside its data plane.
  *
- * Values are stored as float32 between layers, as in PyTorch; the sums are done in float64, so
- * the output matches torch's to ~1e-6. Loaded into the page by launch(head=...) and, for the tests,
- * by node (module.exports).
+ * Values are stored as float32 between layers, as in PyTorch. The sums of linear and convolution
+ * layers run in WebAssembly SIMD (float32, four lanes at a time) where the browser has it, else in
+ * JavaScript (float64); either way the output matches torch's to ~1e-6. Weights are laid out once,
+ * when a spec arrives, so that every sum reads contiguous memory; each op writes into a buffer of
+ * its own, reused from one decode to the next. Slider moves paint at most once per animation
+ * frame, the latest move winning (frameScheduler). Loaded into the page by launch(head=...) and,
+ * for the tests, by node (module.exports).
  */
 (function (root) {
   "use strict";
@@ -32,185 +36,487 @@
     return out;
   }
 
-  // ---- ops: x is {data: Float32Array, shape: [...]} for one sample -------------------------
-  function map(x, f) {
-    const out = new Float32Array(x.data.length);
-    for (let i = 0; i < out.length; i++) out[i] = f(x.data[i], i);
+  // ---- ops: x is {data: Float32Array, shape: [...]} for one sample (a linear also takes a
+  // batch (B, in): the sampler runs its guided and unguided passes at once) --------------------
+  // Values are rounded to float32 between ops, as torch stores them; a linear or convolution
+  // applies its activation (fuse) as it writes each output.
+  const ACT = {relu: 1, silu: 2, sigmoid: 3, tanh: 4, leaky_relu: 5};
+
+  /** An op's output buffer, allocated once and reused by every run (ops hand on the buffer the
+   * next op reads; run() copies the last one out). */
+  function buffer(op, n) {
+    if (!op.buf || op.buf.length !== n) op.buf = new Float32Array(n);
+    return op.buf;
+  }
+
+  function activate(v, act, slope) {  // v already float32; the result is rounded on store
+    switch (act) {
+      case 1: return v > 0 ? v : 0;
+      case 2: return v / (1 + Math.exp(-v));
+      case 3: return 1 / (1 + Math.exp(-v));
+      case 4: return Math.tanh(v);
+      case 5: return v >= 0 ? v : v * slope;
+      default: return v;
+    }
+  }
+
+  function elementwise(x, op) {
+    const xd = x.data, n = xd.length, out = buffer(op, n), act = ACT[op.op], slope = op.slope;
+    for (let i = 0; i < n; i++) out[i] = activate(xd[i], act, slope);
     return {data: out, shape: x.shape};
+  }
+
+  /** The one inner loop of linear, conv2d and conv_transpose2d, in JavaScript, for one output
+   * pixel: for each output channel co, out[base + co · stride] = act(b[co] + Σ over its taps t of
+   * Σ_ci x[tx[t] + ci] · w[(tq[t] · cOut + co) · cIn + ci]), its taps t0 .. t0 + nt - 1 of the
+   * op's table, the input channels-last and the weights (tap, out, in), so every sum runs over
+   * contiguous memory. Eight channels at a time share each input load, in eight independent
+   * float64 chains. */
+  function gatherTaps(out, base, stride, x, w, b, cIn, cOut, tx, tq, t0, nt, act, sl) {
+    const c8 = cOut - (cOut % 8), wq = cOut * cIn, t1 = t0 + nt;
+    for (let co = 0; co < c8; co += 8) {
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+      for (let t = t0; t < t1; t++) {
+        const xo = tx[t], w0 = tq[t] * wq + co * cIn, w1 = w0 + cIn, w2 = w1 + cIn, w3 = w2 + cIn,
+              w4 = w3 + cIn, w5 = w4 + cIn, w6 = w5 + cIn, w7 = w6 + cIn;
+        for (let ci = 0; ci < cIn; ci++) {
+          const v = x[xo + ci];
+          s0 += w[w0 + ci] * v; s1 += w[w1 + ci] * v; s2 += w[w2 + ci] * v; s3 += w[w3 + ci] * v;
+          s4 += w[w4 + ci] * v; s5 += w[w5 + ci] * v; s6 += w[w6 + ci] * v; s7 += w[w7 + ci] * v;
+        }
+      }
+      const o = base + co * stride;
+      out[o] = activate(Math.fround(s0 + b[co]), act, sl);
+      out[o + stride] = activate(Math.fround(s1 + b[co + 1]), act, sl);
+      out[o + 2 * stride] = activate(Math.fround(s2 + b[co + 2]), act, sl);
+      out[o + 3 * stride] = activate(Math.fround(s3 + b[co + 3]), act, sl);
+      out[o + 4 * stride] = activate(Math.fround(s4 + b[co + 4]), act, sl);
+      out[o + 5 * stride] = activate(Math.fround(s5 + b[co + 5]), act, sl);
+      out[o + 6 * stride] = activate(Math.fround(s6 + b[co + 6]), act, sl);
+      out[o + 7 * stride] = activate(Math.fround(s7 + b[co + 7]), act, sl);
+    }
+    const c4in = cIn - (cIn % 4);
+    for (let co = c8; co < cOut; co++) {             // the channels left over (an image's one):
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;            // four chains over ci instead
+      for (let t = t0; t < t1; t++) {
+        const xo = tx[t], w0 = tq[t] * wq + co * cIn;
+        let ci = 0;
+        for (; ci < c4in; ci += 4) {
+          s0 += w[w0 + ci] * x[xo + ci]; s1 += w[w0 + ci + 1] * x[xo + ci + 1];
+          s2 += w[w0 + ci + 2] * x[xo + ci + 2]; s3 += w[w0 + ci + 3] * x[xo + ci + 3];
+        }
+        for (; ci < cIn; ci++) s0 += w[w0 + ci] * x[xo + ci];
+      }
+      out[base + co * stride] = activate(Math.fround(s0 + s1 + s2 + s3 + b[co]), act, sl);
+    }
+  }
+
+  /** The op's taps for an input of this `shape`, worked out on its first run: for each of nPix
+   * output pixels (a linear's rows), its n[p] taps at p · maxT: the input pixel's offset tx in
+   * the channels-last input, and the tap's index tq (ky · k + kx) in the weights. `each(p, add)`
+   * calls add(tx, tq) per tap. */
+  function tapTable(op, shape, nPix, maxT, each) {
+    const key = shape.join();
+    if (op.table && op.table.key === key) return op.table;
+    const n = new Int32Array(nPix), tx = new Int32Array(nPix * maxT), tq = new Int32Array(nPix * maxT);
+    for (let p = 0; p < nPix; p++) {
+      each(p, (x, q) => { tx[p * maxT + n[p]] = x; tq[p * maxT + n[p]] = q; n[p]++; });
+    }
+    return (op.table = {key, nPix, maxT, n, tx, tq});
+  }
+
+  /** Every output pixel's channels from the op's input (input()) and tap table: pixel p, channel co
+   * goes to out[p · pStride + co · cStride]. By the WebAssembly kernel where the op's weights are
+   * packed in a heap, else by gatherTaps. */
+  function sumTaps(op, out, table, cIn, cOut, pStride, cStride) {
+    const {nPix, maxT, n, tx, tq} = table, act = op.act | 0, sl = op.slope, b = op.B, h = op.heap;
+    if (!h) {
+      const w = op.Wt || op.W;
+      for (let p = 0; p < nPix; p++) {
+        gatherTaps(out, p * pStride, cStride, op.xt, w, b, cIn, cOut, tx, tq, p * maxT, n[p], act, sl);
+      }
+      return;
+    }
+    const rec = 1 + 2 * maxT, lanes = op.nb * 16;
+    if (op.heapTable !== table) {                  // the table as the kernel reads it, once
+      op.tOff = h.alloc(nPix * rec);
+      op.sOff = h.alloc(nPix * lanes);
+      const i32 = h.i32, t0 = op.tOff / 4, tapBytes = op.nb * cIn * 64;
+      for (let p = 0; p < nPix; p++) {
+        i32[t0 + p * rec] = n[p];
+        for (let t = 0; t < n[p]; t++) {
+          i32[t0 + p * rec + 1 + 2 * t] = tx[p * maxT + t] * 4;
+          i32[t0 + p * rec + 2 + 2 * t] = tq[p * maxT + t] * tapBytes;
+        }
+      }
+      op.heapTable = table;
+    }
+    h.layer(op.sOff, op.xOff, op.wOff, op.tOff, nPix, cIn, op.nb, rec);
+    const sums = h.f32, s0 = op.sOff / 4;
+    for (let p = 0; p < nPix; p++) {
+      const s = s0 + p * lanes, o = p * pStride;
+      for (let co = 0; co < cOut; co++) {
+        out[o + co * cStride] = activate(Math.fround(sums[s + co] + b[co]), act, sl);
+      }
+    }
+  }
+
+  /** Where the op's kernel reads its input from, n floats: its own array, or its place in the
+   * heap. */
+  function input(op, n) {
+    const h = op.heap;
+    if (!h) {
+      if (!op.xt || op.xt.length !== n) op.xt = new Float32Array(n);
+      return op.xt;
+    }
+    if (op.xOff === undefined || op.xN < n) { op.xOff = h.alloc(n); op.xN = n; }
+    const f = h.f32, at = op.xOff / 4;  // a new view only when the memory has grown or n changed
+    if (!op.xv || op.xv.buffer !== f.buffer || op.xv.length !== n) op.xv = f.subarray(at, at + n);
+    return op.xv;
+  }
+
+  function linear(x, op) {                             // w (out, in), b (out,); activation fused
+    const [nOut, nIn] = op.w.shape, xd = x.data, rows = xd.length / nIn, out = buffer(op, rows * nOut);
+    input(op, xd.length).set(xd);
+    const table = tapTable(op, [rows], rows, 1, (r, add) => add(r * nIn, 0));
+    sumTaps(op, out, table, nIn, nOut, nOut, 1);
+    return {data: out, shape: rows === 1 && x.shape.length === 1 ? [nOut] : [rows, nOut]};
+  }
+
+  /** The input (C, H, W) channels-last, (H, W, C), where the op's kernel reads it: each tap's
+   * inputs are then one contiguous run of C values. */
+  function channelsLast(x, op) {
+    const [c, h, w] = x.shape, xd = x.data, n = h * w, xt = input(op, c * n);
+    for (let ci = 0; ci < c; ci++) for (let i = 0; i < n; i++) xt[i * c + ci] = xd[ci * n + i];
+  }
+
+  function convTranspose2d(x, op) {
+    // Gathered per output pixel: out[co, oy, ox] = b[co] + Σ over the taps (ky, kx) that land
+    // there of Σ_ci x[ci, iy, ix] · w[ci, co, ky, kx].
+    const [cIn, cOut, k] = op.w.shape, [, h, wd] = x.shape, s = op.stride, p = op.padding;
+    const oh = (h - 1) * s - 2 * p + k, ow = (wd - 1) * s - 2 * p + k, nPix = oh * ow;
+    const out = buffer(op, cOut * nPix);
+    channelsLast(x, op);
+    const table = tapTable(op, x.shape, nPix, k * k, (pix, add) => {
+      const oy = Math.floor(pix / ow), ox = pix % ow;
+      for (let ky = (oy + p) % s; ky < k; ky += s) {
+        const iy = (oy + p - ky) / s;
+        if (iy < 0 || iy >= h) continue;
+        for (let kx = (ox + p) % s; kx < k; kx += s) {
+          const ix = (ox + p - kx) / s;
+          if (ix >= 0 && ix < wd) add((iy * wd + ix) * cIn, ky * k + kx);
+        }
+      }
+    });
+    sumTaps(op, out, table, cIn, cOut, 1, nPix);
+    return {data: out, shape: [cOut, oh, ow]};
+  }
+
+  function conv2d(x, op) {                             // w (out, in, k, k), zero padding
+    const [cOut, cIn, k] = op.w.shape, [, h, wd] = x.shape, s = op.stride, p = op.padding;
+    const oh = Math.floor((h + 2 * p - k) / s) + 1, ow = Math.floor((wd + 2 * p - k) / s) + 1;
+    const nPix = oh * ow, out = buffer(op, cOut * nPix);
+    channelsLast(x, op);
+    const table = tapTable(op, x.shape, nPix, k * k, (pix, add) => {
+      const oy = Math.floor(pix / ow), ox = pix % ow;
+      for (let ky = 0; ky < k; ky++) {
+        const iy = oy * s - p + ky;
+        if (iy < 0 || iy >= h) continue;
+        for (let kx = 0; kx < k; kx++) {
+          const ix = ox * s - p + kx;
+          if (ix >= 0 && ix < wd) add((iy * wd + ix) * cIn, ky * k + kx);
+        }
+      }
+    });
+    sumTaps(op, out, table, cIn, cOut, 1, nPix);
+    return {data: out, shape: [cOut, oh, ow]};
+  }
+
+  // ---- the same sums, four lanes at a time: WebAssembly SIMD ----------------------------------
+  /* Two functions, assembled here byte by byte (nothing is downloaded); addresses are in bytes:
+   *   pixel(out, x, w, taps, nt, cIn, nb): for each block b < nb of 16 output channels,
+   *     out[16b .. 16b + 15] = Σ over taps t < nt of Σ_ci x[xo_t + ci] · w[wb + wo_t + 16 ci ..]
+   *   with (xo_t, wo_t) the t-th pair of offsets at `taps`, wb = w + b · cIn · 64, and the
+   *   weights packed (tap, block, ci, 16 channels): each input value, splatted, multiplies four
+   *   4-lane vectors of weights into four accumulators;
+   *   layer(out, x, w, table, nPix, cIn, nb, rec): pixel() for each output pixel p < nPix, its
+   *   record at table + 4 · rec · p (nt, then the pairs), its sums at out + 64 · nb · p.
+   * Sums are float32 in each lane (torch's are float32 too, in another order): 1e-6 of the value
+   * on the shipped decoders, against the float64 of gatherTaps. Bias and activation stay in
+   * JavaScript, which has Math.exp. */
+  function simdModule() {
+    const uleb = n => {
+      const b = [];
+      do { b.push((n & 0x7f) | (n > 0x7f ? 0x80 : 0)); n >>>= 7; } while (n);
+      return b;
+    };
+    const sleb = n => {
+      const b = [];
+      for (;;) {
+        const x = n & 0x7f;
+        n >>= 7;
+        if ((n === 0 && !(x & 0x40)) || (n === -1 && (x & 0x40))) return b.concat(x);
+        b.push(x | 0x80);
+      }
+    };
+    const vec = items => [...uleb(items.length), ...items.flat()];
+    const section = (id, bytes) => [id, ...uleb(bytes.length), ...bytes];
+    const name = s => vec([...s].map(c => c.charCodeAt(0)));
+    const I32 = 0x7f, V128 = 0x7b;
+    const get = i => [0x20, i], set = i => [0x21, i], i32 = v => [0x41, ...sleb(v)];
+    const add = 0x6a, mul = 0x6c, shl = 0x74, ltU = 0x49, eqz = 0x45, end = 0x0b;
+    const load = off => [0x28, 2, off];                            // i32.load align 4
+    const vload = off => [0xfd, 0x00, 0, ...uleb(off)], vstore = off => [0xfd, 0x0b, 0, ...uleb(off)];
+    const splat = [0xfd, 0x09, 0, 0];                              // v128.load32_splat
+    const fadd = [0xfd, 0xe4, 0x01], fmul = [0xfd, 0xe6, 0x01];
+    const zero = [0xfd, 0x0c, ...new Array(16).fill(0)];
+    // block { loop { body; br 0 } }: a body leaves through exitUnless
+    const loop = body => [0x02, 0x40, 0x03, 0x40, ...body, 0x0c, 0, end, end];
+    const exitUnless = cond => [...cond, eqz, 0x0d, 1];            // br_if out of the block
+    // pixel: params 0-6 out x w taps nt cIn nb; locals 7 b, 8 t, 9 ci, 10 xo, 11 wo, 12 wb,
+    // 13-16 the accumulators, 17 xv
+    const [OUT, X, W, TAPS, NT, CIN, NB, B, T, CI, XO, WO, WB] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
+    const ACC = [13, 14, 15, 16], XV = 17;
+    const body = [
+      ...i32(0), ...set(B),
+      ...loop([
+        ...exitUnless([...get(B), ...get(NB), ltU]),
+        ...ACC.flatMap(a => [...zero, ...set(a)]),
+        ...get(W), ...get(B), ...get(CIN), mul, ...i32(6), shl, add, ...set(WB),
+        ...i32(0), ...set(T),
+        ...loop([
+          ...exitUnless([...get(T), ...get(NT), ltU]),
+          ...get(X), ...get(TAPS), ...get(T), ...i32(3), shl, add, ...load(0), add, ...set(XO),
+          ...get(WB), ...get(TAPS), ...get(T), ...i32(3), shl, add, ...load(4), add, ...set(WO),
+          ...get(CIN), ...set(CI),
+          ...loop([
+            ...exitUnless(get(CI)),
+            ...get(XO), ...splat, ...set(XV),
+            ...ACC.flatMap((a, j) => [...get(a), ...get(WO), ...vload(16 * j), ...get(XV), ...fmul,
+                                      ...fadd, ...set(a)]),
+            ...get(XO), ...i32(4), add, ...set(XO),
+            ...get(WO), ...i32(64), add, ...set(WO),
+            ...get(CI), ...i32(-1), add, ...set(CI),
+          ]),
+          ...get(T), ...i32(1), add, ...set(T),
+        ]),
+        ...ACC.flatMap((a, j) => [...get(OUT), ...get(B), ...i32(6), shl, add, ...get(a),
+                                  ...vstore(16 * j)]),
+        ...get(B), ...i32(1), add, ...set(B),
+      ]),
+    ];
+    const code = [...vec([[6, I32], [5, V128]]), ...body, end];
+    // layer: params 0-7 out x w table nPix cIn nb rec; locals 8 p, 9 at (the pixel's record)
+    const [P, AT] = [8, 9];
+    const layer = [...vec([[2, I32]]),
+      ...i32(0), ...set(P),
+      ...loop([
+        ...exitUnless([...get(P), ...get(4), ltU]),
+        ...get(3), ...get(P), ...get(7), mul, ...i32(2), shl, add, ...set(AT),
+        ...get(0), ...get(P), ...get(6), mul, ...i32(6), shl, add,    // out + 64 · nb · p
+        ...get(1), ...get(2), ...get(AT), ...i32(4), add, ...get(AT), ...load(0),
+        ...get(5), ...get(6), 0x10, 0,                                // call pixel
+        ...get(P), ...i32(1), add, ...set(P),
+      ]),
+      end];
+    const type = n => [0x60, ...vec(new Array(n).fill(I32)), 0];     // (n × i32) -> ()
+    const bytes = new Uint8Array([0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0,
+      ...section(1, vec([type(7), type(8)])),
+      ...section(2, vec([[...name("m"), ...name("mem"), 0x02, 0x00, 0x01]])),  // memory import
+      ...section(3, vec([[0], [1]])),
+      ...section(7, vec([[...name("layer"), 0x00, 1]])),
+      ...section(10, vec([[...uleb(code.length), ...code], [...uleb(layer.length), ...layer]]))]);
+    try {
+      return WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
+    } catch (err) {
+      return null;  // no WebAssembly here: the float64 kernel in JavaScript does it all
+    }
+  }
+  const SIMD = typeof WebAssembly === "object" ? simdModule() : null;
+
+  /** A decoder's WebAssembly memory: its packed weights; each op's input, tap table and sums. */
+  function heap() {
+    const mem = new WebAssembly.Memory({initial: 1});
+    let top = 0, f32 = null, i32 = null;
+    const h = {
+      layer: new WebAssembly.Instance(SIMD, {m: {mem}}).exports.layer,
+      alloc(nFloats) {  // byte offset of nFloats, 16-byte aligned
+        const at = top;
+        top += (nFloats * 4 + 15) & ~15;
+        const pages = Math.ceil(top / 65536) - mem.buffer.byteLength / 65536;
+        if (pages > 0) mem.grow(pages);
+        return at;
+      },
+      get f32() { return f32 && f32.buffer === mem.buffer ? f32 : (f32 = new Float32Array(mem.buffer)); },
+      get i32() { return i32 && i32.buffer === mem.buffer ? i32 : (i32 = new Int32Array(mem.buffer)); },
+    };
+    return h;
+  }
+
+  /** Weights in the heap as the kernel reads them: (tap, block of 16 out, in, 16), zeros past
+   * cOut; `w(q, co, ci)` reads the spec's. */
+  function pack(h, op, nTaps, cOut, cIn, w) {
+    const nb = Math.ceil(cOut / 16), at = h.alloc(nTaps * nb * cIn * 16), f = h.f32, base = at / 4;
+    for (let q = 0; q < nTaps; q++)
+      for (let co = 0; co < cOut; co++)
+        for (let ci = 0; ci < cIn; ci++)
+          f[base + ((q * nb + (co >> 4)) * cIn + ci) * 16 + (co & 15)] = w(q, co, ci);
+    Object.assign(op, {heap: h, nb, wOff: at});
   }
 
   /** One affine coupling run backwards: (s, t) = net(mask · y), s tanh-bounded; the kept
    * coordinates (mask 1) pass, the others become (y − t) · exp(−s). */
   function couplingInverse(x, op) {
-    const d = x.data.length, m = op.max_log_scale;
-    let h = map(x, (v, i) => v * op.mask[i]);
+    const d = x.data.length, m = op.max_log_scale, mask = op.mask;
+    const kept = new Float32Array(d);
+    for (let i = 0; i < d; i++) kept[i] = x.data[i] * mask[i];
+    let h = {data: kept, shape: [d]};
     for (const o of op.ops) h = OPS[o.op](h, o);
-    const out = new Float32Array(d);
+    const out = buffer(op, d);
     for (let i = 0; i < d; i++) {
-      const free = 1 - op.mask[i], s = m * Math.tanh(h.data[i] / m) * free, t = h.data[d + i] * free;
+      const free = 1 - mask[i], s = m * Math.tanh(h.data[i] / m) * free, t = h.data[d + i] * free;
       out[i] = (x.data[i] - t) * Math.exp(-s);
     }
     return {data: out, shape: [d]};
   }
 
-  /** A latent diffusion model's deterministic sampler (η = 0), as webdecoder.py's _ddim: the
-   * first `dim` inputs are the noise, the one-hot class follows; out: the clean latent (dim,). */
+  function sum(out, a, b) {  // out = a + b, elementwise (out may be a)
+    for (let j = 0; j < out.length; j++) out[j] = a[j] + b[j];
+    return out;
+  }
+
+  /** A latent diffusion model's deterministic sampler (η = 0), as webrun.py's _ddim: the first
+   * `dim` inputs are the noise, the one-hot class follows; out: the clean latent (dim,). A guided
+   * step's two passes (the class's and "no class") go through the denoiser as one batch of two. */
   function ddim(x, op) {
     const d = op.dim, k = op.n_classes, w = op.guidance, hid = op.L.length / (k + 1);
     let c = k;                                            // "no class" unless one is set
     for (let i = 0; i < k; i++) if (x.data[d + i] > 0.5) c = i;
-    const eps = (z, step, cls) => {
-      const e = new Float32Array(hid);
-      for (let j = 0; j < hid; j++) e[j] = op.E[step * hid + j] + op.L[cls * hid + j];
-      const plusE = v => map(v, (a, j) => a + e[j]);
-      let h = plusE(OPS.linear({data: z, shape: [d]}, op.inp));
-      for (const block of op.blocks) {
-        let g = plusE(h);
-        for (const o of block) g = OPS[o.op](g, o);
-        h = map(h, (a, j) => a + g.data[j]);
+    const guided = k && w !== 0 && w !== 1;
+    const classes = guided ? [c, k] : [w === 0 || !k ? k : c], rows = classes.length;
+    const zs = new Float32Array(rows * d), e = new Float32Array(rows * hid);
+    const g = new Float32Array(rows * hid), h = new Float32Array(rows * hid);
+    const z = Float32Array.from(x.data.subarray(0, d));
+    for (let step = 0; step < op.steps.length; step++) {
+      const [a, aPrev] = op.steps[step];
+      for (let r = 0; r < rows; r++) {
+        zs.set(z, r * d);
+        sum(e.subarray(r * hid, (r + 1) * hid), op.E.subarray(step * hid, (step + 1) * hid),
+            op.L.subarray(classes[r] * hid, (classes[r] + 1) * hid));
       }
-      for (const o of op.out) h = OPS[o.op](h, o);
-      return h.data;
-    };
-    let z = Float32Array.from(x.data.subarray(0, d));
-    op.steps.forEach(([a, aPrev], step) => {
-      let e = eps(z, step, w === 0 || !k ? k : c);
-      if (k && w !== 0 && w !== 1) {
-        const u = eps(z, step, k);
-        e = e.map((v, j) => u[j] + w * (v - u[j]));
+      sum(h, OPS.linear({data: zs, shape: [rows, d]}, op.inp).data, e);
+      for (const block of op.blocks) {                    // h = h + block(h + e)
+        let y = {data: sum(g, h, e), shape: [rows, hid]};
+        for (const o of block) y = OPS[o.op](y, o);
+        sum(h, h, y.data);
       }
-      const next = new Float32Array(d);
+      let y = {data: h, shape: [rows, hid]};
+      for (const o of op.out) y = OPS[o.op](y, o);
+      const eps = y.data;                                 // (rows, d): the class's, then "no class"
       for (let j = 0; j < d; j++) {
-        let x0 = (z[j] - Math.sqrt(1 - a) * e[j]) / Math.sqrt(a), ej = e[j];
+        let ej = guided ? Math.fround(eps[d + j] + Math.fround(w * Math.fround(eps[j] - eps[d + j])))
+                        : eps[j];
+        let x0 = (z[j] - Math.sqrt(1 - a) * ej) / Math.sqrt(a);
         if (op.clip !== null) {
           x0 = Math.max(-op.clip, Math.min(op.clip, x0));
           ej = (z[j] - Math.sqrt(a) * x0) / Math.sqrt(1 - a);
         }
-        next[j] = Math.sqrt(aPrev) * x0 + Math.sqrt(1 - aPrev) * ej;
+        z[j] = Math.sqrt(aPrev) * x0 + Math.sqrt(1 - aPrev) * ej;
       }
-      z = next;
-    });
+    }
     return {data: z, shape: [d]};
   }
 
   const OPS = {
     ddim,
-    linear(x, op) {                                     // w (out, in), b (out,)
-      const [nOut, nIn] = op.w.shape, w = op.W, b = op.B, xd = x.data;
-      const out = new Float32Array(nOut);
-      for (let o = 0; o < nOut; o++) {
-        let s = b[o];
-        const row = o * nIn;
-        for (let i = 0; i < nIn; i++) s += w[row + i] * xd[i];
-        out[o] = s;
-      }
-      return {data: out, shape: [nOut]};
-    },
+    linear,
     reshape(x, op) { return {data: x.data, shape: op.shape}; },
-    conv_transpose2d(x, op) {
-      // Gathered per output pixel: out[co, oy, ox] = b[co] + Σ over the taps (ky, kx) that land
-      // there of Σ_ci x[ci, iy, ix] · w[ci, co, ky, kx]. Weights are laid out (ky, kx, co, ci) and
-      // the input (iy, ix, ci) at load/run time, so the inner loop is a contiguous dot product.
-      const [cIn, cOut, k] = op.w.shape, [, h, wd] = x.shape, s = op.stride, p = op.padding;
-      const oh = (h - 1) * s - 2 * p + k, ow = (wd - 1) * s - 2 * p + k, w = op.Wt;
-      const xt = new Float32Array(h * wd * cIn), xd = x.data;
-      for (let ci = 0; ci < cIn; ci++) {
-        for (let i = 0; i < h * wd; i++) xt[i * cIn + ci] = xd[ci * h * wd + i];
-      }
-      const out = new Float32Array(cOut * oh * ow), acc = new Float64Array(cOut);
-      for (let oy = 0; oy < oh; oy++) {
-        for (let ox = 0; ox < ow; ox++) {
-          acc.fill(0);
-          for (let ky = (oy + p) % s; ky < k; ky += s) {
-            const iy = (oy + p - ky) / s;
-            if (iy < 0 || iy >= h) continue;
-            for (let kx = (ox + p) % s; kx < k; kx += s) {
-              const ix = (ox + p - kx) / s;
-              if (ix < 0 || ix >= wd) continue;
-              const xo = (iy * wd + ix) * cIn, wo = (ky * k + kx) * cOut * cIn;
-              for (let co = 0; co < cOut; co++) {
-                let sum = 0;
-                const wr = wo + co * cIn;
-                for (let ci = 0; ci < cIn; ci++) sum += w[wr + ci] * xt[xo + ci];
-                acc[co] += sum;
-              }
-            }
-          }
-          for (let co = 0; co < cOut; co++) out[(co * oh + oy) * ow + ox] = acc[co] + op.B[co];
-        }
-      }
-      return {data: out, shape: [cOut, oh, ow]};
-    },
-    conv2d(x, op) {                                     // w (out, in, k, k)
-      const [cOut, cIn, k] = op.w.shape, [, h, wd] = x.shape, s = op.stride, p = op.padding;
-      const oh = Math.floor((h + 2 * p - k) / s) + 1, ow = Math.floor((wd + 2 * p - k) / s) + 1;
-      const out = new Float32Array(cOut * oh * ow), w = op.W, xd = x.data;
-      for (let co = 0; co < cOut; co++) {
-        for (let oy = 0; oy < oh; oy++) {
-          for (let ox = 0; ox < ow; ox++) {
-            let sum = op.B[co];
-            for (let ci = 0; ci < cIn; ci++) {
-              for (let ky = 0; ky < k; ky++) {
-                const iy = oy * s - p + ky;
-                if (iy < 0 || iy >= h) continue;
-                for (let kx = 0; kx < k; kx++) {
-                  const ix = ox * s - p + kx;
-                  if (ix >= 0 && ix < wd) sum += xd[(ci * h + iy) * wd + ix] * w[((co * cIn + ci) * k + ky) * k + kx];
-                }
-              }
-            }
-            out[(co * oh + oy) * ow + ox] = sum;
-          }
-        }
-      }
-      return {data: out, shape: [cOut, oh, ow]};
-    },
+    conv_transpose2d: convTranspose2d,
+    conv2d,
     coupling_inverse: couplingInverse,                   // x = (y − t) · exp(−s)
-    silu: x => map(x, v => v / (1 + Math.exp(-v))),
-    relu: x => map(x, v => (v > 0 ? v : 0)),
-    leaky_relu: (x, op) => map(x, v => (v >= 0 ? v : v * op.slope)),
-    tanh: x => map(x, Math.tanh),
-    sigmoid: x => map(x, v => 1 / (1 + Math.exp(-v))),
+    silu: elementwise,
+    relu: elementwise,
+    leaky_relu: elementwise,
+    tanh: elementwise,
+    sigmoid: elementwise,
   };
 
-  function convTransposeLayout(w, [cIn, cOut, k]) {  // (in, out, k, k) -> (k, k, out, in)
-    const t = new Float32Array(w.length);
+  // ---- a decoder ----------------------------------------------------------------------------
+  /** (in, out, k, k) for a transposed convolution, (out, in, k, k) for a convolution, to
+   * (k, k, out, in): one tap's weights for one output channel are a contiguous run over in. */
+  function tapLayout(w, [a, b, k], transposed) {
+    const [cIn, cOut] = transposed ? [a, b] : [b, a], t = new Float32Array(w.length);
     for (let ci = 0; ci < cIn; ci++)
-      for (let co = 0; co < cOut; co++)
-        for (let q = 0; q < k * k; q++) t[(q * cOut + co) * cIn + ci] = w[(ci * cOut + co) * k * k + q];
+      for (let co = 0; co < cOut; co++) {
+        const from = (transposed ? ci * cOut + co : co * cIn + ci) * k * k;
+        for (let q = 0; q < k * k; q++) t[(q * cOut + co) * cIn + ci] = w[from + q];
+      }
     return t;
   }
 
-  // ---- a decoder ----------------------------------------------------------------------------
-  function prepare(op) {  // weights decoded (and laid out) once, when the spec arrives
-    if (!OPS[op.op]) throw new Error(`the page cannot run op ${op.op}`);
-    if (op.ops) return {...op, ops: op.ops.map(prepare)};
-    if (op.op === "ddim") {
-      return {...op, inp: prepare(op.inp), blocks: op.blocks.map(b => b.map(prepare)),
-              out: op.out.map(prepare), E: tensor(op.time_emb), L: tensor(op.labels)};
+  /** The ops with an activation that follows a linear or convolution (a reshape between them
+   * moves no value) folded into that op: applied as each output is written. */
+  function fuse(ops) {
+    const out = [];
+    for (const op of ops) {
+      const last = out.length && (out[out.length - 1].op === "reshape" && out.length > 1
+                                  ? out[out.length - 2] : out[out.length - 1]);
+      if (ACT[op.op] && last && last.B && !last.act) {
+        last.act = ACT[op.op];
+        last.slope = op.slope;
+      } else {
+        out.push(op);
+      }
     }
-    if (!op.w) return op;
-    const W = tensor(op.w), B = tensor(op.b);
-    return op.op === "conv_transpose2d" ? {...op, B, Wt: convTransposeLayout(W, op.w.shape)}
-                                        : {...op, W, B};
+    return out;
   }
 
-  function load(spec) {
+  /** The op with its weights decoded and laid out for its kernel, once, when the spec arrives:
+   * packed into the heap `h` for the WebAssembly kernel, or (h null) for gatherTaps. */
+  function prepare(op, h) {
+    if (!OPS[op.op]) throw new Error(`the page cannot run op ${op.op}`);
+    const sub = ops => fuse(ops.map(o => prepare(o, h)));
+    if (op.ops) return {...op, ops: sub(op.ops)};
+    if (op.op === "ddim") {
+      return {...op, inp: prepare(op.inp, h), blocks: op.blocks.map(sub), out: sub(op.out),
+              E: tensor(op.time_emb), L: tensor(op.labels)};
+    }
+    if (!op.w) return {...op};
+    const W = tensor(op.w), out = {...op, B: tensor(op.b)}, [a, b, k = 1] = op.w.shape;
+    if (op.op === "linear") {                      // (out, in)
+      if (!h) return Object.assign(out, {W});
+      pack(h, out, 1, a, b, (q, co, ci) => W[co * b + ci]);
+    } else if (op.op === "conv_transpose2d") {     // (in, out, k, k)
+      if (!h) return Object.assign(out, {Wt: tapLayout(W, op.w.shape, true)});
+      pack(h, out, k * k, b, a, (q, co, ci) => W[(ci * b + co) * k * k + q]);
+    } else {                                        // (out, in, k, k)
+      if (!h) return Object.assign(out, {Wt: tapLayout(W, op.w.shape, false)});
+      pack(h, out, k * k, a, b, (q, co, ci) => W[(co * b + ci) * k * k + q]);
+    }
+    return out;
+  }
+
+  /** A decoder for `spec`; `simd: false` keeps its sums in JavaScript (float64) even where the
+   * browser runs WebAssembly SIMD. */
+  function load(spec, {simd = true} = {}) {
     if (spec.format !== "webdecoder/1") throw new Error(`unknown decoder format ${spec.format}`);
-    const ops = spec.ops.map(prepare);
+    const h = simd && SIMD ? heap() : null;
+    const ops = fuse(spec.ops.map(op => prepare(op, h))), x = new Float32Array(spec.input_dim);
     return {
       spec,
+      simd: Boolean(h),
       prior: spec.prior_draws ? tensor(spec.prior_draws) : null,  // (n, latent_dim) N(0, I)
       /** Decode one latent (array of latent_dim numbers) with class index `label` (conditional
-       * models): a Float32Array of output_shape, values in [0, 1]. An encoder's spec reads the
-       * flattened item instead (input_dim - n_classes numbers) and returns the latent. */
+       * models): a new Float32Array of output_shape, values in [0, 1]. An encoder's spec reads
+       * the flattened item instead (input_dim - n_classes numbers) and returns the latent. */
       run(z, label) {
-        const x = new Float32Array(spec.input_dim), n = spec.input_dim - (spec.n_classes || 0);
+        const n = spec.input_dim - (spec.n_classes || 0);
+        x.fill(0);
         for (let i = 0; i < n; i++) x[i] = z[i];
         if (spec.n_classes) x[n + label] = 1;
         let h = {data: x, shape: [spec.input_dim]};
         for (const op of ops) h = OPS[op.op](h, op);
-        return h.data;
+        return Float32Array.from(h.data);
       },
     };
   }
@@ -302,19 +608,109 @@
     ctx.fillText(`${title}   (${point[0].toFixed(2)}, ${point[1].toFixed(2)})`, box.x + box.w / 2, box.y - 6);
   }
 
+  /** The background of a point model's planes: its fixed N(0, I) draws scaled by T, and their
+   * images under the decoder `dec` (load's); {t, z, x} with (x, y) pairs, kept per decoder for
+   * the last T. */
+  function pointCloud(dec, t) {
+    const d = dec.spec.latent_dim, c = dec.cloud;
+    if (c && c.t === t) return c;
+    const n = dec.prior.length / d, z = new Float32Array(2 * n), x = new Float32Array(2 * n);
+    for (let i = 0; i < n; i++) {
+      const zi = Array.from(dec.prior.subarray(i * d, (i + 1) * d), v => v * t), xi = dec.run(zi, 0);
+      z.set(zi.slice(0, 2), 2 * i);
+      x.set(xi.subarray(0, 2), 2 * i);
+    }
+    return (dec.cloud = {t, z, x});
+  }
+
+  /** A point model's two planes on `canvas` (resized to PLANES): the latent z beside its image x =
+   * dec.run(z), over the cloud at temperature t; the aria-label says both points. */
+  function drawPlanes(canvas, dec, z, x, t) {
+    if (canvas.width !== PLANES.w || canvas.height !== PLANES.h) {
+      canvas.width = PLANES.w; canvas.height = PLANES.h;
+    }
+    const cloud = pointCloud(dec, t), ctx = canvas.getContext("2d"), half = PLANES.w / 2;
+    const titles = [`${PLANES.titles[0]}, T = ${t}`, PLANES.titles[1]];
+    ctx.fillStyle = "#fff";
+    ctx.fillRect(0, 0, PLANES.w, PLANES.h);
+    [[cloud.z, z], [cloud.x, x]].forEach(([points, p], i) => drawPlane(
+      ctx, {x: i * half + 50, y: 34, w: half - 64, h: PLANES.h - 62}, points, [p[0], p[1]],
+      titles[i]));
+    const f = v => v.toFixed(3);  // what the picture shows, for screen readers and tests
+    canvas.setAttribute("aria-label", `${titles[0]}: z = (${f(z[0])}, ${f(z[1])}); `
+                        + `${titles[1]} = (${f(x[0])}, ${f(x[1])})`);
+  }
+
+  /** A decoded image (1, H, W) on `canvas` (resized to W × H), as the server's PNG:
+   * round(clamp(v) · 255), grey. */
+  function drawImage(canvas, out, shape) {
+    const [, h, w] = shape;
+    if (canvas.width !== w || canvas.height !== h) { canvas.width = w; canvas.height = h; }
+    const ctx = canvas.getContext("2d"), img = ctx.createImageData(w, h), px = img.data;
+    for (let i = 0; i < w * h; i++) {
+      const g = Math.round(Math.min(1, Math.max(0, out[i])) * 255);
+      px[4 * i] = px[4 * i + 1] = px[4 * i + 2] = g;
+      px[4 * i + 3] = 255;
+    }
+    ctx.putImageData(img, 0, 0);
+    canvas.setAttribute("aria-label", "the decoded image");
+  }
+
+  // ---- one decode per frame -----------------------------------------------------------------
+  /** Slider moves come faster than frames (a drag sends several input events per frame, a
+   * synthetic one any time): `request(job)` keeps only the latest job, and `paint(job, now)`
+   * runs at most once per animation frame, inside its requestAnimationFrame callback, so what it
+   * draws on a canvas shows in that very frame. `frames` counts the paints, `requests` the
+   * requests; `pending` is the job waiting for the next frame (null when none: a job is anything
+   * but null). */
+  function frameScheduler(paint) {
+    let job = null, queued = false;
+    const s = {
+      frames: 0,
+      requests: 0,
+      get pending() { return job; },
+      request(next) {
+        job = next;
+        s.requests++;
+        if (!queued) { queued = true; requestAnimationFrame(tick); }
+      },
+      cancel() { job = null; },
+    };
+    function tick(now) {
+      queued = false;
+      const j = job;
+      job = null;
+      if (j === null) return;
+      s.frames++;
+      paint(j, now);
+    }
+    return s;
+  }
+
   // ---- the page -----------------------------------------------------------------------------
-  // One decoder at a time: the one for the model picked in the Explore tab.
+  // One decoder at a time: the one for the model picked in the Explore tab. Its inputs, in the
+  // order of explore.py's decode_in: model, mode, label, rest seed, temperature, seed, the
+  // sliders, the sampler knobs.
+  const FIRST_SLIDER = 6;
+  const SYNC_MS = 150;  // a pause in a drag this long tells Gradio the slider's value
   const page = {
     decoder: null,      // load(spec) of the current model, or null: server path
-    cloud: null,        // {model, t, z, x}: a point model's prior draws at T and their images
     rest: null,         // {model, seed, noise}: the rest dims for the current rest seed
-    lastKey: null,      // inputs of the last paint, so .input and .change do not paint twice
+    inputs: null,       // the Explore inputs Gradio last passed, with the range inputs' moves since
+    lastKey: null,      // inputs of the picture on the canvas, so .input and .change do not paint twice
+    pendingKey: null,   // inputs of the picture the next frame paints
     forceServer: false, // the benchmark sets this to time the server path on the same model
+    holdGradio: true,   // slider moves reach Gradio when they end (onInput); the benchmark can
+                        // turn this off to time Gradio's own handling of every move
+    held: new Set(),    // range inputs whose moves Gradio has not heard of yet
+    syncing: false,
+    syncTimer: null,
     paints: 0,
+    scheduler: frameScheduler(job => page.render(job)),
 
     setSpec(spec) {
       page.decoder = spec ? load(spec) : null;
-      page.lastKey = null;
+      page.forget();
       page.show(Boolean(page.decoder) && !page.forceServer);
     },
     /** Body classes (assets/style.css, explore.py's CANVAS_HTML) put the canvas in the place of
@@ -323,11 +719,15 @@
       document.body.classList.toggle("web-decoding", on);
       document.body.classList.toggle("web-points", on && page.decoder.spec.output === "points");
     },
-    setRest(rest) { page.rest = rest; page.lastKey = null; },
+    setRest(rest) { page.rest = rest; page.forget(); },
+    forget() { page.lastKey = page.pendingKey = null; page.scheduler.cancel(); },
+    /** The inputs as Gradio has them (a model picked: its old decoder must not paint). */
+    track(...inputs) { page.inputs = inputs; },
 
-    /** Decode and paint the latent the Explore inputs describe; false when this view must go
-     * through the server (no decoder for this model, or its rest noise has not arrived yet). */
-    paint(model, mode, label, restSeed, temperature, seed, ...values) {
+    /** What the Explore inputs describe, to decode in the page: {key, dec, z, cls, t}; false when
+     * this view must go through the server (no decoder for this model, or its rest noise has not
+     * arrived yet). */
+    plan(model, mode, label, restSeed, temperature, seed, ...values) {
       const dec = page.decoder, spec = dec && dec.spec;
       const on = Boolean(spec) && spec.model === model && !page.forceServer;
       page.show(on);
@@ -348,76 +748,78 @@
         cls = spec.class_names.indexOf(String(label));
         if (cls < 0) return false;  // let the server say what is wrong with the class
       }
-      const key = JSON.stringify([model, mode, cls, restSeed, temperature, values]);
-      if (key === page.lastKey) return true;
-      const z = latentFromSliders(spec, values.slice(0, k), mode, noise, Number(temperature));
-      const out = dec.run(z, cls);
-      page.lastKey = key;
-      if (spec.output === "points") page.drawPlanes(z, out, Number(temperature));
-      else page.draw(out, spec.output_shape);
+      const t = Number(temperature);
+      return {key: JSON.stringify([model, mode, cls, restSeed, temperature, values]),
+              dec, cls, t, z: latentFromSliders(spec, values.slice(0, k), mode, noise, t)};
+    },
+
+    /** Paint the latent the Explore inputs describe at the next frame (the latest call wins);
+     * false when the server must decode it. */
+    paint(...inputs) {
+      page.inputs = inputs.slice();
+      const job = page.plan(...inputs);
+      if (!job) return false;
+      if (job.key !== (page.pendingKey === null ? page.lastKey : page.pendingKey)) {
+        page.pendingKey = job.key;
+        page.scheduler.request(job);
+      }
       return true;
     },
 
-    /** The background of a point model's planes: its fixed N(0, I) draws scaled by T, and their
-     * images under the decoder; decoded once per model and temperature. */
-    background(t) {
-      const dec = page.decoder, d = dec.spec.latent_dim, c = page.cloud;
-      if (c && c.model === dec.spec.model && c.t === t) return c;
-      const n = dec.prior.length / d, z = new Float32Array(2 * n), x = new Float32Array(2 * n);
-      for (let i = 0; i < n; i++) {
-        const zi = Array.from(dec.prior.subarray(i * d, (i + 1) * d), v => v * t), xi = dec.run(zi, 0);
-        z.set(zi.slice(0, 2), 2 * i);
-        x.set(xi.subarray(0, 2), 2 * i);
-      }
-      return (page.cloud = {model: dec.spec.model, t, z, x});
-    },
-
-    drawPlanes(z, x, t) {
+    /** One decode and one drawing, inside an animation frame (frameScheduler). */
+    render(job) {
+      page.pendingKey = null;
+      if (job.dec !== page.decoder) return;
       const canvas = document.querySelector("#decoded-canvas");
       if (!canvas) return;
-      if (canvas.width !== PLANES.w || canvas.height !== PLANES.h) {
-        canvas.width = PLANES.w; canvas.height = PLANES.h;
-      }
-      const cloud = page.background(t), ctx = canvas.getContext("2d"), half = PLANES.w / 2;
-      const titles = [`${PLANES.titles[0]}, T = ${t}`, PLANES.titles[1]];
-      ctx.fillStyle = "#fff";
-      ctx.fillRect(0, 0, PLANES.w, PLANES.h);
-      [[cloud.z, z], [cloud.x, x]].forEach(([points, p], i) => drawPlane(
-        ctx, {x: i * half + 50, y: 34, w: half - 64, h: PLANES.h - 62}, points, [p[0], p[1]],
-        titles[i]));
-      const f = v => v.toFixed(3);  // what the picture shows, for screen readers and tests
-      canvas.setAttribute("aria-label", `${titles[0]}: z = (${f(z[0])}, ${f(z[1])}); `
-                          + `${titles[1]} = (${f(x[0])}, ${f(x[1])})`);
-      page.painted(canvas);
-    },
-
-    draw(out, shape) {
-      const canvas = document.querySelector("#decoded-canvas");
-      if (!canvas) return;
-      const [, h, w] = shape;
-      if (canvas.width !== w || canvas.height !== h) { canvas.width = w; canvas.height = h; }
-      const ctx = canvas.getContext("2d");
-      const img = ctx.createImageData(w, h);
-      for (let i = 0; i < w * h; i++) {  // as the server's PNG: round(clamp(v) · 255), grey
-        const g = Math.round(Math.min(1, Math.max(0, out[i])) * 255);
-        img.data[4 * i] = img.data[4 * i + 1] = img.data[4 * i + 2] = g;
-        img.data[4 * i + 3] = 255;
-      }
-      ctx.putImageData(img, 0, 0);
-      canvas.setAttribute("aria-label", "the decoded image");
-      page.painted(canvas);
-    },
-
-    painted(canvas) {  // the counter tests and the benchmark wait on
-      page.paints++;
+      const out = job.dec.run(job.z, job.cls), spec = job.dec.spec;
+      page.lastKey = job.key;
+      if (spec.output === "points") drawPlanes(canvas, job.dec, job.z, out, job.t);
+      else drawImage(canvas, out, spec.output_shape);
+      page.paints++;  // the counter tests and the benchmark wait on
       canvas.dataset.paints = String(page.paints);
     },
 
-    /** A slider move: paint here, or ask the server (the hidden #server-decode button's event). */
+    /** A slider move through Gradio's event: paint here, or ask the server (the hidden
+     * #server-decode button's event). */
     route(...inputs) {
       if (!page.paint(...inputs)) {
         const btn = document.querySelector("#server-decode");
         if (btn) btn.click();
+      }
+    },
+
+    /** A latent slider's range input move, straight from its DOM event (a listener on the
+     * document, capturing: ahead of Gradio's). A move the page paints is kept from Gradio until
+     * the move ends (the range's change event: the person lets go, or a key press) or pauses
+     * (SYNC_MS): Gradio's own handling of a move (its number box, its events) costs a few ms of
+     * every frame. Gradio then gets one input event with the slider's last value, so its value,
+     * the one share links and server calls read, is what the person set. Other inputs, and a view
+     * the page cannot paint, go to Gradio at once (its route asks the server). */
+    onInput(event) {
+      const el = event.target;
+      if (page.syncing || !page.inputs || !el || el.type !== "range" || !el.closest) return;
+      const box = el.closest('.latent-sliders [id^="slider-"]');
+      const i = box ? Number(box.id.slice("slider-".length)) : NaN;
+      if (!Number.isInteger(i) || FIRST_SLIDER + i >= page.inputs.length) return;
+      page.inputs[FIRST_SLIDER + i] = Number(el.value);
+      if (!page.paint(...page.inputs) || !page.holdGradio) return;
+      event.stopImmediatePropagation();
+      page.held.add(el);
+      clearTimeout(page.syncTimer);
+      page.syncTimer = setTimeout(page.sync, SYNC_MS);
+    },
+    onChange(event) { if (page.held.has(event.target)) page.sync(); },
+    /** Gradio told of the moves it has not heard of: one input event per held slider. */
+    sync() {
+      clearTimeout(page.syncTimer);
+      const held = [...page.held];
+      page.held.clear();
+      page.syncing = true;
+      try {
+        for (const el of held) el.dispatchEvent(new Event("input", {bubbles: true}));
+      } finally {
+        page.syncing = false;
       }
     },
 
@@ -426,8 +828,13 @@
       return zs.map((z, i) => Array.from(page.decoder.run(z, labels ? labels[i] : 0)));
     },
   };
+  if (typeof document !== "undefined") {
+    document.addEventListener("input", page.onInput, true);
+    document.addEventListener("change", page.onChange, true);
+  }
 
-  const api = {load, latentFromSliders, tensor, OPS, page};
+  const api = {load, latentFromSliders, tensor, OPS, frameScheduler, drawImage, drawPlanes,
+               pointCloud, page};
   if (typeof module !== "undefined" && module.exports) module.exports = api;
   else root.latentWeb = api;
 })(typeof window !== "undefined" ? window : globalThis);

@@ -1,8 +1,12 @@
 """In-page decoding in real Chromium: the page's decoder equals PyTorch's (the image decoders and
 the flow), slider moves make no requests, and the canvas keeps repainting with the server gone."""
+import io
+import re
+
 import numpy as np
 import pytest
 import torch
+from PIL import Image
 from playwright.sync_api import Page, expect
 
 from playground import webdecoder
@@ -186,3 +190,111 @@ def test_rest_dims_and_principal_mode_paint_in_the_page(page: Page, app_url, bac
                            " const d = c.getContext('2d').getImageData(0, 0, 28, 28).data;"
                            " return want.every((v, i) => Math.abs(d[4 * i] - v) <= 1); }",
                            arg=want.ravel().tolist(), timeout=15_000)
+
+
+# A drag's worth of slider moves inside one task, so no frame can come between them: slider 0
+# through `a`, slider 1 through `b`, interleaved, the range inputs' own DOM events. Decodes are
+# logged with the frame they ran in (document.timeline's time is the frame's own), or null when
+# outside a frame callback.
+BURST_JS = """({a, b}) => {
+  const p = window.latentWeb.page, dec = p.decoder, run = dec.run;
+  if (!window.inFrame) {
+    const raf = window.requestAnimationFrame.bind(window);
+    window.inFrame = false;
+    window.requestAnimationFrame = f => raf(t => {
+      window.inFrame = true;
+      try { f(t); } finally { window.inFrame = false; }
+    });
+  }
+  window.decodeFrames = [];
+  if (!dec.logged) {
+    dec.logged = true;
+    dec.run = (...args) => {
+      window.decodeFrames.push(window.inFrame ? document.timeline.currentTime : null);
+      return run(...args);
+    };
+  }
+  const input = i => document.querySelector(`#slider-${i} input[type=range]`);
+  a.forEach((v, k) => {
+    for (const [i, value] of [[0, v], [1, b[k]]]) {
+      input(i).value = value;
+      input(i).dispatchEvent(new Event('input', {bubbles: true}));
+    }
+  });
+}"""
+
+
+def test_a_burst_of_slider_moves_paints_once_per_frame_the_last_values(page: Page, app_url, backend):
+    """Twenty moves of two sliders within one frame: one decode, in a frame callback, of the last
+    values (what the server draws for them), no request; Gradio's sliders end on those values too,
+    so a share link and a server decode see them. Later moves, a frame or more apart, paint each."""
+    model_id = "vae-mnist-16d"
+    in_flight = track_requests(page)
+    open_model(page, app_url, model_id)
+    wait_for_model_pick_to_end(page, model_id, in_flight)
+    seen = []
+    page.on("request", lambda r: seen.append(r.url) if "/heartbeat/" not in r.url else None)
+    before = paints(page)
+    a = np.linspace(-2.5, 1.75, 20).round(2).tolist()
+    b = np.linspace(2.0, -0.5, 20).round(2).tolist()
+    page.evaluate(BURST_JS, {"a": a, "b": b})
+    page.wait_for_function(f"Number(document.querySelector('#decoded-canvas').dataset.paints) > {before}")
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    frames = page.evaluate("window.decodeFrames")
+    assert len(frames) == 1 and frames[0] is not None and paints(page) == before + 1, frames
+    values = [a[-1], b[-1]] + [0.0] * 10
+    want = backend.decode(model_id, backend.latent_from_sliders(model_id, values)).astype(int)
+    got = np.array(page.evaluate(CANVAS_PIXELS)).reshape(28, 28)
+    assert np.abs(got - want).max() <= 1
+    # moves a frame apart: one decode each, each in a frame of its own
+    for v in (0.5, -1.0, 1.25):
+        page.evaluate(BURST_JS, {"a": [v], "b": [b[-1]]})
+        page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+        frames += page.evaluate("window.decodeFrames")
+    assert len(frames) == 4 and None not in frames and len(set(frames)) == 4, frames
+    sentinel = f"{app_url}/gradio_api/info?after-the-slider-moves"
+    page.evaluate("url => fetch(url).then(r => r.text())", sentinel)
+    assert seen == [sentinel], f"slider moves reached the server: {seen}"
+    # Gradio's own values: what a share link and the server path read
+    expect(page.locator("#slider-0 input[type=number]")).to_have_value("1.25")
+    expect(page.locator("#slider-1 input[type=number]")).to_have_value(str(b[-1]))
+    page.locator("#share-link").click()
+    expect(page.locator("#share-url textarea")).to_have_value(re.compile(rf"z=1\.25%2C{b[-1]}(&|$)"))
+    page.evaluate(FORCE_SERVER_JS)
+    image = page.locator("#decoded img")
+    shown = image.get_attribute("src") if image.count() else None
+    page.evaluate("document.querySelector('#server-decode').click()")
+    expect(image).to_be_visible(timeout=15_000)
+    if shown:
+        expect(image).not_to_have_attribute("src", shown, timeout=15_000)
+    png = page.request.get(image.get_attribute("src")).body()
+    values = [1.25, b[-1]] + [0.0] * 10
+    want = backend.decode(model_id, backend.latent_from_sliders(model_id, values)).astype(int)
+    assert np.abs(np.array(Image.open(io.BytesIO(png)).convert("L"), int) - want).max() <= 1
+
+
+def test_a_mouse_drag_paints_in_the_page_and_leaves_gradio_on_the_released_value(page: Page,
+                                                                                 app_url, backend):
+    """A person's drag (trusted pointer events): the canvas follows in the page, and once the
+    mouse is released Gradio's slider (its number box, what share links and server calls read)
+    holds the value the range input was released on, and the canvas shows that value's picture."""
+    model_id = "vae-mnist-2d"
+    open_model(page, app_url, model_id)
+    before = paints(page)
+    track = page.locator("#slider-1 input[type=range]").bounding_box()
+    y = track["y"] + track["height"] / 2
+    page.mouse.move(track["x"] + track["width"] * 0.5, y)
+    page.mouse.down()
+    page.mouse.move(track["x"] + track["width"] * 0.8, y, steps=12)
+    page.mouse.up()
+    released = page.locator("#slider-1 input[type=range]").input_value()
+    assert float(released) != 0
+    expect(page.locator("#slider-1 input[type=number]")).to_have_value(released)
+    assert paints(page) > before
+    want = backend.decode(model_id, backend.latent_from_sliders(model_id, [0.0, float(released)]))
+    page.wait_for_function("want => { const c = document.querySelector('#decoded-canvas');"
+                           " const d = c.getContext('2d').getImageData(0, 0, 28, 28).data;"
+                           " return want.every((v, i) => Math.abs(d[4 * i] - v) <= 1); }",
+                           arg=want.astype(int).ravel().tolist(), timeout=15_000)
+    page.locator("#share-link").click()
+    expect(page.locator("#share-url textarea")).to_have_value(re.compile(rf"z=0%2C{released}(&|$)"))

@@ -199,7 +199,8 @@ def test_rest_noise_is_what_the_sliders_use(backend):
 NODE_SCRIPT = """
 const web = require(process.argv[2]);
 const input = JSON.parse(require('fs').readFileSync(0, 'utf8'));
-const dec = web.load(input.spec);
+const dec = web.load(input.spec, {simd: input.simd});
+if (input.simd && !dec.simd) throw new Error('no WebAssembly SIMD in this node');
 const out = input.z.map((z, i) => {
   const lat = web.latentFromSliders(input.spec, z, input.mode, null, 1);
   return Array.from(dec.run(lat, input.y ? input.y[i] : 0));
@@ -209,10 +210,12 @@ process.stdout.write(JSON.stringify(out));
 
 
 @pytest.mark.skipif(not shutil.which("node"), reason="node is not installed")
+@pytest.mark.parametrize("simd", [True, False], ids=["simd", "js"])
 @pytest.mark.parametrize("model_id,mode", [("cvae-mnist", "axes"), ("vae-mnist-16d", "principal"),
                                            ("flow-moons", "axes"), ("ldm-mnist", "principal")])
-def test_javascript_interpreter_matches_torch(backend, model_id, mode, tmp_path):
-    """assets/webdecoder.js itself (the code the page runs), under node."""
+def test_javascript_interpreter_matches_torch(backend, model_id, mode, simd, tmp_path):
+    """assets/webdecoder.js itself (the code the page runs), under node: its WebAssembly SIMD
+    sums, and the JavaScript ones a browser without SIMD runs."""
     spec = backend.web_decoder(model_id)
     k = spec["slider_count"]
     g = np.random.default_rng(1)
@@ -220,10 +223,94 @@ def test_javascript_interpreter_matches_torch(backend, model_id, mode, tmp_path)
     y = g.integers(0, 10, 4).tolist() if spec["n_classes"] else None
     script = tmp_path / "run.js"
     script.write_text(NODE_SCRIPT)
-    payload = json.dumps({"spec": spec, "z": values.tolist(), "y": y, "mode": mode})
+    payload = json.dumps({"spec": spec, "z": values.tolist(), "y": y, "mode": mode, "simd": simd})
     done = subprocess.run(["node", str(script), str(ROOT / "assets" / "webdecoder.js")],
                           input=payload, capture_output=True, text=True, timeout=60, check=True)
     got = np.array(json.loads(done.stdout), np.float32).reshape(4, *spec["output_shape"])
     z = np.stack([backend.latent_from_sliders(model_id, v, mode=mode) for v in values])
     want = torch_decode(backend.model(model_id), z, None if y is None else np.array(y), spec)
     assert np.abs(got - want).max() <= (webdecoder.tolerance(spec) if spec.get("knobs") else 1e-5)
+
+
+OPS_SCRIPT = """
+const web = require(process.argv[2]);
+const input = JSON.parse(require('fs').readFileSync(0, 'utf8'));
+const out = input.cases.map(({op, x, shape}) => {
+  const dec = web.load({format: 'webdecoder/1', latent_dim: x.length, n_classes: 0,
+                        input_dim: x.length, ops: [{op: 'reshape', shape}, ...op]},
+                       {simd: input.simd});
+  if (dec.simd !== input.simd) throw new Error('no WebAssembly SIMD in this node');
+  return Array.from(dec.run(x, 0));
+});
+process.stdout.write(JSON.stringify(out));
+"""
+
+
+def _layer_case(g, kind: str, c_in: int, c_out: int, k: int, stride: int, padding: int,
+                act: str | None, size: int = 5) -> dict:
+    shape = [c_in] if kind == "linear" else [c_in, size, size]
+    w_shape = {"linear": [c_out, c_in], "conv2d": [c_out, c_in, k, k],
+               "conv_transpose2d": [c_in, c_out, k, k]}[kind]
+    op = {"op": kind, "w": webdecoder.pack(g.normal(size=w_shape)),
+          "b": webdecoder.pack(g.normal(size=c_out))}
+    if kind != "linear":
+        op |= {"stride": stride, "padding": padding}
+    ops = [op] + ([{"op": act, **({"slope": 0.2} if act == "leaky_relu" else {})}] if act else [])
+    return {"op": ops, "x": g.normal(size=int(np.prod(shape))).tolist(), "shape": shape}
+
+
+@pytest.mark.skipif(not shutil.which("node"), reason="node is not installed")
+@pytest.mark.parametrize("simd", [True, False], ids=["simd", "js"])
+def test_javascript_layers_match_the_numpy_reference(tmp_path, simd):
+    """Each layer kernel of assets/webdecoder.js (channels-last; the activation fused into the
+    write; WebAssembly SIMD sums 16 channels at a time, the JavaScript ones 8) against
+    webrun.py's, on shapes the shipped decoders do not have: channel counts that are not a
+    multiple of 8 or 16, odd kernels, strides and paddings."""
+    g = np.random.default_rng(3)
+    cases = [_layer_case(g, "linear", 37, 19, 0, 0, 0, "silu"),
+             _layer_case(g, "linear", 8, 16, 0, 0, 0, None),
+             _layer_case(g, "linear", 20, 35, 0, 0, 0, "sigmoid"),
+             _layer_case(g, "conv_transpose2d", 5, 11, 4, 2, 1, "relu"),
+             _layer_case(g, "conv_transpose2d", 3, 9, 3, 1, 0, "tanh"),
+             _layer_case(g, "conv_transpose2d", 6, 1, 5, 3, 2, "sigmoid"),
+             _layer_case(g, "conv2d", 5, 11, 3, 1, 1, "leaky_relu"),
+             _layer_case(g, "conv2d", 3, 8, 4, 2, 1, None),
+             _layer_case(g, "conv2d", 7, 2, 5, 2, 2, "silu", size=7)]
+    script = tmp_path / "ops.js"
+    script.write_text(OPS_SCRIPT)
+    done = subprocess.run(["node", str(script), str(ROOT / "assets" / "webdecoder.js")],
+                          input=json.dumps({"cases": cases, "simd": simd}), capture_output=True, text=True,
+                          timeout=60, check=True)
+    for case, got in zip(cases, json.loads(done.stdout)):
+        spec = {"n_classes": 0, "ops": [{"op": "reshape", "shape": case["shape"]}, *case["op"]]}
+        want = webdecoder.run(spec, np.array([case["x"]], np.float32))[0].ravel()
+        assert np.abs(np.array(got) - want).max() <= 1e-5 * max(1.0, np.abs(want).max()), case["op"][0]["op"]
+
+
+SCHEDULER_SCRIPT = """
+const web = require(process.argv[2]);
+const frames = [];                       // the callbacks queued for the next animation frame
+globalThis.requestAnimationFrame = f => frames.push(f);
+const nextFrame = now => frames.splice(0).forEach(f => f(now));
+const painted = [];
+const s = web.frameScheduler((job, now) => painted.push([job, now]));
+for (let i = 1; i <= 5; i++) s.request(i);         // a drag's moves within one frame
+const queued = frames.length;
+nextFrame(16);
+nextFrame(32);                                     // no move: no paint
+s.request(6); s.cancel(); nextFrame(48);           // a cancelled move paints nothing
+s.request(7); nextFrame(64);
+process.stdout.write(JSON.stringify({painted, queued, frames: s.frames, requests: s.requests}));
+"""
+
+
+@pytest.mark.skipif(not shutil.which("node"), reason="node is not installed")
+def test_frame_scheduler_paints_the_latest_request_once_per_frame(tmp_path):
+    """latentWeb.frameScheduler, which the Explore tab and the static page draw through: any
+    number of requests before a frame give one paint of the last, inside the frame's callback."""
+    script = tmp_path / "scheduler.js"
+    script.write_text(SCHEDULER_SCRIPT)
+    done = subprocess.run(["node", str(script), str(ROOT / "assets" / "webdecoder.js")],
+                          capture_output=True, text=True, timeout=60, check=True)
+    got = json.loads(done.stdout)
+    assert got == {"painted": [[5, 16], [7, 64]], "queued": 1, "frames": 2, "requests": 7}

@@ -1,17 +1,20 @@
 """Benchmark:  python -m playground.bench [--quick] [--out bench-results/latest.json]
 
-Measures what a user feels, on this machine, and saves it as JSON. The server-side figures are
+Measures what a user feels, on this machine, and saves it as JSON (with the load average at the
+start and end: a busy machine is seen in the figures). --browser-only: the page figures alone. The server-side figures are
 taken once the server is idle (its background warm-up of digits and UMAP done), so they are the
 steady state a classroom meets, not start-up work:
 - decode latency of one latent and of a 64-sample grid, per image model (in-process, warm);
 - many-step samplers (diffusion) through the real server at their default knobs: 16 digits of a
   class and a 64-grid, each with a fresh seed;
 - cold start of `python app.py` until the page answers, and the server's RSS with every model loaded;
-- slider-to-pixels in real Chromium, both paths on the first image model and the first point model
-  whose decoders run in the page (a digit, a flow's planes): the in-page decoder (set a slider
-  inside the page, time until the canvas holds the new pixels, and until the next animation frame)
-  and the server path (forced in the page; time until the new PNG is decoded, or the plotly figure
-  shows the new point), median and p90 over 30 moves, with the requests the page sent per move;
+- slider-to-frame in real Chromium, on every model whose decoder runs in the page: the in-page
+  decoder (set a slider inside the page, time from the input event to the animation frame that
+  shows the new pixels, see browser.py) and the server path (forced in the page; until the frame
+  after the new PNG is decoded, or after the plotly figure shows the new point), median and p90
+  over 30 moves, with the requests the page sent per move; and the page's decode alone
+  (latentWeb.page.decoder.run), median and p90 over 200 latents, with its WebAssembly SIMD sums
+  and with JavaScript's alone;
 - concurrent users: N gradio_client clients moving sliders (and now and then sampling a grid) against
   the same server, paced like students ("classroom": a think time after each answer) and flat out
   ("stress"): latency p50/p95, throughput, errors, the server's CPU (per request too) and the
@@ -37,30 +40,42 @@ from playground.bench.server import ROOT, Server, bench_decode, bench_samplers, 
 
 
 def table(report: dict) -> str:
-    lines = ["decode latency (in-process, warm)      one latent     64-grid"]
-    for mid, r in report["decode"].items():
-        lines.append(f"  {mid:34s} {r['one_latent']['median_ms']:8.3f} ms {r['grid_64']['median_ms']:8.2f} ms")
-    s = report["server"]
-    lines += [f"cold start of app.py to first page     {s['cold_start_s']:.2f} s",
-              f"server RSS, every model loaded        {s['rss_all_models_mb']:.0f} MB",
-              f"server idle (background warm-up done) {s['settled_after_s']:.0f} s after every model loaded"]
+    lines = []
+    if "decode" in report:
+        lines.append("decode latency (in-process, warm)      one latent     64-grid")
+        for mid, r in report["decode"].items():
+            lines.append(f"  {mid:34s} {r['one_latent']['median_ms']:8.3f} ms "
+                         f"{r['grid_64']['median_ms']:8.2f} ms")
+    if "server" in report:
+        s = report["server"]
+        lines += [f"cold start of app.py to first page     {s['cold_start_s']:.2f} s",
+                  f"server RSS, every model loaded        {s['rss_all_models_mb']:.0f} MB",
+                  f"server idle (background warm-up done) {s['settled_after_s']:.0f} s after every model loaded"]
     for mid, r in report.get("samplers", {}).items():
         knobs = ", ".join(f"{k} {v}" for k, v in r["knobs"].items())
         lines.append(f"sampler via the API, {mid} ({knobs}): 16 of a class median "
                      f"{r['16_of_a_class']['median_ms'] / 1e3:.2f} s, 64-grid median "
                      f"{r['grid_64']['median_ms'] / 1e3:.2f} s (n={r['grid_64']['n']})")
     b = report["browser_slider_to_pixels"]
+    if "models" in b:
+        lines.append("in Chromium, per model: slider-to-frame (input event to the frame that shows "
+                     "the new pixels), median / p90, and the page's decode alone")
     for mid, m in b.get("models", {}).items():
+        if "decode_alone" in m:
+            r, j = m["decode_alone"], m.get("decode_alone_js")
+            js = f", in JavaScript alone {j['median_ms']:.2f} / {j['p90_ms']:.2f} ms" if j else ""
+            lines.append(f"  {mid:14s} decode alone {r['median_ms']:6.2f} / {r['p90_ms']:6.2f} ms "
+                         f"(n={r['n']}, {'WebAssembly SIMD' if m.get('simd') else 'JavaScript'}{js})"
+                         + (f"; frames every {m['frame_interval_ms']:.1f} ms"
+                            if "frame_interval_ms" in m else ""))
         for name in ("in_page", "server_path"):
             r = m[name]
-            frame = (f", next frame {r['next_frame']['median_ms']:.1f} ms"
-                     if "next_frame" in r else "")
-            lines.append(f"slider-to-pixels, {mid:12s} {name:11s} median {r['median_ms']:.1f} ms, "
-                         f"p90 {r['p90_ms']:.1f} ms{frame} (n={r['n']}), "
-                         f"{r['requests_per_move']} requests/move")
+            lost = f", {r['timed_out']} moves showed nothing in 10 s" if r.get("timed_out") else ""
+            lines.append(f"  {mid:14s} {name:11s}  {r['median_ms']:6.1f} / {r['p90_ms']:6.1f} ms "
+                         f"(n={r['n']}), {r['requests_per_move']} requests/move{lost}")
     if "models" not in b:
-        lines.append(f"slider-to-pixels in Chromium          {b}")
-    for name, c in report["concurrent"].items():
+        lines.append(f"slider-to-frame in Chromium           {b}")
+    for name, c in report.get("concurrent", {}).items():
         lines.append(f"{c['clients']} API clients, {name} (think {c['think_s'][0]:g}-{c['think_s'][1]:g} s), "
                      f"{c['seconds']} s: p50 {c['p50_ms']} ms, p95 {c['p95_ms']} ms (slider decodes "
                      f"p50 {c['decode_p50_ms']} / p95 {c['decode_p95_ms']} ms, 64-grids p50 "
@@ -69,10 +84,9 @@ def table(report: dict) -> str:
                      f"{c['server_cpu_cores']} cores ({c['server_cpu_ms_per_request']} ms/request), "
                      f"clients' CPU {c['client_cpu_cores']} cores, RSS +{c['rss_growth_mb']} MB "
                      f"(+{c['rss_growth_after_warmup_mb']} MB after warm-up)")
-    for mid, m in b.get("models", {}).items():
-        lines.append(f"  a page user moving {mid}'s sliders sends {m['server_path']['requests_per_move']} "
-                     f"requests/move on the server path, {m['in_page']['requests_per_move']} "
-                     f"in the page")
+    if "load" in report:
+        lines.append(f"load average (1, 5, 15 min) at start {report['load']['start']}, "
+                     f"at end {report['load']['end']}")
     return "\n".join(lines)
 
 
@@ -84,7 +98,12 @@ def main(argv=None) -> dict:
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--think", type=float, nargs=2, default=(0.5, 1.5), metavar=("MIN", "MAX"),
                         help="classroom scenario: seconds each API client waits between calls")
-    parser.add_argument("--out", type=Path, default=ROOT / "bench-results" / "latest.json")
+    parser.add_argument("--out", type=Path, help="where the JSON goes (default: bench-results/"
+                        "latest.json, or browser-latest.json with --browser-only)")
+    parser.add_argument("--browser-only", action="store_true",
+                        help="only the page figures: slider-to-frame and decode alone in Chromium")
+    parser.add_argument("--models", nargs="+", metavar="ID",
+                        help="the models timed in Chromium (default: every one the page decodes)")
     parser.add_argument("--reference-app", action="store_true", help=argparse.SUPPRESS)  # serves it
     args = parser.parse_args(argv)
     if args.reference_app:
@@ -95,8 +114,10 @@ def main(argv=None) -> dict:
     import torch
     report = {"machine": {"platform": platform.platform(), "cpus": os.cpu_count(),
                           "torch_threads": torch.get_num_threads(), "python": platform.python_version()},
-              "when": time.strftime("%Y-%m-%d %H:%M:%S"), "quick": args.quick}
-    report["decode"] = bench_decode(reps)
+              "when": time.strftime("%Y-%m-%d %H:%M:%S"), "quick": args.quick,
+              "load": {"start": list(os.getloadavg())}}
+    if not args.browser_only:
+        report["decode"] = bench_decode(reps)
     server = Server()
     try:
         rss_start = server.rss_mb()
@@ -105,20 +126,27 @@ def main(argv=None) -> dict:
                             "rss_at_start_mb": round(rss_start, 1),
                             "rss_all_models_mb": round(server.rss_mb(), 1)}
         report["server"]["settled_after_s"] = round(server.wait_idle(timeout=30 if args.quick else 300), 1)
-        report["samplers"] = bench_samplers(server.url, 1 if args.quick else 3)
-        report["browser_slider_to_pixels"] = bench_browser(server.url, moves)
-        report["concurrent"] = {
-            name: bench_concurrent(server, clients, seconds, think)
-            for name, think in (("classroom", args.think), ("stress", (0.0, 0.0)))}
+        if not args.browser_only:
+            report["samplers"] = bench_samplers(server.url, 1 if args.quick else 3)
+        report["browser_slider_to_pixels"] = bench_browser(server.url, moves, args.models,
+                                                           decodes=20 if args.quick else 200)
+        if not args.browser_only:
+            report["concurrent"] = {
+                name: bench_concurrent(server, clients, seconds, think)
+                for name, think in (("classroom", args.think), ("stress", (0.0, 0.0)))}
     finally:
         server.close()
-    # The same stress on the minimal app: what any Gradio app costs per call on this machine.
-    server = Server(args=("-m", "playground.bench", "--reference-app"))
-    try:
-        report["concurrent"]["stress_minimal_gradio_app"] = bench_concurrent(
-            server, clients, seconds, (0.0, 0.0), calls=reference_calls)
-    finally:
-        server.close()
+    if not args.browser_only:
+        # The same stress on the minimal app: what any Gradio app costs per call on this machine.
+        server = Server(args=("-m", "playground.bench", "--reference-app"))
+        try:
+            report["concurrent"]["stress_minimal_gradio_app"] = bench_concurrent(
+                server, clients, seconds, (0.0, 0.0), calls=reference_calls)
+        finally:
+            server.close()
+    report["load"]["end"] = list(os.getloadavg())
+    args.out = args.out or ROOT / "bench-results" / ("browser-latest.json" if args.browser_only
+                                                     else "latest.json")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(args.out, json.dumps(report, indent=2) + "\n")
     print(table(report))

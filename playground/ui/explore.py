@@ -29,13 +29,20 @@ SHARE_JS = """(model, mode, t, seed, label, rest, ...z) => {
 
 # In-page decoding (assets/webdecoder.js, playground/webdecoder.py): models with a small decoder
 # repaint a canvas in the page on every slider move (a digit, or a point model's latent and data
-# planes in place of the server's plotly figure); the others press the hidden #server-decode.
+# planes in place of the server's plotly figure), at most once per animation frame; the others
+# press the hidden #server-decode. The page hears the sliders' range inputs itself, before
+# Gradio does, and tells Gradio when a move ends or pauses (one input event with the last value:
+# this route then finds it painted), so Gradio's slider values, which share links and server
+# calls read, are what the person set; a move the page cannot paint goes to Gradio at once.
 ROUTE_JS = """(...inputs) => {
   if (window.latentWeb) window.latentWeb.page.route(...inputs);
   else document.querySelector('#server-decode').click();
 }"""
 # Values the server sets (random latent, reset, share link, mode) repaint the canvas too.
 PAINT_JS = "(...inputs) => { if (window.latentWeb) window.latentWeb.page.paint(...inputs); }"
+# A model picked: until its decoder arrives, the page's own slider listener must not paint the
+# old model's decoder (the route then finds the model changed and asks the server).
+TRACK_JS = "(...inputs) => { if (window.latentWeb) window.latentWeb.page.track(...inputs); }"
 SET_SPEC_JS = """(spec, ...inputs) => {
   if (!window.latentWeb || (spec && spec.model !== inputs[0])) return;
   window.latentWeb.page.setSpec(spec); window.latentWeb.page.paint(...inputs);
@@ -264,6 +271,7 @@ def create_explore_tab(backend: Backend) -> dict | None:
     # temperature: the rest dims' noise and a point model's background cloud scale with it
     gr.on([s.change for s in sliders] + [class_dd.change, mode.change, temperature.release], None,
           decode_in, None, js=PAINT_JS)
+    model_dd.change(None, decode_in, None, js=TRACK_JS)
     gr.on(None, web_decoder, model_dd, web_spec, api_name="web_decoder",
           trigger_mode="always_last", show_progress="hidden").then(
         None, [web_spec, *decode_in], None, js=SET_SPEC_JS)
