@@ -706,6 +706,7 @@
     syncing: false,
     syncTimer: null,
     paints: 0,
+    firstPaint: 0,      // when the first picture was drawn (performance.now())
     scheduler: frameScheduler(job => page.render(job)),
 
     setSpec(spec) {
@@ -778,6 +779,7 @@
       else drawImage(canvas, out, spec.output_shape);
       page.paints++;  // the counter tests and the benchmark wait on
       canvas.dataset.paints = String(page.paints);
+      page.firstPaint = page.firstPaint || performance.now();  // ms since navigation
     },
 
     /** A slider move through Gradio's event: paint here, or ask the server (the hidden

@@ -19,6 +19,8 @@
     blobs: {},         // blob id → base64 (weights/<id>.js)
     tabs: [],
     explore: null,     // {model, z, label}: the Explore tab's current latent, for other tabs
+    /** ms from navigation to the first picture the page drew (0 before it). */
+    get firstPaint() { return web.page.firstPaint; },
     scripts: {},       // src → Promise of its load
     cache: {},         // "kind:key" → Promise of the loaded thing
 

@@ -99,7 +99,6 @@
       p.paint(m.id, mode(), label, r, Number(temp.value), Number(seed.value), ...values(), ...knobs);
       const cls = m.n_classes ? m.class_names.indexOf(label) : 0;
       S.explore = {model: m.id, z: Array.from(latent()), label: cls};
-      if (!S.firstPaint && p.paints) S.firstPaint = performance.now();  // ms since navigation
     }
 
     /** Show a model: its card, class, sliders, rest seed; then fetch its decoder and paint. */
