@@ -351,3 +351,25 @@ def test_the_page_draws_the_prior_as_the_model_does(site):
     assert prior["ae-mnist"]["kind"] == "bank" and prior["ae-mnist"]["grid"]
     assert prior["rbm-mnist"]["kind"] == "normal" and not prior["rbm-mnist"]["grid"]
     assert prior["ldm-mnist"]["grid"]
+
+
+def test_a_maps_codes_ship_exactly_or_within_their_stated_step(site, store):
+    """Gaussian codes as float32, exactly; an RBM's probabilities as int16 steps, each code
+    within CODES_ERROR (the folder's saving that pays for the Names tab)."""
+    from playground.static.folder import CODES_ERROR
+    folder, _ = site
+    for m in catalog(folder)["models"]:
+        if not m.get("maps"):
+            continue
+        _, _, value = data_file(folder / "maps" / f"{m['id']}.js")
+        method = m["maps"][0]
+        codes = value["methods"][method]["codes"]
+        p = proj.load(proj.shipped_path(store.root / m["id"], method), store.weights_sha(m["id"]))
+        got = webdecoder.unpack(inline(folder, codes))
+        if codes.get("dtype") == "int16":
+            assert 0 < codes["error"] <= CODES_ERROR
+            assert np.abs(got - p.codes).max() == pytest.approx(codes["error"], rel=0.01)
+        else:
+            assert codes["error"] == 0 and np.array_equal(got, p.codes), m["id"]
+    rbm = data_file(folder / "maps" / "rbm-mnist.js")[2]
+    assert rbm["methods"]["pca"]["codes"]["dtype"] == "int16"

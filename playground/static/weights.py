@@ -142,6 +142,11 @@ class Pool:
         return Stored(_packed(q, scale), blob_id, n)
 
 
+def reference(st: Stored) -> dict:
+    """How a page spec names a stored tensor: its shape (dtype, scale) and blob."""
+    return {k: v for k, v in st.inline.items() if k != "data"} | {"blob": st.blob_id}
+
+
 def inputs(spec: dict) -> int:
     """Random inputs for one error measurement of a spec: enough for CHECK_VALUES outputs."""
     per = int(np.prod(spec["output_shape"]))
@@ -221,8 +226,7 @@ def shrink(model, spec: dict, pool: Pool, *, tolerance: float = TOLERANCE,
     stored_as = {key: override.get(key) or pool.stored[key] for key, _ in sources}
     page, inline = copy.deepcopy(spec), trial({key: st.inline for key, st in override.items()})
     for (holder, key), (src, a) in zip(tensor_slots(page), sources):
-        st = stored_as[src]
-        holder[key] = {k: v for k, v in st.inline.items() if k != "data"} | {"blob": st.blob_id}
+        holder[key] = reference(stored_as[src])
     report = PartReport(spec["model"], spec["part"], spec["n_params"], float(err), tolerance,
                         chosen_c, sum(arrays[k].size for k in choice), shared, own)
     return page, inline, report
