@@ -133,7 +133,7 @@ def test_every_model_the_page_can_run_is_in_it_and_the_rest_are_named(site):
                  if "decoder" in FAMILIES[ModelStore().info(i).family].server_parts}
     assert in_page == set(shipped("decode")) - by_design
     left = {m["id"] for m in cat["left_out"]}
-    assert left == set(shipped()) - in_page
+    assert left == set(shipped()) - in_page - set(shipped("text"))   # names: the Names tab
     assert all(m["reason"] for m in cat["left_out"])
     # an encoder wherever the model has one the page can use (to place a drawing on its map)
     store = ModelStore()
@@ -169,17 +169,17 @@ def test_an_export_that_fails_its_check_stops_the_build(tiny_root, tmp_path, mon
 
 def test_a_tab_for_another_capability_is_one_exporter_and_one_script(tiny_root, tmp_path,
                                                                      monkeypatch):
-    """A Names tab's data: an exporter registered for "text" writes models/<id>.text.js for
-    the text model, which the catalog then lists instead of naming it as left out."""
+    """A tab's data: an exporter registered for "text" writes models/<id>.text.js for the text
+    model, which the catalog then lists instead of naming it as left out."""
     from playground.static import folder as B
-    monkeypatch.setitem(B.EXPORTERS, "text", lambda model, info, pool: {
+    monkeypatch.setitem(B.EXPORTERS, "text", lambda model, info, pool: B.Extra({
         "kinds": list(info.class_names),
-        "embedding": B.page_tensor(pool, np.zeros((3, 2), np.float32))})
+        "embedding": B.page_tensor(pool, np.zeros((3, 2), np.float32))}))
     out = tmp_path / "site"
     build(out, tiny_root, log=lambda *a: None)
     text_models = [i for i in shipped("text")]
     cat = catalog(out)
-    assert cat["extras"] == {"text": text_models}
+    assert cat["extras"]["text"] == text_models
     assert not {m["id"] for m in cat["left_out"]} & set(text_models)
     kind, key, value = data_file(out / "models" / f"{text_models[0]}.text.js")
     assert (kind, key) == ("text", text_models[0]) and (out / "weights" / f"{value['embedding']['blob']}.js").is_file()
@@ -373,3 +373,41 @@ def test_a_maps_codes_ship_exactly_or_within_their_stated_step(site, store):
             assert codes["error"] == 0 and np.array_equal(got, p.codes), m["id"]
     rbm = data_file(folder / "maps" / "rbm-mnist.js")[2]
     assert rbm["methods"]["pca"]["codes"]["dtype"] == "int16"
+
+
+# ---- names: the character GPT in the page ---------------------------------------------------------
+def random_sequences(spec: dict, n: int, seed: int) -> np.ndarray:
+    """(n, block) token ids: a class token, then random letters and ends."""
+    g = np.random.default_rng(seed)
+    ids = g.integers(0, len(spec["tokens"]), (n, spec["block"] - 1))
+    return np.concatenate([g.choice(spec["class_tokens"], (n, 1)), ids], 1)
+
+
+def softmax(x):
+    e = np.exp(x - x.max(-1, keepdims=True))
+    return e / e.sum(-1, keepdims=True)
+
+
+def test_the_names_and_chain_exporters_are_registered(site):
+    """Names and the Gibbs chain come with the build: their models are under the catalog's
+    extras, with each part's error against torch in the report and the model file."""
+    from playground.static import folder as B
+    from playground.static.text import TOLERANCE
+    folder, report = site
+    assert {"text", "stepwise"} <= set(B.EXPORTERS)
+    cat = catalog(folder)
+    assert cat["extras"] == {"text": shipped("text"), "stepwise": ["rbm-mnist"]}
+    parts = {(p.model, p.part): p for p in report.parts}
+    for model_id in shipped("text"):
+        p = parts[(model_id, "text")]
+        assert p.error <= TOLERANCE and p.measures and 0 < p.also["logit_error"] < 0.1
+        assert p.quantised > 0.9 * p.params       # int16 steps: what fits the budget
+        _, _, spec = data_file(folder / "models" / f"{model_id}.text.js")
+        assert spec["format"] == "webgpt/1" and spec["error"] == float(f"{p.error:.3g}")
+        assert spec["logit_error"] == float(f"{p.also['logit_error']:.3g}")
+    chain = parts[("rbm-mnist", "chain")]
+    assert chain.bytes == 0 and chain.shared == chain.params and chain.error <= W.TOLERANCE
+    built = json.loads((folder / "build.json").read_text())
+    text_part = next(p for p in built["parts"] if p["part"] == "text")
+    assert "logit_error" in text_part and text_part["measures"].startswith("the next-letter")
+    assert "the next-letter probabilities" in report.text()
