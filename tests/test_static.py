@@ -256,11 +256,49 @@ require(path.join(folder, "webencoder.js"));
 require(path.join(folder, "data/catalog.js"));
 const rand = require(path.join(folder, "static/torchrand.js"));
 const maths = require(path.join(folder, "static/mapmath.js"));
+const paths = require(path.join(folder, "static/pathmath.js"));
+const chains = require(path.join(folder, "static/chainmath.js"));
 const input = JSON.parse(require("fs").readFileSync(0, "utf8"));
+const rows = zs => zs.map(z => Array.from(z));
+// an endpoint as the Interpolate tab resolves it: the prior as the page draws it, or the map's codes
+async function source(id, e, count) {
+  const dim = S.model(id).latent_dim;
+  if (e.source === "sample") return paths.endpoints({...e, prior: await S.prior(id), dim}, count);
+  const codes = Object.values((await S.map(id)).methods)[0].codes;
+  return paths.endpoints({...e, codes, dim}, count);
+}
 (async () => {
   const out = [];
   for (const job of input) {
     if (job.kind === "randn") { out.push(Array.from(rand.randn(job.seed, job.n))); continue; }
+    if (job.kind === "rand") { out.push(Array.from(rand.rand(job.seed, job.n))); continue; }
+    if (job.kind === "text") {
+      const gpt = await S.text(job.id);
+      out.push(job.ids.map(seq => rows(gpt.forward(seq))));
+      continue;
+    }
+    if (job.kind === "generate") { out.push((await S.text(job.id)).generate(job.options)); continue; }
+    if (job.kind === "path") {
+      out.push(rows(paths.interpolate(Float32Array.from(job.a), Float32Array.from(job.b), job.steps, job.method)));
+      continue;
+    }
+    if (job.kind === "interpolate") {
+      const [a] = await source(job.id, job.a, 1), [b] = await source(job.id, job.b, 1);
+      out.push(rows(paths.interpolate(a, b, job.steps, job.method)));
+      continue;
+    }
+    if (job.kind === "arithmetic") {
+      const means = await S.classMeans(job.id), bases = await source(job.id, job.base, job.count);
+      out.push({means: rows(means.means), bases: rows(bases),
+                results: rows(paths.arithmetic(bases, means.means[job.plus], means.means[job.minus], job.strength))});
+      continue;
+    }
+    if (job.kind === "chain") {
+      const state = chains.chain(await S.chain(job.id), job), frames = [Array.from(state.frame)];
+      for (let k = 0; k < job.steps; k++) frames.push(Array.from(state.advance(1).frame));
+      out.push(frames);
+      continue;
+    }
     if (job.kind === "from_map" || job.kind === "to_map") {
       const map = (await S.map(job.id)).methods[job.method];
       const rules = {...S.catalog.map, max_latent_abs: S.catalog.limits.max_latent_abs};
@@ -411,3 +449,127 @@ def test_the_names_and_chain_exporters_are_registered(site):
     text_part = next(p for p in built["parts"] if p["part"] == "text")
     assert "logit_error" in text_part and text_part["measures"].startswith("the next-letter")
     assert "the next-letter probabilities" in report.text()
+
+
+@pytest.mark.skipif(not NODE, reason="node is not installed")
+def test_the_name_model_agrees_with_torch_in_numpy_and_node(site, store, tmp_path):
+    """Its letter probabilities within the stated bound on sequences the build never saw, in
+    the numpy reference and in node (the page's own scripts: weights inflated as the page does,
+    assets/webgpt.js); node equal to numpy to float rounding."""
+    from playground.static.text import TOLERANCE
+    from playground.webrun import run_tokens
+    folder, _ = site
+    for model_id in shipped("text"):
+        spec = inline(folder, data_file(folder / "models" / f"{model_id}.text.js")[2])
+        ids = random_sequences(spec, 96, seed=7)
+        with torch.inference_mode():
+            want = store.model(model_id)(torch.from_numpy(ids)).numpy()
+        ref = run_tokens(spec, ids)
+        assert np.abs(softmax(ref) - softmax(want)).max() <= TOLERANCE
+        got = np.array(node(folder, [{"kind": "text", "id": model_id, "ids": ids.tolist()}],
+                            tmp_path)[0], np.float32)
+        assert np.abs(got - ref).max() <= 1e-4
+        assert np.abs(softmax(got) - softmax(want)).max() <= TOLERANCE
+
+
+@pytest.mark.skipif(not NODE, reason="node is not installed")
+def test_names_are_the_same_for_a_seed(site, tmp_path):
+    folder, _ = site
+    model_id = shipped("text")[0]
+    opts = {"n": 6, "temperature": 0.8, "topK": 10, "topP": 0.9, "prefix": "ma", "kind": "female",
+            "seed": 5}
+    first, again, other = node(folder, [{"kind": "generate", "id": model_id, "options": o}
+                                        for o in (opts, opts, opts | {"seed": 6})], tmp_path)
+    assert first == again and first != other
+    assert all(r["text"].startswith("ma") and r["probs"][:2] == [1, 1] for r in first)
+    greedy = node(folder, [{"kind": "generate", "id": model_id,
+                            "options": {"n": 2, "temperature": 0, "kind": "male", "seed": s}}
+                           for s in (1, 2)], tmp_path)
+    assert greedy[0] == greedy[1]      # T = 0 draws nothing
+
+
+# ---- interpolation and arithmetic: the server's maths ---------------------------------------------
+@pytest.mark.skipif(not NODE, reason="node is not installed")
+def test_lerp_and_slerp_are_the_servers(site, tmp_path):
+    """pathmath.js against playground/sampling.py, including the endpoints slerp cannot turn
+    on (a zero vector, parallel and opposite ones: lerp)."""
+    from playground import sampling
+    folder, _ = site
+    g = np.random.default_rng(4)
+    a, b = g.normal(size=(2, 16)).astype(np.float32)
+    cases = [(a, b, 10), (a, b, 2), (a, b, 33), (a * 0, b, 5), (a, 2 * a, 5), (a, -a, 4),
+             (g.normal(size=256).astype(np.float32), g.normal(size=256).astype(np.float32), 9)]
+    jobs = [{"kind": "path", "a": x.tolist(), "b": y.tolist(), "steps": n, "method": m}
+            for x, y, n in cases for m in ("lerp", "slerp")]
+    for job, got in zip(jobs, node(folder, jobs, tmp_path)):
+        want = sampling.interpolate(torch.tensor(job["a"]), torch.tensor(job["b"]), job["steps"],
+                                    job["method"]).numpy()
+        assert np.abs(np.array(got) - want).max() <= 2e-6 * max(1, np.abs(want).max()), job["method"]
+
+
+@pytest.fixture(scope="module")
+def tools(backend):
+    from playground.tools import Tools
+    return Tools(backend)
+
+
+@pytest.mark.skipif(not NODE, reason="node is not installed")
+def test_interpolations_are_the_servers(site, tools, tmp_path):
+    """The Interpolate tab's path latents: a prior sample (torch's generator) to a validation
+    digit (the map's code, which the server encodes), as tools.interpolation.interpolate."""
+    from playground.static.folder import CODES_ERROR
+    from playground.tools.interpolation import interpolate
+    folder, _ = site
+    cases = [("vae-mnist-16d", "slerp", None), ("cvae-mnist", "lerp", "4"),
+             ("rbm-mnist", "slerp", None)]
+    jobs = [{"kind": "interpolate", "id": i, "a": {"source": "sample", "seed": 3, "temperature": 0.8},
+             "b": {"source": "data", "index": 17}, "steps": 7, "method": m} for i, m, _ in cases]
+    for (model_id, method, label), got in zip(cases, node(folder, jobs, tmp_path)):
+        want = interpolate(tools, model_id, ("sample", 3, None), ("data", 17, None), method=method,
+                           steps=7, label=label, temperature=0.8).latents
+        assert np.abs(np.array(got) - want).max() <= CODES_ERROR + 1e-5, model_id
+
+
+@pytest.mark.skipif(not NODE, reason="node is not installed")
+def test_arithmetic_is_the_servers(site, tools, tmp_path):
+    """The class means shipped are the server's; z + s · (mean(A) − mean(B)) as
+    tools.arithmetic.arithmetic, from validation digits and from prior samples."""
+    from playground.tools.arithmetic import arithmetic, class_means
+    folder, _ = site
+    cat = {m["id"]: m for m in catalog(folder)["models"]}
+    with_means = {i for i, m in cat.items() if "arithmetic" in m}
+    assert with_means == {i.id for i in tools.models("arithmetic")} & set(cat)
+    cases = [("vae-mnist-16d", "data", 5, 3, 1.5, None), ("ae-mnist", "data", 990, 4, -2.0, None),
+             ("cvae-mnist", "sample", 2, 3, 0.7, "1"), ("vae-mnist-2d", "sample", 9, 2, 3.0, None)]
+    jobs = [{"kind": "arithmetic", "id": i, "base": {"source": src, "seed": n, "index": n,
+                                                     "temperature": 0.9},
+             "count": c, "plus": 3, "minus": 8, "strength": s} for i, src, n, c, s, _ in cases]
+    for (model_id, src, n, c, s, label), got in zip(cases, node(folder, jobs, tmp_path)):
+        assert np.array_equal(np.float32(got["means"]), class_means(tools, model_id))
+        want = arithmetic(tools, model_id, "3", "8", src, n, count=c, strength=s, label=label,
+                          temperature=0.9)
+        assert np.abs(np.array(got["bases"]) - want.bases).max() <= 1e-5, model_id
+        assert np.abs(np.array(got["results"]) - want.results).max() <= 1e-5, model_id
+
+
+# ---- the Gibbs chain ------------------------------------------------------------------------------
+@pytest.mark.skipif(not NODE, reason="node is not installed")
+def test_the_chain_is_the_servers_on_the_pages_weights(site, store, tmp_path):
+    """chainmath.js draws torch's uniforms (torch.rand) and runs the block Gibbs steps of
+    playground/static/chain.py's `gibbs`, which the build checked against the RBM's own sampler:
+    on the page's weights the frames agree; the noise it starts from is the server's."""
+    from playground.static.chain import gibbs
+    folder, _ = site
+    _, _, value = data_file(folder / "models" / "rbm-mnist.stepwise.js")
+    layers = [tuple(torch.from_numpy(webdecoder.unpack(inline(folder, value[p][k])))
+                    for k in ("w", "b")) for p in ("up", "down")]
+    job = {"kind": "chain", "id": "rbm-mnist", "n": 3, "steps": 4, "temperature": 0.9, "seed": 11}
+    got, uniforms = node(folder, [job, {"kind": "rand", "seed": 2, "n": 1000}], tmp_path)
+    assert np.array_equal(np.float32(uniforms), torch.rand(1000, generator=torch.Generator().manual_seed(2)).numpy())
+    want, _ = gibbs(*layers, 3, 4, 0.9, torch.Generator().manual_seed(11))
+    assert len(got) == len(want)
+    for g_, w_ in zip(got, want):
+        assert np.abs(np.array(g_) - w_.numpy().ravel()).max() <= 1e-5
+    with torch.inference_mode():
+        noise = store.model("rbm-mnist").noise(3, torch.Generator().manual_seed(11))
+    assert np.array_equal(np.array(got[0]), noise.flatten().numpy())

@@ -9,7 +9,8 @@ assets/static/ holds the page, one script per tab.
 The folder:
     index.html, README.md, build.json (the report: files, sizes, each part's error)
     webdecoder.js, webencoder.js, webgpt.js  the interpreters, as the Gradio page loads them
-    static/core.js, torchrand.js, mapmath.js the page's helpers; static/<tab>.js one per tab
+    static/core.js, torchrand.js, mapmath.js, pathmath.js, chainmath.js
+                                             the page's helpers; static/<tab>.js one per tab
     data/catalog.js                          models, what each can do in the page (class means
                                              for arithmetic), left-out models
     data/evaluation.js                       the shipped evaluation curves (evaluation.json)

@@ -50,7 +50,7 @@ FULL_APP = ("Train live, Evaluate's recompute with your own temperatures and see
             "marked new or copied from the training data, the HTTP/MCP API")
 # The page's own scripts, loaded in this order before the tabs (which are every other
 # assets/static/*.js, in name order: one more file is one more tab).
-HELPERS = ("torchrand.js", "mapmath.js", "core.js")
+HELPERS = ("torchrand.js", "mapmath.js", "pathmath.js", "chainmath.js", "core.js")
 # Exporters for what is not a latent decoder (a text model for a Names tab, a Markov chain for a
 # Chain tab): capability → function(model, info, pool) returning an Extra (the dict its tab reads,
 # tensors as blob references: page_tensor(pool, array), and the report of what it exported), or
