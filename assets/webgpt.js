@@ -20,11 +20,22 @@
 (function (root) {
   "use strict";
 
-  function tensor(t) {  // {shape, data: base64 of little-endian float32} -> Float32Array
-    const bin = atob(t.data);
-    const bytes = new Uint8Array(bin.length);
-    for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-    const view = new DataView(bytes.buffer);
+  /** {shape, data: base64 of little-endian float32} -> Float32Array. The static build's weights
+   * come as `bytes` (already unpacked) and as "dtype": "int16" steps of one float32 `scale` per
+   * tensor: value = q · scale rounded to float32 (as webdecoder.js and webrun.unpack read them). */
+  function tensor(t) {
+    let bytes = t.bytes;
+    if (!bytes) {
+      const bin = atob(t.data);
+      bytes = new Uint8Array(bin.length);
+      for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+    }
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    if (t.dtype === "int16") {
+      const q = new Float32Array(bytes.length / 2), s = Math.fround(t.scale);
+      for (let i = 0; i < q.length; i++) q[i] = view.getInt16(2 * i, true) * s;
+      return q;
+    }
     const out = new Float32Array(bytes.length / 4);
     for (let i = 0; i < out.length; i++) out[i] = view.getFloat32(4 * i, true);
     return out;

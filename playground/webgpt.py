@@ -83,6 +83,13 @@ def export(model, model_id: str = "", *, check: bool = True) -> dict:
 def check_error(model, spec: dict, n: int = 8, seed: int = 0) -> float:
     """Max |spec - torch| of the next-token logits at every position of `n` random sequences as
     long as the network holds: a class token, then random letters and ends."""
+    return check_errors(model, spec, n, seed)[0]
+
+
+def check_errors(model, spec: dict, n: int = 8, seed: int = 0) -> tuple[float, float]:
+    """(max |spec - torch| of the logits, of the next-token probabilities at T = 1) on the
+    sequences of `check_error`. The probabilities are what a page samples from and shows: a
+    spec with rounded weights (the static build's) is judged by them."""
     g = torch.Generator().manual_seed(seed)
     ids = torch.randint(0, len(spec["tokens"]), (n, spec["block"] - 1), generator=g)
     pick = torch.randint(0, len(spec["class_tokens"]), (n,), generator=g)
@@ -91,7 +98,14 @@ def check_error(model, spec: dict, n: int = 8, seed: int = 0) -> float:
     dev = next(model.parameters()).device
     with torch.inference_mode():
         want = model(ids.to(dev)).float().cpu().numpy()              # (n, block, V)
-    return float(np.abs(run_tokens(spec, ids.numpy()) - want).max())
+    got = run_tokens(spec, ids.numpy())
+    return float(np.abs(got - want).max()), float(np.abs(softmax(got) - softmax(want)).max())
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    """Over the last axis, in float64."""
+    e = np.exp(logits - logits.max(-1, keepdims=True), dtype=np.float64)
+    return e / e.sum(-1, keepdims=True)
 
 
 def main(argv=None) -> None:

@@ -1,8 +1,9 @@
 """The static folder in real Chromium, opened from file:// and from a local static server, every
 request to another origin aborted: a slider move repaints what torch decodes, a grid is the
 server's grid, a map click decodes a point's latent or the weighted latent of empty space, a
-drawing lands on the map, a share link restores its view, the curves show. No request leaves the
-folder's origin."""
+drawing lands on the map, a share link restores its view, the curves show, names are written
+with coloured letters, an interpolation and an arithmetic are the Tools tab's, Gibbs chains
+stream. No request leaves the folder's origin."""
 import functools
 import http.server
 import json
@@ -244,3 +245,134 @@ def test_every_part_agrees_with_torch_in_chromium(page: Page, base, requests, ba
     for job, want, values in zip(jobs, wants, got):
         assert relative(np.float32(values), want) <= W.TOLERANCE, f"{job['id']} {job['kind']}"
 
+
+
+# ---- the tabs that came with the page's GPT, paths and chains ---------------------------------
+def test_names_are_written_in_the_page_with_coloured_letters(page: Page, base, requests):
+    """The character GPT runs in the page: a prefix, greedy and sampled names, each letter
+    coloured by its probability (a legend says how), the same names for the same seed, and a
+    bad input answered in words."""
+    page.goto(base + "index.html?tab=names")
+    expect(page.locator("#names-note")).to_contain_text("within", timeout=30_000)
+    page.locator("#names-prefix").fill("ma")
+    page.locator("#names-count").fill("6")
+    page.locator("#names-seed").fill("3")
+    page.get_by_role("button", name="Generate names").click()
+    names = page.locator("#names-list li")
+    expect(names).to_have_count(6)
+    first = [names.nth(i).get_attribute("data-text") for i in range(6)]
+    assert all(n.startswith("ma") and len(n) > 2 for n in first)
+    letters = page.locator("#names-list li").first.locator(".letter")
+    assert letters.first.get_attribute("class") == "letter typed"
+    p = float(letters.nth(2).get_attribute("data-p"))
+    want = page.evaluate("""p => {   // the app's letter_span colour for p, as the browser paints it
+      const el = document.createElement('span');
+      el.style.background = `hsl(${Math.round(30 + 90 * p)},70%,${Math.round(88 - 30 * p)}%)`;
+      return el.style.background;
+    }""", p)
+    assert 0 < p <= 1 and letters.nth(2).evaluate("el => el.style.background") == want
+    expect(page.locator(".legend")).to_contain_text("Probability the sampler gave each letter")
+    page.get_by_role("button", name="Generate names").click()     # the same seed: the same names
+    expect(page.locator("#names-list")).to_have_attribute("data-runs", "2")
+    assert [names.nth(i).get_attribute("data-text") for i in range(6)] == first
+    page.locator("#names-top-k").fill("1.5")
+    page.get_by_role("button", name="Generate names").click()
+    expect(page.locator("#names-error")).to_contain_text("topK must be a whole number")
+    expect(names).to_have_count(0)
+
+
+def test_the_name_model_agrees_with_torch_in_chromium(page: Page, base, requests, backend, folder):
+    from playground.static.text import TOLERANCE
+    from tests.test_static import data_file, random_sequences, softmax
+    model_id = backend.models("text")[0].id
+    spec = data_file(folder / "models" / f"{model_id}.text.js")[2]
+    ids = random_sequences(spec, 24, seed=9)
+    page.goto(base + "index.html?tab=names")
+    got = page.evaluate("""async ([id, ids]) => {
+      const gpt = await window.latentStatic.text(id);
+      return ids.map(seq => gpt.forward(seq).map(r => Array.from(r)));
+    }""", [model_id, ids.tolist()])
+    with torch.inference_mode():
+        want = backend.model(model_id)(torch.from_numpy(ids)).numpy()
+    assert np.abs(softmax(np.array(got)) - softmax(want)).max() <= TOLERANCE
+
+
+def test_interpolate_and_arithmetic_are_the_servers(page: Page, base, requests, backend):
+    """A prior sample to a validation digit: the path's latents and its decoded strip are the
+    Tools tab's; then mean(3) − mean(8) added to validation digits, as the server adds it."""
+    from playground.images import grid
+    from playground.tools import Tools
+    from playground.tools.arithmetic import arithmetic
+    from playground.tools.interpolation import interpolate
+    tools = Tools(backend)
+    page.goto(base + "index.html?tab=interpolate")
+    page.locator("#interp-model").select_option("vae-mnist-16d")
+    page.locator("#interp-a-number").fill("3")
+    page.locator("#interp-b-source").select_option("data")
+    page.locator("#interp-b-number").fill("17")
+    expect(page.locator("#interp-b-what")).to_contain_text("(of 1000)")
+    page.locator("#interp-steps").fill("8")
+    page.get_by_role("button", name="Interpolate").click()
+    strip = page.locator("#interp-strip")
+    expect(strip).to_have_attribute("data-runs", "1", timeout=30_000)
+    want = interpolate(tools, "vae-mnist-16d", ("sample", 3, None), ("data", 17, None),
+                       method="slerp", steps=8)
+    assert np.abs(np.array(json.loads(strip.get_attribute("data-latents"))) - want.latents).max() <= 1e-5
+    assert grey_levels(pixels(page, "#interp-strip"), grid(want.frames, ncol=8)) <= LEVELS
+    page.locator("#arith-plus").select_option("3")
+    page.locator("#arith-minus").select_option("8")
+    page.locator("#arith-source").select_option("data")
+    page.locator("#arith-number").fill("40")
+    page.locator("#arith-count").fill("3")
+    page.get_by_role("button", name="Add the difference").click()
+    expect(page.locator("#arith-strip")).to_have_attribute("data-runs", "1", timeout=30_000)
+    want = arithmetic(tools, "vae-mnist-16d", "3", "8", "data", 40, count=3)
+    got = np.array(json.loads(page.locator("#arith-strip").get_attribute("data-results")))
+    assert np.abs(got - want.results).max() <= 1e-5
+    assert grey_levels(pixels(page, "#arith-strip"), grid(want.images, ncol=3)) <= LEVELS
+    page.locator("#interp-steps").fill("1")                        # refused in words
+    page.get_by_role("button", name="Interpolate").click()
+    expect(page.locator("#interp-info")).to_contain_text("steps must be a whole number in [2, 32]")
+
+
+def test_a_drawing_is_an_endpoint(page: Page, base, requests):
+    page.goto(base + "index.html?tab=interpolate")
+    page.locator("#interp-model").select_option("vae-mnist-16d")
+    page.locator("#interp-a-source").select_option("drawing")
+    pad = page.locator("#interp-a-pad")
+    expect(pad).to_be_visible()
+    box = pad.bounding_box()
+    page.mouse.move(box["x"] + 0.5 * box["width"], box["y"] + 0.15 * box["height"])
+    page.mouse.down()
+    for t in np.linspace(0, 1, 8):
+        page.mouse.move(box["x"] + 0.5 * box["width"], box["y"] + (0.15 + 0.7 * t) * box["height"])
+    page.mouse.up()
+    page.get_by_role("button", name="Interpolate").click()
+    expect(page.locator("#interp-strip")).to_have_attribute("data-runs", "1", timeout=30_000)
+    assert len(json.loads(page.locator("#interp-strip").get_attribute("data-latents"))) == 10
+
+
+def test_gibbs_chains_stream_their_frames(page: Page, base, requests, folder):
+    """Chains from noise, painted as they run; the last frame is what chain.py's `gibbs` gives
+    with torch's random numbers on the page's weights."""
+    from playground.static.chain import gibbs
+    from playground.webrun import unpack
+    from tests.test_static import data_file, inline
+    page.goto(base + "index.html?tab=chain")
+    expect(page.locator("#chain-note")).to_contain_text("16-bit", timeout=30_000)
+    page.locator("#chain-count").fill("2")
+    page.locator("#chain-steps").fill("40")
+    page.locator("#chain-seed").fill("4")
+    page.get_by_role("button", name="Run chains from noise").click()
+    canvas = page.locator("#chain-canvas")
+    expect(canvas).to_have_attribute("data-done", "1", timeout=30_000)
+    assert canvas.get_attribute("data-step") == "40" and int(canvas.get_attribute("data-frames")) >= 2
+    value = data_file(folder / "models" / "rbm-mnist.stepwise.js")[2]
+    layers = [tuple(torch.from_numpy(unpack(inline(folder, value[p][k]))) for k in ("w", "b"))
+              for p in ("up", "down")]
+    want, _ = gibbs(*layers, 2, 40, 1.0, torch.Generator().manual_seed(4))
+    got = np.array(json.loads(canvas.get_attribute("data-frame")))
+    assert np.abs(got - want[-1].numpy().ravel()).max() <= 1e-5
+    page.locator("#chain-temperature").fill("0")
+    page.get_by_role("button", name="Run chains from noise").click()
+    expect(page.locator("#chain-status")).to_contain_text("temperature must be a number in (0, 5]")

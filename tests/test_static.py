@@ -133,7 +133,7 @@ def test_every_model_the_page_can_run_is_in_it_and_the_rest_are_named(site):
                  if "decoder" in FAMILIES[ModelStore().info(i).family].server_parts}
     assert in_page == set(shipped("decode")) - by_design
     left = {m["id"] for m in cat["left_out"]}
-    assert left == set(shipped()) - in_page
+    assert left == set(shipped()) - in_page - set(shipped("text"))   # names: the Names tab
     assert all(m["reason"] for m in cat["left_out"])
     # an encoder wherever the model has one the page can use (to place a drawing on its map)
     store = ModelStore()
@@ -171,17 +171,17 @@ def test_an_export_that_fails_its_check_stops_the_build(tiny_root, tmp_path, mon
 
 def test_a_tab_for_another_capability_is_one_exporter_and_one_script(tiny_root, tmp_path,
                                                                      monkeypatch):
-    """A Names tab's data: an exporter registered for "text" writes models/<id>.text.js for
-    the text model, which the catalog then lists instead of naming it as left out."""
+    """A tab's data: an exporter registered for "text" writes models/<id>.text.js for the text
+    model, which the catalog then lists instead of naming it as left out."""
     from playground.static import folder as B
-    monkeypatch.setitem(B.EXPORTERS, "text", lambda model, info, pool: {
+    monkeypatch.setitem(B.EXPORTERS, "text", lambda model, info, pool: B.Extra({
         "kinds": list(info.class_names),
-        "embedding": B.page_tensor(pool, np.zeros((3, 2), np.float32))})
+        "embedding": B.page_tensor(pool, np.zeros((3, 2), np.float32))}))
     out = tmp_path / "site"
     build(out, tiny_root, log=lambda *a: None)
     text_models = [i for i in shipped("text")]
     cat = catalog(out)
-    assert cat["extras"] == {"text": text_models}
+    assert cat["extras"]["text"] == text_models
     assert not {m["id"] for m in cat["left_out"]} & set(text_models)
     kind, key, value = data_file(out / "models" / f"{text_models[0]}.text.js")
     assert (kind, key) == ("text", text_models[0]) and (out / "weights" / f"{value['embedding']['blob']}.js").is_file()
@@ -258,11 +258,49 @@ require(path.join(folder, "webencoder.js"));
 require(path.join(folder, "data/catalog.js"));
 const rand = require(path.join(folder, "static/torchrand.js"));
 const maths = require(path.join(folder, "static/mapmath.js"));
+const paths = require(path.join(folder, "static/pathmath.js"));
+const chains = require(path.join(folder, "static/chainmath.js"));
 const input = JSON.parse(require("fs").readFileSync(0, "utf8"));
+const rows = zs => zs.map(z => Array.from(z));
+// an endpoint as the Interpolate tab resolves it: the prior as the page draws it, or the map's codes
+async function source(id, e, count) {
+  const dim = S.model(id).latent_dim;
+  if (e.source === "sample") return paths.endpoints({...e, prior: await S.prior(id), dim}, count);
+  const codes = Object.values((await S.map(id)).methods)[0].codes;
+  return paths.endpoints({...e, codes, dim}, count);
+}
 (async () => {
   const out = [];
   for (const job of input) {
     if (job.kind === "randn") { out.push(Array.from(rand.randn(job.seed, job.n))); continue; }
+    if (job.kind === "rand") { out.push(Array.from(rand.rand(job.seed, job.n))); continue; }
+    if (job.kind === "text") {
+      const gpt = await S.text(job.id);
+      out.push(job.ids.map(seq => rows(gpt.forward(seq))));
+      continue;
+    }
+    if (job.kind === "generate") { out.push((await S.text(job.id)).generate(job.options)); continue; }
+    if (job.kind === "path") {
+      out.push(rows(paths.interpolate(Float32Array.from(job.a), Float32Array.from(job.b), job.steps, job.method)));
+      continue;
+    }
+    if (job.kind === "interpolate") {
+      const [a] = await source(job.id, job.a, 1), [b] = await source(job.id, job.b, 1);
+      out.push(rows(paths.interpolate(a, b, job.steps, job.method)));
+      continue;
+    }
+    if (job.kind === "arithmetic") {
+      const means = await S.classMeans(job.id), bases = await source(job.id, job.base, job.count);
+      out.push({means: rows(means.means), bases: rows(bases),
+                results: rows(paths.arithmetic(bases, means.means[job.plus], means.means[job.minus], job.strength))});
+      continue;
+    }
+    if (job.kind === "chain") {
+      const state = chains.chain(await S.chain(job.id), job), frames = [Array.from(state.frame)];
+      for (let k = 0; k < job.steps; k++) frames.push(Array.from(state.advance(1).frame));
+      out.push(frames);
+      continue;
+    }
     if (job.kind === "from_map" || job.kind === "to_map") {
       const map = (await S.map(job.id)).methods[job.method];
       const rules = {...S.catalog.map, max_latent_abs: S.catalog.limits.max_latent_abs};
@@ -353,3 +391,187 @@ def test_the_page_draws_the_prior_as_the_model_does(site):
     assert prior["ae-mnist"]["kind"] == "bank" and prior["ae-mnist"]["grid"]
     assert prior["rbm-mnist"]["kind"] == "normal" and not prior["rbm-mnist"]["grid"]
     assert prior["ldm-mnist"]["grid"]
+
+
+def test_a_maps_codes_ship_exactly_or_within_their_stated_step(site, store):
+    """Gaussian codes as float32, exactly; an RBM's probabilities as int16 steps, each code
+    within CODES_ERROR (the folder's saving that pays for the Names tab)."""
+    from playground.static.folder import CODES_ERROR
+    folder, _ = site
+    for m in catalog(folder)["models"]:
+        if not m.get("maps"):
+            continue
+        _, _, value = data_file(folder / "maps" / f"{m['id']}.js")
+        method = m["maps"][0]
+        codes = value["methods"][method]["codes"]
+        p = proj.load(proj.shipped_path(store.root / m["id"], method), store.weights_sha(m["id"]))
+        got = webdecoder.unpack(inline(folder, codes))
+        if codes.get("dtype") == "int16":
+            assert 0 < codes["error"] <= CODES_ERROR
+            assert np.abs(got - p.codes).max() == pytest.approx(codes["error"], rel=0.01)
+        else:
+            assert codes["error"] == 0 and np.array_equal(got, p.codes), m["id"]
+    rbm = data_file(folder / "maps" / "rbm-mnist.js")[2]
+    assert rbm["methods"]["pca"]["codes"]["dtype"] == "int16"
+
+
+# ---- names: the character GPT in the page ---------------------------------------------------------
+def random_sequences(spec: dict, n: int, seed: int) -> np.ndarray:
+    """(n, block) token ids: a class token, then random letters and ends."""
+    g = np.random.default_rng(seed)
+    ids = g.integers(0, len(spec["tokens"]), (n, spec["block"] - 1))
+    return np.concatenate([g.choice(spec["class_tokens"], (n, 1)), ids], 1)
+
+
+def softmax(x):
+    e = np.exp(x - x.max(-1, keepdims=True))
+    return e / e.sum(-1, keepdims=True)
+
+
+def test_the_names_and_chain_exporters_are_registered(site):
+    """Names and the Gibbs chain come with the build: their models are under the catalog's
+    extras, with each part's error against torch in the report and the model file."""
+    from playground.static import folder as B
+    from playground.static.text import TOLERANCE
+    folder, report = site
+    assert {"text", "stepwise"} <= set(B.EXPORTERS)
+    cat = catalog(folder)
+    assert cat["extras"] == {"text": shipped("text"), "stepwise": ["rbm-mnist"]}
+    parts = {(p.model, p.part): p for p in report.parts}
+    for model_id in shipped("text"):
+        p = parts[(model_id, "text")]
+        assert p.error <= TOLERANCE and p.measures and 0 < p.also["logit_error"] < 0.1
+        assert p.quantised > 0.9 * p.params       # int16 steps: what fits the budget
+        _, _, spec = data_file(folder / "models" / f"{model_id}.text.js")
+        assert spec["format"] == "webgpt/1" and spec["error"] == float(f"{p.error:.3g}")
+        assert spec["logit_error"] == float(f"{p.also['logit_error']:.3g}")
+    chain = parts[("rbm-mnist", "chain")]
+    assert chain.bytes == 0 and chain.shared == chain.params and chain.error <= W.TOLERANCE
+    built = json.loads((folder / "build.json").read_text())
+    text_part = next(p for p in built["parts"] if p["part"] == "text")
+    assert "logit_error" in text_part and text_part["measures"].startswith("the next-letter")
+    assert "the next-letter probabilities" in report.text()
+
+
+@pytest.mark.skipif(not NODE, reason="node is not installed")
+def test_the_name_model_agrees_with_torch_in_numpy_and_node(site, store, tmp_path):
+    """Its letter probabilities within the stated bound on sequences the build never saw, in
+    the numpy reference and in node (the page's own scripts: weights inflated as the page does,
+    assets/webgpt.js); node equal to numpy to float rounding."""
+    from playground.static.text import TOLERANCE
+    from playground.webrun import run_tokens
+    folder, _ = site
+    for model_id in shipped("text"):
+        spec = inline(folder, data_file(folder / "models" / f"{model_id}.text.js")[2])
+        ids = random_sequences(spec, 96, seed=7)
+        with torch.inference_mode():
+            want = store.model(model_id)(torch.from_numpy(ids)).numpy()
+        ref = run_tokens(spec, ids)
+        assert np.abs(softmax(ref) - softmax(want)).max() <= TOLERANCE
+        got = np.array(node(folder, [{"kind": "text", "id": model_id, "ids": ids.tolist()}],
+                            tmp_path)[0], np.float32)
+        assert np.abs(got - ref).max() <= 1e-4
+        assert np.abs(softmax(got) - softmax(want)).max() <= TOLERANCE
+
+
+@pytest.mark.skipif(not NODE, reason="node is not installed")
+def test_names_are_the_same_for_a_seed(site, tmp_path):
+    folder, _ = site
+    model_id = shipped("text")[0]
+    opts = {"n": 6, "temperature": 0.8, "topK": 10, "topP": 0.9, "prefix": "ma", "kind": "female",
+            "seed": 5}
+    first, again, other = node(folder, [{"kind": "generate", "id": model_id, "options": o}
+                                        for o in (opts, opts, opts | {"seed": 6})], tmp_path)
+    assert first == again and first != other
+    assert all(r["text"].startswith("ma") and r["probs"][:2] == [1, 1] for r in first)
+    greedy = node(folder, [{"kind": "generate", "id": model_id,
+                            "options": {"n": 2, "temperature": 0, "kind": "male", "seed": s}}
+                           for s in (1, 2)], tmp_path)
+    assert greedy[0] == greedy[1]      # T = 0 draws nothing
+
+
+# ---- interpolation and arithmetic: the server's maths ---------------------------------------------
+@pytest.mark.skipif(not NODE, reason="node is not installed")
+def test_lerp_and_slerp_are_the_servers(site, tmp_path):
+    """pathmath.js against playground/sampling.py, including the endpoints slerp cannot turn
+    on (a zero vector, parallel and opposite ones: lerp)."""
+    from playground import sampling
+    folder, _ = site
+    g = np.random.default_rng(4)
+    a, b = g.normal(size=(2, 16)).astype(np.float32)
+    cases = [(a, b, 10), (a, b, 2), (a, b, 33), (a * 0, b, 5), (a, 2 * a, 5), (a, -a, 4),
+             (g.normal(size=256).astype(np.float32), g.normal(size=256).astype(np.float32), 9)]
+    jobs = [{"kind": "path", "a": x.tolist(), "b": y.tolist(), "steps": n, "method": m}
+            for x, y, n in cases for m in ("lerp", "slerp")]
+    for job, got in zip(jobs, node(folder, jobs, tmp_path)):
+        want = sampling.interpolate(torch.tensor(job["a"]), torch.tensor(job["b"]), job["steps"],
+                                    job["method"]).numpy()
+        assert np.abs(np.array(got) - want).max() <= 2e-6 * max(1, np.abs(want).max()), job["method"]
+
+
+@pytest.fixture(scope="module")
+def tools(backend):
+    from playground.tools import Tools
+    return Tools(backend)
+
+
+@pytest.mark.skipif(not NODE, reason="node is not installed")
+def test_interpolations_are_the_servers(site, tools, tmp_path):
+    """The Interpolate tab's path latents: a prior sample (torch's generator) to a validation
+    digit (the map's code, which the server encodes), as tools.interpolation.interpolate."""
+    from playground.static.folder import CODES_ERROR
+    from playground.tools.interpolation import interpolate
+    folder, _ = site
+    cases = [("vae-mnist-16d", "slerp", None), ("cvae-mnist", "lerp", "4"),
+             ("rbm-mnist", "slerp", None)]
+    jobs = [{"kind": "interpolate", "id": i, "a": {"source": "sample", "seed": 3, "temperature": 0.8},
+             "b": {"source": "data", "index": 17}, "steps": 7, "method": m} for i, m, _ in cases]
+    for (model_id, method, label), got in zip(cases, node(folder, jobs, tmp_path)):
+        want = interpolate(tools, model_id, ("sample", 3, None), ("data", 17, None), method=method,
+                           steps=7, label=label, temperature=0.8).latents
+        assert np.abs(np.array(got) - want).max() <= CODES_ERROR + 1e-5, model_id
+
+
+@pytest.mark.skipif(not NODE, reason="node is not installed")
+def test_arithmetic_is_the_servers(site, tools, tmp_path):
+    """The class means shipped are the server's; z + s · (mean(A) − mean(B)) as
+    tools.arithmetic.arithmetic, from validation digits and from prior samples."""
+    from playground.tools.arithmetic import arithmetic, class_means
+    folder, _ = site
+    cat = {m["id"]: m for m in catalog(folder)["models"]}
+    with_means = {i for i, m in cat.items() if "arithmetic" in m}
+    assert with_means == {i.id for i in tools.models("arithmetic")} & set(cat)
+    cases = [("vae-mnist-16d", "data", 5, 3, 1.5, None), ("ae-mnist", "data", 990, 4, -2.0, None),
+             ("cvae-mnist", "sample", 2, 3, 0.7, "1"), ("vae-mnist-2d", "sample", 9, 2, 3.0, None)]
+    jobs = [{"kind": "arithmetic", "id": i, "base": {"source": src, "seed": n, "index": n,
+                                                     "temperature": 0.9},
+             "count": c, "plus": 3, "minus": 8, "strength": s} for i, src, n, c, s, _ in cases]
+    for (model_id, src, n, c, s, label), got in zip(cases, node(folder, jobs, tmp_path)):
+        assert np.array_equal(np.float32(got["means"]), class_means(tools, model_id))
+        want = arithmetic(tools, model_id, "3", "8", src, n, count=c, strength=s, label=label,
+                          temperature=0.9)
+        assert np.abs(np.array(got["bases"]) - want.bases).max() <= 1e-5, model_id
+        assert np.abs(np.array(got["results"]) - want.results).max() <= 1e-5, model_id
+
+
+# ---- the Gibbs chain ------------------------------------------------------------------------------
+@pytest.mark.skipif(not NODE, reason="node is not installed")
+def test_the_chain_is_the_servers_on_the_pages_weights(site, store, tmp_path):
+    """chainmath.js draws torch's uniforms (torch.rand) and runs the block Gibbs steps of
+    playground/static/chain.py's `gibbs`, which the build checked against the RBM's own sampler:
+    on the page's weights the frames agree; the noise it starts from is the server's."""
+    from playground.static.chain import gibbs
+    folder, _ = site
+    _, _, value = data_file(folder / "models" / "rbm-mnist.stepwise.js")
+    layers = [tuple(torch.from_numpy(webdecoder.unpack(inline(folder, value[p][k])))
+                    for k in ("w", "b")) for p in ("up", "down")]
+    job = {"kind": "chain", "id": "rbm-mnist", "n": 3, "steps": 4, "temperature": 0.9, "seed": 11}
+    got, uniforms = node(folder, [job, {"kind": "rand", "seed": 2, "n": 1000}], tmp_path)
+    assert np.array_equal(np.float32(uniforms), torch.rand(1000, generator=torch.Generator().manual_seed(2)).numpy())
+    want, _ = gibbs(*layers, 3, 4, 0.9, torch.Generator().manual_seed(11))
+    assert len(got) == len(want)
+    for g_, w_ in zip(got, want):
+        assert np.abs(np.array(g_) - w_.numpy().ravel()).max() <= 1e-5
+    with torch.inference_mode():
+        noise = store.model("rbm-mnist").noise(3, torch.Generator().manual_seed(11))
+    assert np.array_equal(np.array(got[0]), noise.flatten().numpy())

@@ -3,7 +3,7 @@
  * unpacking, the tab strip, and what the tabs share (the Explore view for the map's ★).
  *
  * Data files call latentStatic.add(kind, key, value) ("decoder", "encoder", "map", "evaluation",
- * or a kind a new tab brings, e.g. "text" for a Names tab); weights/<id>.js call
+ * or a kind a tab's exporter brings: "text" for Names, "stepwise" for the Gibbs chain); weights/<id>.js call
  * latentStatic.blob(id, base64): a tensor's little-endian bytes split into byte planes and
  * deflated (playground/static/weights.py). A tab is one script calling latentStatic.tab({id,
  * title, order, mount(panel)}): index.html loads every assets/static/*.js the build finds.
@@ -12,6 +12,8 @@
   "use strict";
   const isNode = typeof module !== "undefined" && module.exports;
   const web = isNode ? require("../webdecoder.js") : root.latentWeb;
+  const gpt = () => (isNode ? require("../webgpt.js") : root.latentGPT);
+  const SIZE = 28, BOX = 20;  // a digit's side, and the box its ink is scaled into (as MNIST)
 
   const S = {
     catalog: null,
@@ -128,6 +130,30 @@
       });
     },
 
+    /** A text model (latentGPT.load of models/<id>.text.js), loaded once. */
+    text(id) {
+      return S.once(`text:${id}`, async () => gpt().load(await S.resolve(await S.get("text", id, `models/${id}.text.js`))));
+    },
+
+    /** A model's Gibbs chain (models/<id>.stepwise.js): its spec and both layers as Float32Arrays
+     * ({W, B, nOut, nIn}: what chainmath.js runs). */
+    chain(id) {
+      return S.once(`chain:${id}`, async () => {
+        const spec = await S.resolve(await S.get("stepwise", id, `models/${id}.stepwise.js`));
+        const layer = l => ({W: web.tensor(l.w), B: web.tensor(l.b), nOut: l.w.shape[0], nIn: l.w.shape[1]});
+        return {spec, up: layer(spec.up), down: layer(spec.down)};
+      });
+    },
+
+    /** The class means the Tools tab's arithmetic adds and subtracts (computed at build time over
+     * the encoded training digits): {classes, dim, means: [Float32Array per class]}. */
+    classMeans(id) {
+      return S.once(`means:${id}`, async () => {
+        const a = S.model(id).arithmetic, flat = web.tensor(await S.resolve(a.means)), d = a.means.shape[1];
+        return {classes: a.classes, dim: d, means: a.classes.map((_, k) => flat.slice(k * d, (k + 1) * d))};
+      });
+    },
+
     plotly() { return root.Plotly ? Promise.resolve(root.Plotly) : S.loadScript("plotly.min.js").then(() => root.Plotly); },
 
     // ---- drawing ----
@@ -159,6 +185,73 @@
         }
       });
       ctx.putImageData(img, 0, 0);
+    },
+
+    /** A drawing (RGBA ImageData, light ink on dark) → 28x28 floats in [0, 1] prepared like the
+     * server's digit_from_image: cropped to its ink, scaled to fit 20x20 keeping its aspect (the
+     * browser's smoothing instead of PIL's Lanczos), centred by its centre of mass. */
+    digitFromDrawing(image) {
+      const {width: W, height: H, data} = image, ink = new Float32Array(W * H);
+      let max = 0;
+      for (let i = 0; i < W * H; i++) {
+        ink[i] = (0.299 * data[4 * i] + 0.587 * data[4 * i + 1] + 0.114 * data[4 * i + 2]) / 255;
+        max = Math.max(max, ink[i]);
+      }
+      let x0 = W, x1 = -1, y0 = H, y1 = -1, count = 0;
+      for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) {
+        if (ink[y * W + x] > 0.1 * max) {
+          count++; x0 = Math.min(x0, x); x1 = Math.max(x1, x); y0 = Math.min(y0, y); y1 = Math.max(y1, y);
+        }
+      }
+      if (max < 0.1 || count < 3) throw new Error("the drawing is empty: draw a digit first");
+      const h = y1 - y0 + 1, w = x1 - x0 + 1, k = BOX / Math.max(h, w);
+      const nh = Math.max(1, Math.round(h * k)), nw = Math.max(1, Math.round(w * k));
+      const crop = document.createElement("canvas");
+      crop.width = w; crop.height = h;
+      const cimg = crop.getContext("2d").createImageData(w, h);
+      for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+        const g = Math.round(ink[(y0 + y) * W + x0 + x] / max * 255), o = 4 * (y * w + x);
+        cimg.data[o] = cimg.data[o + 1] = cimg.data[o + 2] = g;
+        cimg.data[o + 3] = 255;
+      }
+      crop.getContext("2d").putImageData(cimg, 0, 0);
+      const small = document.createElement("canvas");
+      small.width = nw; small.height = nh;
+      const sctx = small.getContext("2d");
+      sctx.imageSmoothingEnabled = true;
+      sctx.imageSmoothingQuality = "high";
+      sctx.drawImage(crop, 0, 0, nw, nh);
+      const sdata = sctx.getImageData(0, 0, nw, nh).data, s = new Float32Array(nw * nh);
+      let total = 0, cy = 0, cx = 0;
+      for (let y = 0; y < nh; y++) for (let x = 0; x < nw; x++) {
+        const v = sdata[4 * (y * nw + x)] / 255;
+        s[y * nw + x] = v; total += v; cy += v * y; cx += v * x;
+      }
+      cy = total ? cy / total : nh / 2; cx = total ? cx / total : nw / 2;
+      const top = Math.min(SIZE - nh, Math.max(0, Math.round(SIZE / 2 - cy - 0.5)));
+      const left = Math.min(SIZE - nw, Math.max(0, Math.round(SIZE / 2 - cx - 0.5)));
+      const out = new Float32Array(SIZE * SIZE);
+      for (let y = 0; y < nh; y++) for (let x = 0; x < nw; x++) out[(top + y) * SIZE + left + x] = s[y * nw + x];
+      return out;
+    },
+
+    /** A drawing pad on a canvas: light strokes on black, like the digits. {clear(), image()}. */
+    sketchPad(pad) {
+      const ctx = pad.getContext("2d");
+      const clear = () => { ctx.fillStyle = "#000"; ctx.fillRect(0, 0, pad.width, pad.height); };
+      clear();
+      let last = null;
+      const at = e => { const r = pad.getBoundingClientRect(); return [(e.clientX - r.left) * pad.width / r.width, (e.clientY - r.top) * pad.height / r.height]; };
+      pad.addEventListener("pointerdown", e => { last = at(e); pad.setPointerCapture(e.pointerId); });
+      pad.addEventListener("pointermove", e => {
+        if (!last) return;
+        const p = at(e);
+        ctx.strokeStyle = "#fff"; ctx.lineWidth = 20 * pad.width / 280; ctx.lineCap = "round";
+        ctx.beginPath(); ctx.moveTo(...last); ctx.lineTo(...p); ctx.stroke();
+        last = p;
+      });
+      for (const ev of ["pointerup", "pointercancel"]) pad.addEventListener(ev, () => { last = null; });
+      return {clear, image: () => ctx.getImageData(0, 0, pad.width, pad.height)};
     },
 
     /** An element from a little HTML (the page's own strings only). */

@@ -13,56 +13,6 @@
                    "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"];
   const MARKERS = {"clicked": ["circle-open", "#111111", 16], "Explore's latent": ["star", "#111111", 20],
                    "your drawing": ["x", "#d62728", 18]};
-  const SIZE = 28, BOX = 20;  // the digit's side, and the box its ink is scaled into (as MNIST)
-
-  /** A drawing (RGBA ImageData, light ink on dark) → 28x28 floats in [0, 1] prepared like the
-   * server's digit_from_image: cropped to its ink, scaled to fit 20x20 keeping its aspect (the
-   * browser's smoothing instead of PIL's Lanczos), centred by its centre of mass. */
-  function digitFromDrawing(image) {
-    const {width: W, height: H, data} = image, ink = new Float32Array(W * H);
-    let max = 0;
-    for (let i = 0; i < W * H; i++) {
-      ink[i] = (0.299 * data[4 * i] + 0.587 * data[4 * i + 1] + 0.114 * data[4 * i + 2]) / 255;
-      max = Math.max(max, ink[i]);
-    }
-    let x0 = W, x1 = -1, y0 = H, y1 = -1, count = 0;
-    for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) {
-      if (ink[y * W + x] > 0.1 * max) {
-        count++; x0 = Math.min(x0, x); x1 = Math.max(x1, x); y0 = Math.min(y0, y); y1 = Math.max(y1, y);
-      }
-    }
-    if (max < 0.1 || count < 3) throw new Error("the drawing is empty: draw a digit first");
-    const h = y1 - y0 + 1, w = x1 - x0 + 1, k = BOX / Math.max(h, w);
-    const nh = Math.max(1, Math.round(h * k)), nw = Math.max(1, Math.round(w * k));
-    const crop = document.createElement("canvas");
-    crop.width = w; crop.height = h;
-    const cimg = crop.getContext("2d").createImageData(w, h);
-    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
-      const g = Math.round(ink[(y0 + y) * W + x0 + x] / max * 255), o = 4 * (y * w + x);
-      cimg.data[o] = cimg.data[o + 1] = cimg.data[o + 2] = g;
-      cimg.data[o + 3] = 255;
-    }
-    crop.getContext("2d").putImageData(cimg, 0, 0);
-    const small = document.createElement("canvas");
-    small.width = nw; small.height = nh;
-    const sctx = small.getContext("2d");
-    sctx.imageSmoothingEnabled = true;
-    sctx.imageSmoothingQuality = "high";
-    sctx.drawImage(crop, 0, 0, nw, nh);
-    const sdata = sctx.getImageData(0, 0, nw, nh).data, s = new Float32Array(nw * nh);
-    let total = 0, cy = 0, cx = 0;
-    for (let y = 0; y < nh; y++) for (let x = 0; x < nw; x++) {
-      const v = sdata[4 * (y * nw + x)] / 255;
-      s[y * nw + x] = v; total += v; cy += v * y; cx += v * x;
-    }
-    cy = total ? cy / total : nh / 2; cx = total ? cx / total : nw / 2;
-    const top = Math.min(SIZE - nh, Math.max(0, Math.round(SIZE / 2 - cy - 0.5)));
-    const left = Math.min(SIZE - nw, Math.max(0, Math.round(SIZE / 2 - cx - 0.5)));
-    const out = new Float32Array(SIZE * SIZE);
-    for (let y = 0; y < nh; y++) for (let x = 0; x < nw; x++) out[(top + y) * SIZE + left + x] = s[y * nw + x];
-    return out;
-  }
-
   function mount(panel) {
     const rules = S.catalog.map;
     const limits = {...rules, max_latent_abs: S.catalog.limits.max_latent_abs};
@@ -200,30 +150,16 @@
       await draw();
     });
 
-    // ---- the drawing pad: light strokes on black, like the digits ----
-    const pad = $("map-sketch"), ctx = pad.getContext("2d");
-    const clear = () => { ctx.fillStyle = "#000"; ctx.fillRect(0, 0, pad.width, pad.height); };
-    clear();
-    let last = null;
-    const at = e => { const r = pad.getBoundingClientRect(); return [(e.clientX - r.left) * pad.width / r.width, (e.clientY - r.top) * pad.height / r.height]; };
-    pad.addEventListener("pointerdown", e => { last = at(e); pad.setPointerCapture(e.pointerId); });
-    pad.addEventListener("pointermove", e => {
-      if (!last) return;
-      const p = at(e);
-      ctx.strokeStyle = "#fff"; ctx.lineWidth = 20; ctx.lineCap = "round";
-      ctx.beginPath(); ctx.moveTo(...last); ctx.lineTo(...p); ctx.stroke();
-      last = p;
-    });
-    for (const ev of ["pointerup", "pointercancel"]) pad.addEventListener(ev, () => { last = null; });
-    $("map-clear").addEventListener("click", clear);
+    const pad = S.sketchPad($("map-sketch"));
+    $("map-clear").addEventListener("click", pad.clear);
 
     $("map-place-drawing").addEventListener("click", async () => {
       const m = info(), out = $("map-place-info");
       try {
-        const digit = digitFromDrawing(ctx.getImageData(0, 0, pad.width, pad.height));
+        const digit = S.digitFromDrawing(pad.image());
         const cls = m.n_classes ? Math.max(0, m.class_names.indexOf($("map-draw-class").value)) : 0;
         const enc = await S.encoder(m.id), z = enc.run(digit, cls);
-        S.paintDigit($("map-encoded"), digit, SIZE, SIZE);
+        S.paintDigit($("map-encoded"), digit, 28, 28);
         $("map-encoded").dataset.digit = JSON.stringify(Array.from(digit));  // for tests
         const {xy, how} = maths.toMap(current(), z, limits);
         state.markers["your drawing"] = xy;

@@ -1,7 +1,9 @@
 /* torch's CPU random numbers, so the page draws what the server draws for the same seed: the
- * dims beyond the sliders ("Randomise the rest", a share link's rest=), "Random latent", and the
- * grid's latents. torch.Generator().manual_seed(s) is a Mersenne Twister (mt19937) seeded with s;
- * torch.randn(n) then takes one of two paths (ATen's normal kernel):
+ * dims beyond the sliders ("Randomise the rest", a share link's rest=), "Random latent", the
+ * grid's latents, the endpoints of an interpolation, and a Gibbs chain's uniforms.
+ * torch.Generator().manual_seed(s) is a Mersenne Twister (mt19937) seeded with s;
+ * torch.rand(n) (float32) is n draws u = (32-bit draw & 2^24-1) · 2^-24, one after another (ATen's
+ * serial uniform kernel); torch.randn(n) takes one of two paths (ATen's normal kernel):
  *   n >= 16: n float uniforms u = (32-bit draw & 2^24-1) · 2^-24, then Box-Muller on each block
  *            of 16 (u1 = 1 - u[j], u2 = u[j + 8]: r cos(2π u2) at j, r sin at j + 8); when n is not
  *            a multiple of 16 the last 16 values are drawn again and redone;
@@ -66,10 +68,17 @@
       }
       return out;
     }
-    return {randn};
+    /** torch.rand(n, generator=g): a Float32Array of n uniforms in [0, 1) (exact: 24 bits). */
+    function rand(n) {
+      const out = new Float32Array(n);
+      for (let k = 0; k < n; k++) out[k] = uniform24();
+      return out;
+    }
+    return {randn, rand};
   }
 
-  const api = {generator, randn: (seed, n) => generator(seed).randn(n)};
+  const api = {generator, randn: (seed, n) => generator(seed).randn(n),
+               rand: (seed, n) => generator(seed).rand(n)};
   if (typeof module !== "undefined" && module.exports) module.exports = api;
   else root.torchRand = api;
 })(typeof window !== "undefined" ? window : globalThis);

@@ -24,10 +24,15 @@ from playground.errors import MAX_LATENT_ABS, MAX_SEED, MAX_TEMPERATURE
 from playground.evaluate.scores import SPACES
 from playground.evaluate.service import FILE as EVALUATION_FILE
 from playground.evaluate.service import FORMAT_VERSION as EVALUATION_FORMAT
+from playground.backend import Backend
 from playground.inference import Inference
 from playground.maps import Maps
+from playground.sampling import INTERPOLATIONS
 import playground.static.weights as W
 from playground.store import PRETRAINED, SLIDERS, ModelInfo, ModelStore
+from playground.tools import MAX_TOOL_IMAGES, Tools
+from playground.tools.arithmetic import MAX_STRENGTH, class_means
+from playground.tools.interpolation import MAX_STEPS
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 ASSETS = ROOT / "assets"
@@ -39,17 +44,35 @@ FORMAT = "latent-static/1"
 MARKER = "build.json"             # the build's report; its presence marks a folder as a build
 # The page says this once, in its footer: what only a server can do.
 FULL_APP = ("Train live, Evaluate's recompute with your own temperatures and seeds, UMAP/t-SNE "
-            "refits with other parameters, PixelCNN and RBM completion, diffusion sampling and "
-            "inversion, the Tools tab, the HTTP/MCP API")
+            "refits with other parameters, PixelCNN sampling, PixelCNN and RBM completion, "
+            "diffusion sampling and inversion, the likelihood along an interpolation, the Tools "
+            "tab's style grid, reconstruction, anomaly scores, neighbours and exports, names "
+            "marked new or copied from the training data, the HTTP/MCP API")
 # The page's own scripts, loaded in this order before the tabs (which are every other
 # assets/static/*.js, in name order: one more file is one more tab).
-HELPERS = ("torchrand.js", "mapmath.js", "core.js")
-# Exporters for what is not a latent decoder (a text model for a Names tab): capability →
-# function(model, info, pool) returning the dict its tab reads (tensors may be blob references:
-# page_tensor(pool, array)), or None. The build calls them for every model with that capability,
-# writes models/<id>.<capability>.js and lists the model in the catalog's "extras"; a model served
-# that way is no longer named as left out. Registered by the module that brings the tab's export.
+HELPERS = ("torchrand.js", "mapmath.js", "pathmath.js", "chainmath.js", "core.js")
+# Exporters for what is not a latent decoder (a text model for a Names tab, a Markov chain for a
+# Chain tab): capability → function(model, info, pool) returning an Extra (the dict its tab reads,
+# tensors as blob references: page_tensor(pool, array), and the report of what it exported), or
+# None. The build calls them for every model with that capability, after every model's decoder
+# and encoder (so an exporter may reuse their stored tensors: pool.stored), writes
+# models/<id>.<capability>.js and lists the model in the catalog's "extras"; a model served that
+# way is no longer named as left out. An exporter raises webdecoder.NotExportable when its export
+# fails its check against torch: the build then stops, as for a decoder. Registered by the module
+# that brings the tab's export (playground/static/text.py, chain.py).
 EXPORTERS: dict[str, Callable] = {}
+# A map's codes ship as int16 steps (of their largest value / 32767) when that moves no code by
+# more than this, else as float32, exactly: an RBM's codes are probabilities in [0, 1] (steps of
+# 3e-5, half the bytes: 0.6 MB less), a Gaussian latent's would move by ~7e-5 and stay exact.
+CODES_ERROR = 2e-5
+
+
+@dataclass
+class Extra:
+    """What an exporter gives its tab: the value models/<id>.<capability>.js carries, and the
+    report of each part it ships (its error against torch, its bytes)."""
+    value: dict
+    parts: list[W.PartReport] = field(default_factory=list)
 
 
 class BuildError(RuntimeError):
@@ -72,11 +95,17 @@ class Report:
         lines = [f"{'part':28s} {'params':>10s} {'int16':>10s} {'shared':>9s} {'step':>8s} "
                  f"{'max error':>9s} {'KB':>7s}"]
         for p in self.parts:
-            step = "float32" if p.step is None else f"{p.step:.4f}"
+            step = ("shared" if p.params and p.shared == p.params else
+                    "float32" if p.step is None else f"{p.step:.4f}")
             lines.append(f"{p.model + ' ' + p.part:28s} {p.params:>10,d} {p.quantised:>10,d} "
                          f"{p.shared:>9,d} {step:>8s} {p.error:>9.2e} {p.bytes / 1e3:>7.0f}")
         lines.append(f"tolerance: max |page - torch| / max(1, |torch|) <= {W.TOLERANCE:.4g} "
                      f"(one grey level)")
+        for p in self.parts:
+            if p.measures:
+                also = "".join(f"; {k.replace('_', ' ')} {v:.2e}" for k, v in p.also.items())
+                lines.append(f"{p.model} {p.part}: the error is of {p.measures} (<= "
+                             f"{p.tolerance:.4g}){also}")
         for model_id, why in self.left_out:
             lines.append(f"left out: {model_id}: {why}")
         lines.append(f"maps: {', '.join(self.maps) or 'none'}")
@@ -121,7 +150,7 @@ def info_dict(info: ModelInfo) -> dict:
 
 def left_out_reason(info: ModelInfo) -> str:
     if info.has("text"):
-        return "writes text: the full app's Generate names tab"
+        return "writes text with a network the page cannot run: the full app's Generate names tab"
     if info.has("stepwise"):
         return "samples step by step with no latent to slide: the full app's Step by step tab"
     return "has no latent decoder the page can run"
@@ -167,6 +196,17 @@ def page_tensor(pool: W.Pool, a: np.ndarray) -> dict:
     return {"shape": list(np.shape(a)), "blob": st.blob_id}
 
 
+def page_codes(pool: W.Pool, codes: np.ndarray) -> dict:
+    """A map's codes as a blob reference: int16 steps where no code moves by more than
+    CODES_ERROR, else exact float32 (page_tensor). "error": the largest move."""
+    codes = np.asarray(codes, np.float32)
+    q, scale = W.quantise(codes, 0.0)   # the finest step: the largest code is 32767 steps
+    error = float(np.abs(q.astype(np.float32) * np.float32(scale) - codes).max())
+    if error > CODES_ERROR:
+        return page_tensor(pool, codes) | {"error": 0.0}
+    return W.reference(pool.int16(q, scale)) | {"error": float(f"{error:.3g}")}
+
+
 # ---- the build ----------------------------------------------------------------------------------
 def build(out: str | Path, root: str | Path = PRETRAINED, *, budget: int = SIZE_BUDGET,
           log=print) -> Report:
@@ -210,27 +250,20 @@ def build(out: str | Path, root: str | Path = PRETRAINED, *, budget: int = SIZE_
 def _collect(root: Path, out: Path, log) -> tuple[dict[str, bytes], Report]:
     store = ModelStore(root)
     maps = Maps(store, Inference(store))
+    tools = Tools(Backend(root))      # the Tools tab's class means, computed as it computes them
     pool, report = W.Pool(), Report(out)
     files: dict[str, bytes] = {}
     catalog, failures = [], []
     extras: dict[str, list[str]] = {}
+    left_out: dict[str, str] = {}
     for info in store.models():
-        for capability, exporter in sorted(EXPORTERS.items()):
-            if info.has(capability):
-                extra = exporter(store.model(info.id), info, pool)
-                if extra is not None:   # its tab reads models/<id>.<capability>.js
-                    files[f"models/{info.id}.{capability}.js"] = script(capability, info.id,
-                                                                         extra).encode()
-                    extras.setdefault(capability, []).append(info.id)
         if not info.has("decode"):
-            if not any(info.id in ids for ids in extras.values()):
-                report.left_out.append((info.id, left_out_reason(info)))
             continue
         model = store.model(info.id)
         try:
             webdecoder.module_path(model, "decoder")
         except webdecoder.NotExportable as err:   # by design: its family keeps it on the server
-            report.left_out.append((info.id, str(err)))
+            left_out[info.id] = str(err)
             continue
         entry = info_dict(info)
         parts = {}
@@ -271,8 +304,34 @@ def _collect(root: Path, out: Path, log) -> tuple[dict[str, bytes], Report]:
             if shipped:
                 files[f"maps/{info.id}.js"] = script("map", info.id, shipped).encode()
                 entry["maps"] = list(shipped["methods"])
+                # the codes behind an encoder's map are its validation digits, encoded in order
+                # (Maps.codes): the Interpolate tab's "validation digit #i"
+                entry["validation_codes"] = info.has("encode")
                 report.maps.append(f"{info.id} ({', '.join(shipped['methods'])})")
+        if tools.missing(info, "arithmetic") is None:
+            entry["arithmetic"] = {"classes": tools.class_names(info),
+                                   "means": page_tensor(pool, class_means(tools, info.id))}
         catalog.append(entry)
+    for info in store.models():   # after every decoder and encoder: exporters may share tensors
+        for capability, exporter in sorted(EXPORTERS.items()):
+            if not info.has(capability):
+                continue
+            try:
+                extra = exporter(store.model(info.id), info, pool)
+            except webdecoder.NotExportable as err:
+                failures.append(f"{info.id} {capability}: {err}")
+                continue
+            if extra is not None:   # its tab reads models/<id>.<capability>.js
+                files[f"models/{info.id}.{capability}.js"] = script(capability, info.id,
+                                                                     extra.value).encode()
+                extras.setdefault(capability, []).append(info.id)
+                report.parts.extend(extra.parts)
+                for p in extra.parts:
+                    log(f"{p.model} {p.part}: {p.params:,} params, max error {p.error:.2e}")
+        in_page = any(m["id"] == info.id for m in catalog) or \
+            any(info.id in ids for ids in extras.values())
+        if not in_page:
+            report.left_out.append((info.id, left_out.get(info.id) or left_out_reason(info)))
     if failures:
         raise BuildError("these exports fail their check against torch, so the page would paint "
                          "something their models do not; fix or retrain them:\n  "
@@ -291,6 +350,8 @@ def _collect(root: Path, out: Path, log) -> tuple[dict[str, bytes], Report]:
         "full_app": FULL_APP, "tabs": [t[:-3] for t in tabs],
         "limits": {"sliders": SLIDERS, "grid": GRID, "max_seed": MAX_SEED,
                    "max_temperature": MAX_TEMPERATURE, "max_latent_abs": MAX_LATENT_ABS},
+        "tools": {"max_steps": MAX_STEPS, "max_strength": MAX_STRENGTH,
+                  "max_images": MAX_TOOL_IMAGES, "interpolations": list(INTERPOLATIONS)},
         "map": {"k_neighbours": proj.K_NEIGHBOURS, "snap_fraction": proj.SNAP_FRACTION,
                 "methods": proj.METHODS},
     }) + ");\n").encode()
@@ -323,7 +384,7 @@ def _maps(maps: Maps, info: ModelInfo, pool: W.Pool) -> dict | None:
         p = maps.cached(info.id, method)
         if p is None or p.source != "shipped":
             continue
-        m = {"points": page_tensor(pool, p.points), "codes": page_tensor(pool, p.codes),
+        m = {"points": page_tensor(pool, p.points), "codes": page_codes(pool, p.codes),
              "labels": [int(v) for v in p.labels], "exact": p.exact, "how": p.how_clicks_work(),
              "params": p.params}
         if "pca_mean" in p.extra:
@@ -377,7 +438,8 @@ host). Nothing is fetched from another site, and no server computes anything.
 
 Built by `python -m playground.static` from the Latent Space Playground repository. Weights are
 stored as 16-bit steps of a per-tensor scale where that keeps every picture within one grey level
-of PyTorch's (float32 elsewhere); `build.json` lists each model's measured error.
+of PyTorch's (float32 elsewhere), and the name writer's letter probabilities within 1/255 of
+PyTorch's; `build.json` lists each part's measured error.
 
 Models in the page:
 {models}

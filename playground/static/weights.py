@@ -81,7 +81,7 @@ def tensor_slots(spec: dict) -> list[tuple[dict, str]]:
 
     def walk(ops):
         for op in ops:
-            for key in ("w", "b", "time_emb", "labels"):
+            for key in ("w", "b", "time_emb", "labels", "tok", "pos"):
                 if key in op:
                     slots.append((op, key))
             if "ops" in op:
@@ -111,12 +111,19 @@ class PartReport:
     quantised: int        # weights stored as int16
     shared: int           # weights already shipped with an earlier part
     bytes: int            # deflated bytes of this part's own blobs
+    measures: str = ""    # what `error` is when not the output's relative error (a text model:
+                          # its letter probabilities)
+    also: dict[str, float] = field(default_factory=dict)  # other measured errors, by name
 
     def as_dict(self) -> dict:
-        return {"params": self.params, "error": float(f"{self.error:.3g}"),
-                "tolerance": float(f"{self.tolerance:.6g}"),
-                "step": None if self.step is None else float(f"{self.step:.6g}"),
-                "quantised": self.quantised, "shared": self.shared, "bytes": self.bytes}
+        out = {"params": self.params, "error": float(f"{self.error:.3g}"),
+               "tolerance": float(f"{self.tolerance:.6g}"),
+               "step": None if self.step is None else float(f"{self.step:.6g}"),
+               "quantised": self.quantised, "shared": self.shared, "bytes": self.bytes}
+        if self.measures:
+            out["measures"] = self.measures
+        out.update({k: float(f"{v:.3g}") for k, v in self.also.items()})
+        return out
 
 
 @dataclass
@@ -140,6 +147,11 @@ class Pool:
     def int16(self, q: np.ndarray, scale: float) -> Stored:
         blob_id, n = self.add(q.tobytes(), 2)
         return Stored(_packed(q, scale), blob_id, n)
+
+
+def reference(st: Stored) -> dict:
+    """How a page spec names a stored tensor: its shape (dtype, scale) and blob."""
+    return {k: v for k, v in st.inline.items() if k != "data"} | {"blob": st.blob_id}
 
 
 def inputs(spec: dict) -> int:
@@ -221,8 +233,7 @@ def shrink(model, spec: dict, pool: Pool, *, tolerance: float = TOLERANCE,
     stored_as = {key: override.get(key) or pool.stored[key] for key, _ in sources}
     page, inline = copy.deepcopy(spec), trial({key: st.inline for key, st in override.items()})
     for (holder, key), (src, a) in zip(tensor_slots(page), sources):
-        st = stored_as[src]
-        holder[key] = {k: v for k, v in st.inline.items() if k != "data"} | {"blob": st.blob_id}
+        holder[key] = reference(stored_as[src])
     report = PartReport(spec["model"], spec["part"], spec["n_params"], float(err), tolerance,
                         chosen_c, sum(arrays[k].size for k in choice), shared, own)
     return page, inline, report
