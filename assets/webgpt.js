@@ -9,8 +9,8 @@
  * per letter.
  * Values are stored as float32 between ops, as in PyTorch; sums are done in float64.
  *
- * Standalone (no dependency on webdecoder.js, whose page glue is about the Explore canvas): loaded
- * into a page it defines window.latentGPT; under node it is module.exports. A page calls
+ * It reads weights with webdecoder.js's tensor() (load that script first) and nothing else of it:
+ * loaded into a page it defines window.latentGPT; under node it is module.exports. A page calls
  *   const gpt = latentGPT.load(spec);          // spec: the JSON of playground/webgpt.export
  *   gpt.generate({n: 3, temperature: 0.8, topP: 0.95, prefix: "ma", kind: "female", seed: 42});
  *   // → [{text: "marisha", kind: "female", probs: [1, 1, 0.89, 0.43, 0.20, 0.28, 0.87, 1]}, …]
@@ -20,26 +20,10 @@
 (function (root) {
   "use strict";
 
-  /** {shape, data: base64 of little-endian float32} -> Float32Array. The static build's weights
-   * come as `bytes` (already unpacked) and as "dtype": "int16" steps of one float32 `scale` per
-   * tensor: value = q · scale rounded to float32 (as webdecoder.js and webrun.unpack read them). */
-  function tensor(t) {
-    let bytes = t.bytes;
-    if (!bytes) {
-      const bin = atob(t.data);
-      bytes = new Uint8Array(bin.length);
-      for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-    }
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    if (t.dtype === "int16") {
-      const q = new Float32Array(bytes.length / 2), s = Math.fround(t.scale);
-      for (let i = 0; i < q.length; i++) q[i] = view.getInt16(2 * i, true) * s;
-      return q;
-    }
-    const out = new Float32Array(bytes.length / 4);
-    for (let i = 0; i < out.length; i++) out[i] = view.getFloat32(4 * i, true);
-    return out;
-  }
+  // Weights are read by webdecoder.js's one tensor reader (base64 float32, or the static build's
+  // int16 steps): a page loads webdecoder.js before this script.
+  const {tensor} = typeof module !== "undefined" && module.exports ? require("./webdecoder.js")
+                                                                    : root.latentWeb;
 
   // ---- the exact GELU needs erf, which Math lacks -----------------------------------------------
   const SQRT_PI = Math.sqrt(Math.PI);

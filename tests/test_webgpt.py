@@ -377,12 +377,14 @@ def test_javascript_refuses_bad_requests_with_a_clear_message(shipped, tmp_path)
 @pytest.mark.browser
 @needs_node
 def test_chromium_runs_the_script_alone_and_matches_torch_and_node(shipped, page, tmp_path):
-    """A blank page with the script and nothing else (no server): the logits are torch's, a
+    """A blank page with the script (and webdecoder.js, whose tensor reader it uses) and nothing
+    else (no server): the logits are torch's, a
     seeded sampler repeats itself exactly, and it writes the names node writes. Their
     probabilities may differ from node's in the last bit (another V8's Math.exp): a name could
     only differ if a uniform draw fell within ~1e-16 of a boundary."""
     model, spec = shipped
     page.set_content("<!doctype html><html><body></body></html>")
+    page.add_script_tag(content=(ROOT / "assets" / "webdecoder.js").read_text())
     page.add_script_tag(content=SCRIPT.read_text())
     options = {"n": 20, "seed": 5, "temperature": 1.2, "topP": 0.95}
     logits, names, again = page.evaluate("""([spec, prefixes, options]) => {
