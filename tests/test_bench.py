@@ -47,6 +47,26 @@ def test_table_prints_every_figure():
         assert figure in text
     del report["decode"], report["server"], report["concurrent"]  # --browser-only
     assert "decode alone" in bench.table(report)
+    report = {"static": {"folder_mb": 24.5, "first_paint_http": one, "first_paint_file": one,
+                         "requests_outside_the_folder": 0,
+                         "models": {"m": {"in_page": {**one, "requests_per_move": 0}}}},
+              "load": {"start": [0, 0, 0], "end": [0, 0, 0]}}  # --static-only
+    text = bench.table(report)
+    for figure in ("24.50 MB", "1 / 2 ms from a local server", "0 requests left", "1.0 /    2.0 ms"):
+        assert figure in text
+
+
+def test_the_static_page_is_timed_in_chromium(static_site, browser):
+    """First paint from a server and from the disk, and slider moves on a digit model and on the
+    point model, in the session's build: every move paints, none sends a request."""
+    from playground.bench.static import bench_static
+    out = bench_static(moves=3, models=["vae-mnist-2d", "flow-moons"], site=static_site[0], loads=1,
+                       browser=browser)
+    assert out["folder_mb"] <= 25 and out["requests_outside_the_folder"] == 0
+    assert out["first_paint_http"]["median_ms"] > 0 and out["first_paint_file"]["median_ms"] > 0
+    for m in out["models"].values():
+        r = m["in_page"]
+        assert r["n"] == 3 and r["timed_out"] == 0 and r["requests_per_move"] == 0
 
 
 def test_in_page_models_come_from_the_registry(backend):

@@ -135,4 +135,10 @@ def test_a_64_grid_of_a_slow_sampler_shows_its_progress(page: Page, app_url):
     page.locator("#cond-sample").click()
     expect(page.locator("#cond-grid")).to_contain_text(re.compile(r"sampling 64 images: (16|32|48) done"),
                                                        timeout=60_000)
+    # the shown progress keeps its elapsed-time clock running (gradio_fixes.FirstInHead)
+    clock = page.locator("#cond-grid [data-testid=status-tracker]")
+    seconds = float(re.search(r"(\d+\.\d)s", clock.inner_text()).group(1))
+    page.wait_for_function("([sel, s]) => { const m = document.querySelector(sel).innerText"
+                           ".match(/(\\d+\\.\\d)s/); return m && Number(m[1]) > s; }",
+                           arg=["#cond-grid [data-testid=status-tracker]", seconds], timeout=10_000)
     expect(page.locator("#cond-grid img")).to_be_visible(timeout=90_000)

@@ -4,10 +4,7 @@ server's grid, a map click decodes a point's latent or the weighted latent of em
 drawing lands on the map, a share link restores its view, the curves show, names are written
 with coloured letters, an interpolation and an arithmetic are the Tools tab's, Gibbs chains
 stream. No request leaves the folder's origin."""
-import functools
-import http.server
 import json
-import threading
 
 import numpy as np
 import pytest
@@ -15,6 +12,7 @@ import torch
 from playwright.sync_api import Page, expect
 
 from playground import projection as proj
+from playground.bench.static import serve_folder
 from playground.static import weights as W
 
 pytestmark = pytest.mark.browser
@@ -28,11 +26,6 @@ CANVAS_PIXELS = """sel => {
 }"""
 
 
-class Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture(scope="module")
 def folder(static_site):
     return static_site[0]
@@ -41,13 +34,8 @@ def folder(static_site):
 @pytest.fixture(scope="module")
 def server(folder):
     """python's http.server on 127.0.0.1, serving the folder, in a thread."""
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
-                                            functools.partial(Quiet, directory=str(folder)))
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
-    httpd.shutdown()
-    httpd.server_close()
+    with serve_folder(folder) as url:
+        yield url
 
 
 @pytest.fixture(params=["file", "http"])

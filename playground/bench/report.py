@@ -15,6 +15,9 @@ steady state a classroom meets, not start-up work:
   over 30 moves, with the requests the page sent per move; and the page's decode alone
   (latentWeb.page.decoder.run), median and p90 over 200 latents, with its WebAssembly SIMD sums
   and with JavaScript's alone;
+- the static page (python -m playground.static, built afresh unless --site names a build): its
+  size, first paint (navigation to the first decoded digit, cold) from a local static server and
+  from file://, and slider-to-frame per model, timed as the Gradio page's (see static.py);
 - concurrent users: N gradio_client clients moving sliders (and now and then sampling a grid) against
   the same server, paced like students ("classroom": a think time after each answer) and flat out
   ("stress"): latency p50/p95, throughput, errors, the server's CPU (per request too) and the
@@ -22,7 +25,7 @@ steady state a classroom meets, not start-up work:
   decodes a slider value to a PNG: Gradio's own floor on this machine.
 
 server.py measures the server (decode latency, cold start, RSS); browser.py slider-to-pixels in
-Chromium; clients.py concurrent API clients and the reference app; report.py the table and CLI.
+Chromium; static.py the static page; clients.py concurrent API clients and the reference app; report.py the table and CLI.
 """
 from __future__ import annotations
 
@@ -34,6 +37,7 @@ import time
 from pathlib import Path
 
 from playground.bench.browser import bench_browser
+from playground.bench.static import bench_static
 from playground.files import write_atomic
 from playground.bench.clients import bench_concurrent, reference_app, reference_calls
 from playground.bench.server import ROOT, Server, bench_decode, bench_samplers, load_every_model
@@ -56,7 +60,7 @@ def table(report: dict) -> str:
         lines.append(f"sampler via the API, {mid} ({knobs}): 16 of a class median "
                      f"{r['16_of_a_class']['median_ms'] / 1e3:.2f} s, 64-grid median "
                      f"{r['grid_64']['median_ms'] / 1e3:.2f} s (n={r['grid_64']['n']})")
-    b = report["browser_slider_to_pixels"]
+    b = report.get("browser_slider_to_pixels", {})
     if "models" in b:
         lines.append("in Chromium, per model: slider-to-frame (input event to the frame that shows "
                      "the new pixels), median / p90, and the page's decode alone")
@@ -73,8 +77,22 @@ def table(report: dict) -> str:
             lost = f", {r['timed_out']} moves showed nothing in 10 s" if r.get("timed_out") else ""
             lines.append(f"  {mid:14s} {name:11s}  {r['median_ms']:6.1f} / {r['p90_ms']:6.1f} ms "
                          f"(n={r['n']}), {r['requests_per_move']} requests/move{lost}")
-    if "models" not in b:
+    if b and "models" not in b:
         lines.append(f"slider-to-frame in Chromium           {b}")
+    st = report.get("static")
+    if st and "models" in st:
+        fh, ff = st["first_paint_http"], st["first_paint_file"]
+        lines += [f"static page: {st['folder_mb']:.2f} MB; first paint (cold) median / p90 "
+                  f"{fh['median_ms']:.0f} / {fh['p90_ms']:.0f} ms from a local server, "
+                  f"{ff['median_ms']:.0f} / {ff['p90_ms']:.0f} ms from file:// (n={fh['n']}); "
+                  f"{st['requests_outside_the_folder']} requests left the folder",
+                  "static page, per model: slider-to-frame median / p90"]
+        for mid, m in st["models"].items():
+            r = m.get("in_page")
+            lines.append(f"  {mid:14s} {r['median_ms']:6.1f} / {r['p90_ms']:6.1f} ms (n={r['n']}), "
+                         f"{r['requests_per_move']} requests/move" if r else f"  {mid:14s} {m}")
+    elif st:
+        lines.append(f"static page                           {st}")
     for name, c in report.get("concurrent", {}).items():
         lines.append(f"{c['clients']} API clients, {name} (think {c['think_s'][0]:g}-{c['think_s'][1]:g} s), "
                      f"{c['seconds']} s: p50 {c['p50_ms']} ms, p95 {c['p95_ms']} ms (slider decodes "
@@ -102,6 +120,10 @@ def main(argv=None) -> dict:
                         "latest.json, or browser-latest.json with --browser-only)")
     parser.add_argument("--browser-only", action="store_true",
                         help="only the page figures: slider-to-frame and decode alone in Chromium")
+    parser.add_argument("--static-only", action="store_true",
+                        help="only the static page's figures (size, first paint, slider-to-frame)")
+    parser.add_argument("--site", type=Path, metavar="DIR",
+                        help="time this static build instead of building one afresh")
     parser.add_argument("--models", nargs="+", metavar="ID",
                         help="the models timed in Chromium (default: every one the page decodes)")
     parser.add_argument("--reference-app", action="store_true", help=argparse.SUPPRESS)  # serves it
@@ -116,8 +138,11 @@ def main(argv=None) -> dict:
                           "torch_threads": torch.get_num_threads(), "python": platform.python_version()},
               "when": time.strftime("%Y-%m-%d %H:%M:%S"), "quick": args.quick,
               "load": {"start": list(os.getloadavg())}}
-    if not args.browser_only:
+    if not (args.browser_only or args.static_only):
         report["decode"] = bench_decode(reps)
+    report["static"] = bench_static(moves, args.models, args.site, loads=2 if args.quick else 5)
+    if args.static_only:
+        return _save(report, args, "static-latest.json")
     server = Server()
     try:
         rss_start = server.rss_mb()
@@ -144,9 +169,12 @@ def main(argv=None) -> dict:
                 server, clients, seconds, (0.0, 0.0), calls=reference_calls)
         finally:
             server.close()
+    return _save(report, args, "browser-latest.json" if args.browser_only else "latest.json")
+
+
+def _save(report: dict, args, name: str) -> dict:
     report["load"]["end"] = list(os.getloadavg())
-    args.out = args.out or ROOT / "bench-results" / ("browser-latest.json" if args.browser_only
-                                                     else "latest.json")
+    args.out = args.out or ROOT / "bench-results" / name
     args.out.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(args.out, json.dumps(report, indent=2) + "\n")
     print(table(report))

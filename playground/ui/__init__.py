@@ -6,10 +6,11 @@ import os
 from pathlib import Path
 
 import gradio as gr
+from starlette.middleware import Middleware
 
 from playground.backend import Backend
 from playground.runtime import limit_malloc_arenas
-from playground.ui.gradio_fixes import tune_gradio
+from playground.ui.gradio_fixes import FirstInHead, tune_gradio
 from playground.ui.http_errors import MIDDLEWARE
 from playground.ui.conditional import create_conditional_tab
 from playground.ui.evaluate import create_evaluate_tab
@@ -72,5 +73,6 @@ def launch_kwargs() -> dict:
         # are the tool descriptions) at /gradio_api/mcp/.
         mcp_server=os.environ.get("PLAYGROUND_MCP", "").lower() in ("1", "true", "yes"),
         # A wrong-shaped body on the direct-call routes gets 404/422, not Gradio's 500.
-        app_kwargs={"middleware": MIDDLEWARE},
+        # The page gets the frame fix of gradio_fixes.py at the top of its <head>.
+        app_kwargs={"middleware": [*MIDDLEWARE, Middleware(FirstInHead)]},
     )
