@@ -5,8 +5,6 @@
 (function () {
   "use strict";
   const S = window.latentStatic;
-  const COLOURS = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1",
-                   "#ff9da7", "#9c755f", "#bab0ac", "#1f77b4", "#d62728"];
   const TITLES = {judge: "Image models, judge features", points: "2-D point models, raw coordinates"};
 
   async function mount(panel) {
@@ -23,6 +21,10 @@
       const ma = S.model(a), mb = S.model(b);  // models in the page first, in their order
       return (ma ? S.catalog.models.indexOf(ma) : 99) - (mb ? S.catalog.models.indexOf(mb) : 99) || a.localeCompare(b);
     });
+    // a colour and a shape per model (playground/ui/plots.py's palette), as the app's curves
+    const {colours, symbols} = S.catalog.palette;
+    const colour = id => colours[ids.indexOf(id) % colours.length];
+    const symbol = id => symbols[ids.indexOf(id) % symbols.length];
     for (const [space, metrics] of Object.entries(ev.metrics)) {
       const group = ids.filter(id => ev.models[id].space === space && (ev.models[id].points || []).length);
       if (!group.length) continue;
@@ -37,7 +39,7 @@
           if (!pts.length) return;
           traces.push({type: "scatter", mode: "lines+markers", name: id, legendgroup: id, showlegend: !named.has(id),
                        x: pts.map(p => p.temperature), y: pts.map(p => p[k]), xaxis: `x${ax}`, yaxis: `y${ax}`,
-                       line: {color: COLOURS[ids.indexOf(id) % COLOURS.length]}});
+                       line: {color: colour(id)}, marker: {symbol: symbol(id)}});
           named.add(id);
         });
         const ref = group.map(id => ev.models[id].reference[k]).find(v => typeof v === "number");

@@ -8,12 +8,9 @@
 (function () {
   "use strict";
   const S = window.latentStatic, maths = window.mapMath;
-  // playground/ui/plots.py's CLASS_COLOURS (Tableau 10) and MAP_MARKERS
-  const COLOURS = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
-                   "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"];
-  const MARKERS = {"clicked": ["circle-open", "#111111", 16], "Explore's latent": ["star", "#111111", 20],
-                   "your drawing": ["x", "#d62728", 18]};
   function mount(panel) {
+    // playground/ui/plots.py's class colours and shapes (colour-blind safe), and its markers
+    const {colours: COLOURS, symbols: SYMBOLS, markers: MARKERS} = S.catalog.palette;
     const rules = S.catalog.map;
     const limits = {...rules, max_latent_abs: S.catalog.limits.max_latent_abs};
     const models = S.catalog.models.filter(m => m.maps && m.maps.length);
@@ -56,7 +53,7 @@
         const idx = groups.get(l), name = m.class_names[l] !== undefined ? m.class_names[l] : String(l);
         return {type: "scatter", mode: "markers", name, x: idx.map(i => p.points[2 * i]), y: idx.map(i => p.points[2 * i + 1]),
                 customdata: idx, hovertemplate: `digit ${name} · #%{customdata}<extra></extra>`,
-                marker: {size: 5, color: COLOURS[l % COLOURS.length], opacity: 0.75}};
+                marker: {size: 5, color: COLOURS[l % COLOURS.length], opacity: 0.8, symbol: SYMBOLS[l % SYMBOLS.length]}};
       });
       for (const [name, xy] of Object.entries(state.markers)) {
         const [symbol, colour, size] = MARKERS[name];

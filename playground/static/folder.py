@@ -28,6 +28,7 @@ from playground.backend import Backend
 from playground.inference import Inference
 from playground.maps import Maps
 from playground.sampling import INTERPOLATIONS
+from playground.ui import plots
 import playground.static.weights as W
 from playground.store import PRETRAINED, SLIDERS, ModelInfo, ModelStore
 from playground.tools import MAX_TOOL_IMAGES, Tools
@@ -354,6 +355,8 @@ def _collect(root: Path, out: Path, log) -> tuple[dict[str, bytes], Report]:
                   "max_images": MAX_TOOL_IMAGES, "interpolations": list(INTERPOLATIONS)},
         "map": {"k_neighbours": proj.K_NEIGHBOURS, "snap_fraction": proj.SNAP_FRACTION,
                 "methods": proj.METHODS},
+        "palette": {"colours": plots.CLASS_COLOURS, "symbols": plots.CLASS_SYMBOLS,
+                    "markers": plots.MAP_MARKERS},
     }) + ");\n").encode()
     interpreters = ["webdecoder.js"] + sorted(p.name for p in ASSETS.glob("web*.js")
                                               if p.name != "webdecoder.js")

@@ -18,7 +18,7 @@ from playground.evaluate import (IMAGE_METRICS, MAX_SAMPLES, MAX_TEMPERATURE, MA
                                  temperature_grid)
 from playground.metrics import effective_classes
 from playground.ui.common import user_errors
-from playground.ui.plots import CLASS_COLOURS
+from playground.ui.plots import CLASS_COLOURS, CLASS_SYMBOLS
 
 DEFAULT_COUNT = 4  # models ticked when the page opens: the first curve models in model order
 REAL = "#555555"
@@ -70,12 +70,16 @@ def curves_figure(curves: list[Curve], metrics: dict, lo: float, hi: float, titl
             fig.update_yaxes(type="log", row=r + 1, col=c + 1)
         for i, cv in enumerate(curves):
             colour = colours.get(cv.model, CLASS_COLOURS[i % len(CLASS_COLOURS)])
+            # a shape per model too, so no line is told apart by its colour alone
+            symbol = CLASS_SYMBOLS[(CLASS_COLOURS.index(colour) if colour in CLASS_COLOURS else i)
+                                   % len(CLASS_SYMBOLS)]
             temps = [t for t in cv.temperatures(lo, hi) if cv.points[t].get(key) is not None]
             if not temps:
                 continue
             fig.add_trace(go.Scatter(
                 x=temps, y=[cv.points[t][key] for t in temps], mode="lines+markers", name=cv.model,
-                line=dict(color=colour, width=2), marker=dict(size=6), legendgroup=cv.model,
+                line=dict(color=colour, width=2), marker=dict(size=7, symbol=symbol),
+                legendgroup=cv.model,
                 showlegend=k == 0,
                 hovertemplate=f"{cv.model}<br>{knob}=%{{x:g}}: %{{y:.4g}}<br>{cv.samples:,} samples"
                               "<extra></extra>"), row=r + 1, col=c + 1)

@@ -35,9 +35,13 @@ def flow_figure(z_cloud: np.ndarray, x_cloud: np.ndarray, z: np.ndarray | None =
     return fig
 
 
-# Ten distinguishable colours (Tableau 10), one per digit class.
-CLASS_COLOURS = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
-                 "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"]
+# One colour and one marker shape per digit class: Paul Tol's "muted" scheme (nine colours made to
+# stay apart for the common colour blindnesses, and pale grey), each with its own shape, so a
+# class never rests on colour alone. The static page reads both from its catalog.
+CLASS_COLOURS = ["#332288", "#88ccee", "#44aa99", "#117733", "#999933",
+                 "#ddcc77", "#cc6677", "#882255", "#aa4499", "#bbbbbb"]
+CLASS_SYMBOLS = ["circle", "square", "diamond", "triangle-up", "triangle-down",
+                 "cross", "x", "pentagon", "hexagon", "star-triangle-up"]
 # Markers laid over the map: what they are → (symbol, colour, size).
 MAP_MARKERS = {"clicked": ("circle-open", "#111111", 16),
                "Explore's latent": ("star", "#111111", 20),
@@ -55,7 +59,8 @@ def map_figure(points: np.ndarray, labels: np.ndarray, class_names, *, markers: 
         name = class_names[k] if k < len(class_names) else str(k)
         fig.add_trace(go.Scatter(
             x=points[sel, 0], y=points[sel, 1], mode="markers", name=name,
-            marker=dict(size=5, color=CLASS_COLOURS[int(k) % len(CLASS_COLOURS)], opacity=0.75),
+            marker=dict(size=5, color=CLASS_COLOURS[int(k) % len(CLASS_COLOURS)], opacity=0.8,
+                        symbol=CLASS_SYMBOLS[int(k) % len(CLASS_SYMBOLS)]),
             customdata=np.stack([idx[sel], labels[sel]], 1),
             hovertemplate=f"digit {name} · #%{{customdata[0]}}<extra></extra>"))
     for name, xy in (markers or {}).items():
