@@ -2,6 +2,8 @@
 import ast
 from pathlib import Path
 
+import pytest
+
 from playground.ui import launch_kwargs
 
 PACKAGE = Path(__file__).resolve().parent.parent / "playground"
@@ -61,3 +63,16 @@ def test_gradio_is_recent_enough():
     import gradio
     major, minor = (int(x) for x in gradio.__version__.split(".")[:2])
     assert (major, minor) >= (6, 20)
+
+
+def test_the_queue_is_bounded(monkeypatch):
+    """A class's burst is refused with Gradio's "busy, try again" past PLAYGROUND_QUEUE_SIZE waiting
+    events, not queued without bound; a bad setting stops the start-up with a clear message."""
+    from playground.ui import queue_kwargs
+    assert queue_kwargs() == {"default_concurrency_limit": 4, "max_size": 64}
+    monkeypatch.setenv("PLAYGROUND_QUEUE_SIZE", "200")
+    assert queue_kwargs()["max_size"] == 200
+    for bad in ("0", "-1", "1e9", "lots", ""):
+        monkeypatch.setenv("PLAYGROUND_QUEUE_SIZE", bad)
+        with pytest.raises(ValueError, match="PLAYGROUND_QUEUE_SIZE"):
+            queue_kwargs()

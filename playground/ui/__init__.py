@@ -47,11 +47,23 @@ def build_demo(backend: Backend | None = None, *, warm_up: bool = False) -> gr.B
         if explore is not None:  # None: no model has a decoder, so no view to share
             restore, outputs = explore["restore"]
             demo.load(restore, None, outputs, api_visibility="private")  # share links: ?model=&z=
-    demo.queue(default_concurrency_limit=4)
+    demo.queue(**queue_kwargs())
     if warm_up:
         from playground.projection import warm_up_in_background
         warm_up_in_background(delay=5.0, before=backend.preload_map_data)
     return demo
+
+
+def queue_kwargs() -> dict:
+    """Gradio's queue: 4 events of a kind at once, and at most PLAYGROUND_QUEUE_SIZE (default 64)
+    waiting in all. Past that a request is refused at once with Gradio's "This application is
+    currently busy. Please try again." (HTTP 503 to API clients) instead of joining a queue that
+    grows without bound under a class's load: 64 is two waiting events for each of 30 students,
+    about 3 s of slider decodes at the 22 req/s this machine serves."""
+    size = os.environ.get("PLAYGROUND_QUEUE_SIZE", "64")
+    if not size.isdigit() or not 1 <= int(size) <= 10_000:
+        raise ValueError(f"PLAYGROUND_QUEUE_SIZE must be a whole number from 1 to 10000, got {size[:20]!r}")
+    return {"default_concurrency_limit": 4, "max_size": int(size)}
 
 
 def launch_kwargs() -> dict:
