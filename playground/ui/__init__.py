@@ -79,7 +79,8 @@ def launch_kwargs() -> dict:
         show_error=False,
         css_paths=[ASSETS / "style.css"],
         # The in-page decoder, inline: no CDN, no static route (playground/webdecoder.py).
-        head=f"<script>{(ASSETS / 'webdecoder.js').read_text()}</script>",
+        head="".join(f"<script>{(ASSETS / name).read_text()}</script>"
+                     for name in ("webdecoder.js", "connection.js")),
         footer_links=["api", "gradio"],
         # PLAYGROUND_MCP=1 also serves every public endpoint as an MCP tool (their docstrings
         # are the tool descriptions) at /gradio_api/mcp/.
