@@ -49,3 +49,39 @@ def test_a_server_gone_is_said_and_in_page_decoding_goes_on(page: Page):
     before = page.evaluate(PAINTS)
     page.locator("#slider-0 input[type=range]").fill("1.5")
     page.wait_for_function(f"b => ({PAINTS})() > b", arg=before)
+
+
+# A finger's drag through Chromium's touch input (CDP): start, two moves, lift.
+def drag(page: Page, box: dict, points: list[tuple[float, float]]) -> None:
+    cdp = page.context.new_cdp_session(page)
+    at = [{"x": box["x"] + u * box["width"], "y": box["y"] + v * box["height"]} for u, v in points]
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [at[0]]})
+    for p in at[1:]:
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [p]})
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+
+
+@pytest.fixture
+def phone(browser, app_url):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
+                                  has_touch=True, device_scale_factor=2)
+    yield context.new_page()
+    context.close()
+
+
+def test_a_phone_sees_no_sideways_scroll_and_drags_the_touch_pad(phone: Page, app_url):
+    """At 390x844 the page is no wider than the screen; a drag on the pad moves both of the
+    first two sliders to where the finger lifts (right and up: both high) and the canvas repaints."""
+    phone.goto(app_url)
+    phone.wait_for_function(f"() => ({PAINTS})() > 0", timeout=30_000)
+    assert phone.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+    pad = phone.locator("canvas.touch-pad").first
+    pad.scroll_into_view_if_needed()
+    expect(pad).to_be_visible()
+    before = phone.evaluate(PAINTS)
+    drag(phone, pad.bounding_box(), [(0.5, 0.5), (0.7, 0.3), (0.9, 0.1)])
+    phone.wait_for_function(f"b => ({PAINTS})() > b", arg=before)
+    values = [float(phone.locator(f"#slider-{i} input[type=range]").input_value()) for i in (0, 1)]
+    lo, hi = (float(phone.locator("#slider-0 input[type=range]").get_attribute(a)) for a in ("min", "max"))
+    want = lo + 0.9 * (hi - lo)
+    assert abs(values[0] - want) < 0.1 * (hi - lo) and abs(values[1] - want) < 0.1 * (hi - lo), values

@@ -37,6 +37,7 @@
       <div class="column outputs">
         <p class="web-label">Decoded in your browser</p>
         <canvas id="decoded-canvas" width="28" height="28" role="img" aria-label="the decoded image"></canvas>
+        <div class="touch-pad-box" hidden><canvas class="touch-pad" width="240" height="240" role="img" aria-label="touch pad"></canvas><span class="web-label">Drag here to move the first two sliders at once</span></div>
         <div class="row">
           <label for="temperature">Temperature T <output id="temperature-value">1</output></label>
           <input id="temperature" type="range" min="0" max="3" step="0.05" value="1">

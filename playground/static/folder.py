@@ -359,7 +359,7 @@ def _collect(root: Path, out: Path, log) -> tuple[dict[str, bytes], Report]:
                     "markers": plots.MAP_MARKERS},
     }) + ");\n").encode()
     interpreters = ["webdecoder.js"] + sorted(p.name for p in ASSETS.glob("web*.js")
-                                              if p.name != "webdecoder.js")
+                                              if p.name != "webdecoder.js") + ["touchpad.js"]
     for name in interpreters:
         files[name] = (ASSETS / name).read_bytes()
     for p in sorted(PAGE.iterdir()):

@@ -80,7 +80,7 @@ def launch_kwargs() -> dict:
         css_paths=[ASSETS / "style.css"],
         # The in-page decoder, inline: no CDN, no static route (playground/webdecoder.py).
         head="".join(f"<script>{(ASSETS / name).read_text()}</script>"
-                     for name in ("webdecoder.js", "connection.js")),
+                     for name in ("webdecoder.js", "connection.js", "touchpad.js")),
         footer_links=["api", "gradio"],
         # PLAYGROUND_MCP=1 also serves every public endpoint as an MCP tool (their docstrings
         # are the tool descriptions) at /gradio_api/mcp/.

@@ -52,7 +52,9 @@ SET_REST_JS = """(rest, ...inputs) => {
   window.latentWeb.page.setRest(rest); window.latentWeb.page.paint(...inputs);
 }"""
 CANVAS_HTML = ('<div class="web-decoded"><span class="web-label">Decoded in your browser</span>'
-               '<canvas id="decoded-canvas" width="28" height="28"></canvas></div>'
+               '<canvas id="decoded-canvas" width="28" height="28"></canvas>'
+               # assets/touchpad.js: both of the first two sliders under one finger
+               '<div class="touch-pad-box" hidden><canvas class="touch-pad" width="240" height="240" role="img" aria-label="touch pad"></canvas><span class="web-label">Drag here to move the first two sliders at once</span></div></div>'
                # the planes of a point model: a wide, smooth, white canvas instead of the figure
                '<style>body.web-points #decoded-plot { display: none !important; }'
                ' body.web-points #decoded-canvas { height: auto; width: 100%; aspect-ratio: auto;'
