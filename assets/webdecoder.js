@@ -693,6 +693,7 @@
   // sliders, the sampler knobs.
   const FIRST_SLIDER = 6;
   const SYNC_MS = 150;  // a pause in a drag this long tells Gradio the slider's value
+  const DESCRIBE_MS = 200;  // the judge reads the digit once the moves pause this long (~5 ms a read)
   const page = {
     decoder: null,      // load(spec) of the current model, or null: server path
     rest: null,         // {model, seed, noise}: the rest dims for the current rest seed
@@ -780,6 +781,37 @@
       page.paints++;  // the counter tests and the benchmark wait on
       canvas.dataset.paints = String(page.paints);
       page.firstPaint = page.firstPaint || performance.now();  // ms since navigation
+      if (spec.output === "image") page.describe(out, spec.output_shape);
+    },
+
+    /** What the digit looks like, said under the canvas, in its label and to screen readers
+     * (#decoded-caption, aria-live): the judge classifier (its spec from the URL in the caption's
+     * data-judge; a page without one says nothing) reads the picture once the moves pause. */
+    judge: undefined,   // Promise of load(judge spec), or of null when it is not to be had
+    describeTimer: null,
+    describe(out, shape) {
+      clearTimeout(page.describeTimer);
+      const caption = document.querySelector("#decoded-caption");
+      if (!caption || !caption.dataset.judge) return;
+      page.describeTimer = setTimeout(async () => {
+        if (page.judge === undefined) {
+          page.judge = fetch(new URL(caption.dataset.judge, document.baseURI))
+            .then(r => (r.ok ? r.json() : null)).then(spec => (spec ? load(spec) : null))
+            .catch(() => null);
+        }
+        const j = await page.judge;
+        const fits = j && String(j.spec.input_shape) === String(shape);
+        caption.textContent = fits ? page.verdict(j, out) : "";
+        const canvas = document.querySelector("#decoded-canvas");
+        if (canvas) canvas.setAttribute("aria-label", fits ? `the decoded image, which ${caption.textContent}` : "the decoded image");
+      }, DESCRIBE_MS);
+    },
+    /** "looks like a 3 (82 %)": the judge's most likely class and its softmax probability. */
+    verdict(judge, image) {
+      const logits = judge.run(image), max = Math.max(...logits);
+      const e = Array.from(logits, v => Math.exp(v - max)), sum = e.reduce((a, b) => a + b, 0);
+      const k = e.indexOf(Math.max(...e)), name = judge.spec.class_names[k];
+      return `looks like ${/^[8]/.test(name) ? "an" : "a"} ${name} (${Math.round(100 * e[k] / sum)} %)`;
     },
 
     /** A slider move through Gradio's event: paint here, or ask the server (the hidden

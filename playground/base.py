@@ -255,7 +255,9 @@ class GenerativeModel(nn.Module):
         class token first (ids as `text_tokens` says): ("embed", token nn.Embedding, position
         nn.Embedding), then ("residual", [steps]) (x + steps(x)), ("causal_attention", n_head) steps
         (rows [q | k | v] as nn.Linear(C, 3C) lays them out → (B, T, C)), LayerNorm, GELU, Linear;
-        it returns the logits of the next token at every position (B, T, vocab)."""
+        it returns the logits of the next token at every position (B, T, vocab).
+        "judge" (the judge classifier): the flattened image (H·W,) → its class logits (K,), with
+        MaxPool2d steps (k x k windows, stride k) among the layers."""
         raise NotImplementedError(f"{self.family} has no {part} the page can run")
 
     def text_tokens(self) -> TextTokens:

@@ -14,6 +14,7 @@ JUDGE = "classifier-mnist"
 PRETRAINED = Path(__file__).resolve().parent.parent / "pretrained"
 
 _loaded: LRU = LRU(4)
+_web: LRU = LRU(2)
 
 
 def judge_dir(root: str | Path = PRETRAINED) -> Path:
@@ -44,3 +45,21 @@ def load(root: str | Path = PRETRAINED, device: str = "cpu"):
     key = (str(judge_dir(root).resolve()), sha(root), str(device))
     return _loaded.get_or_create(key, lambda: GenerativeModel.from_pretrained(judge_dir(root),
                                                                               device=device))
+
+
+def web_spec(root: str | Path = PRETRAINED) -> bytes | None:
+    """The judge as a spec the page runs (playground/webdecoder.export_judge) with its class
+    names, as JSON bytes, exported once per weights: the page says what a decoded digit looks
+    like. None when the judge is not shipped or its export fails its check against torch."""
+    from playground import webdecoder
+    if not available(root):
+        return None
+
+    def export() -> bytes | None:
+        try:
+            spec = webdecoder.export_judge(load(root), JUDGE)
+        except webdecoder.NotExportable:
+            return None
+        spec["class_names"] = [str(k) for k in range(spec["classes"])]
+        return json.dumps(spec, separators=(",", ":")).encode()
+    return _web.get_or_create((str(judge_dir(root).resolve()), sha(root)), export)

@@ -65,8 +65,8 @@ ACTIVATIONS = {nn.SiLU: "silu", nn.ReLU: "relu", nn.Tanh: "tanh", nn.Sigmoid: "s
 # The converter knows more (a text model's ops, playground/webgpt.py); a decoder with a LayerNorm
 # would pass the numpy check and then fail in the page, so it is refused here instead.
 DECODER_OPS = frozenset({"ddim", "linear", "reshape", "flatten", "keep_tail", "conv_transpose2d",
-                         "conv2d", "coupling_inverse", "coupling_forward", "silu", "relu",
-                         "leaky_relu", "tanh", "sigmoid"})
+                         "conv2d", "max_pool2d", "coupling_inverse", "coupling_forward", "silu",
+                         "relu", "leaky_relu", "tanh", "sigmoid"})
 
 
 class NotExportable(ValueError):
@@ -183,6 +183,12 @@ def to_ops(path: list, allowed: frozenset[str] = DECODER_OPS) -> list[dict]:
             weights[id(op)] = _wb(m, m.out_channels)
         elif isinstance(m, nn.BatchNorm2d):
             _fold_batchnorm(ops, m, weights)
+        elif isinstance(m, nn.MaxPool2d):
+            k = m.kernel_size if isinstance(m.kernel_size, int) else m.kernel_size[0]
+            if m.kernel_size not in (k, (k, k)) or m.stride not in (k, (k, k)) or \
+                    m.padding not in (0, (0, 0)) or m.dilation not in (1, (1, 1)) or m.ceil_mode:
+                raise NotExportable(f"unsupported {m}: the page pools k x k windows, stride k")
+            ops.append({"op": "max_pool2d", "k": int(k)})
         else:
             raise NotExportable(f"the page cannot run {type(m).__name__}")
         if any(op["op"] not in allowed for op in ops[before:]):
@@ -244,6 +250,29 @@ def export(model, model_id: str = "", part: str = "decoder", *, check: bool = Tr
         err = check_error(model, spec)
         if not err <= tolerance(spec):
             raise NotExportable(f"the exported {part} differs from torch by {err:.2g}")
+    return spec
+
+
+def export_judge(model, model_id: str = "", *, check: bool = True) -> dict:
+    """The judge classifier's spec (part "judge", web_modules("judge")): the flattened image
+    (H·W,) in [0, 1] to the class logits (K,), for the page to say what a decoded digit looks
+    like. Checked against torch's logits on random images. Raises NotExportable."""
+    try:
+        ops = to_ops(list(model.web_modules("judge")))
+    except NotImplementedError as err:
+        raise NotExportable(str(err)) from None
+    size = int(model.config.image_size)
+    spec = {"format": FORMAT, "model": model_id, "part": "judge", "latent_dim": 0, "n_classes": 0,
+            "classes": int(model.config.n_classes), "input_dim": size * size,
+            "input_shape": [1, size, size], "output": "logits", "n_params": count_params(ops),
+            "ops": ops, "output_shape": [int(model.config.n_classes)]}
+    if check:
+        x = torch.rand(8, 1, size, size, generator=torch.Generator().manual_seed(0))
+        with torch.inference_mode():
+            want = model.logits(x).float().numpy()
+        err = float((np.abs(run(spec, x.flatten(1).numpy()) - want) / np.maximum(1, np.abs(want))).max())
+        if not err <= CHECK_TOLERANCE:
+            raise NotExportable(f"the exported judge differs from torch by {err:.2g}")
     return spec
 
 

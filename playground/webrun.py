@@ -177,6 +177,10 @@ OPS = {
     "gelu": lambda x, op: 0.5 * x * (1 + _erf(x / math.sqrt(2))),  # exact (erf), nn.GELU()
     "linear": lambda x, op: x @ unpack(op["w"]).T.astype(np.float64) + unpack(op["b"]),
     "reshape": lambda x, op: x.reshape(len(x), *op["shape"]),
+    # k x k windows, stride k (nn.MaxPool2d(k)): (B, C, H, W) → (B, C, H // k, W // k)
+    "max_pool2d": lambda x, op: x[:, :, :x.shape[2] // op["k"] * op["k"], :x.shape[3] // op["k"] * op["k"]]
+        .reshape(len(x), x.shape[1], x.shape[2] // op["k"], op["k"], x.shape[3] // op["k"], op["k"])
+        .max((3, 5)),
     "flatten": lambda x, op: x.reshape(len(x), -1),
     "keep_tail": _keep_tail,
     "conv_transpose2d": _conv_transpose2d,

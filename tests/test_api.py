@@ -394,3 +394,15 @@ def test_break_it_presets_set_the_knobs(client):
     assert out[1] == "vae" and "posterior collapse" in out[-1]
     beta = out[6]                                      # an update: the value and its visibility
     assert beta["value"] >= 20 and beta["visible"] is True
+
+
+def test_the_judge_for_the_page_is_a_cached_file_outside_the_queue(app_url):
+    """GET /web/judge.json: the judge classifier's spec for the page, once per browser (ETag and a
+    day's Cache-Control: a class reloading its pages fetches 304s, not 2.5 MB each)."""
+    import httpx
+    r = httpx.get(f"{app_url}/web/judge.json", timeout=60)
+    assert r.status_code == 200 and r.json()["part"] == "judge"
+    assert r.json()["class_names"] == [str(k) for k in range(10)]
+    assert "max-age" in r.headers["cache-control"]
+    again = httpx.get(f"{app_url}/web/judge.json", headers={"If-None-Match": r.headers["etag"]})
+    assert again.status_code == 304 and not again.content

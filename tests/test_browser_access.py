@@ -85,3 +85,28 @@ def test_a_phone_sees_no_sideways_scroll_and_drags_the_touch_pad(phone: Page, ap
     lo, hi = (float(phone.locator("#slider-0 input[type=range]").get_attribute(a)) for a in ("min", "max"))
     want = lo + 0.9 * (hi - lo)
     assert abs(values[0] - want) < 0.1 * (hi - lo) and abs(values[1] - want) < 0.1 * (hi - lo), values
+
+
+def test_the_page_says_what_the_digit_looks_like(page: Page, app_url, backend):
+    """Under the canvas, in its label and to screen readers (aria-live): the judge classifier,
+    run in the page, reads the decoded digit, as torch's judge reads the server's decode."""
+    import re
+
+    import torch
+
+    from playground import judge
+    page.goto(app_url + "?model=vae-mnist-2d")
+    page.wait_for_function(f"() => ({PAINTS})() > 0", timeout=30_000)
+    page.locator("#slider-0 input[type=range]").fill("1.5")
+    caption = page.locator("#decoded-caption")
+    expect(caption).to_have_attribute("aria-live", "polite")
+    expect(caption).to_have_text(re.compile(r"looks like an? \d \(\d+ %\)"))
+    expect(caption).to_contain_text("looks like", timeout=10_000)
+    z = torch.tensor(backend.latent_from_sliders("vae-mnist-2d", [1.5, 0.0]), dtype=torch.float32)
+    with torch.inference_mode():
+        image = backend.model("vae-mnist-2d").decode(z[None]).float()
+        p = judge.load(backend.root).predict_proba(image)[0]
+    k = int(p.argmax())
+    said = re.search(r"looks like an? (\d) \((\d+) %\)", caption.inner_text())
+    assert int(said.group(1)) == k and abs(int(said.group(2)) - 100 * float(p[k])) <= 1
+    assert caption.inner_text() in page.locator("#decoded-canvas").get_attribute("aria-label")

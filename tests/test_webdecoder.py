@@ -314,3 +314,41 @@ def test_frame_scheduler_paints_the_latest_request_once_per_frame(tmp_path):
                           capture_output=True, text=True, timeout=60, check=True)
     got = json.loads(done.stdout)
     assert got == {"painted": [[5, 16], [7, 64]], "queued": 1, "frames": 2, "requests": 7}
+
+
+JUDGE_SCRIPT = """
+const web = require(process.argv[2]);
+require(process.argv[3]);
+const input = JSON.parse(require('fs').readFileSync(0, 'utf8'));
+const judge = web.load(input.spec, {simd: input.simd});
+process.stdout.write(JSON.stringify(input.x.map(x => Array.from(judge.run(x)))));
+"""
+
+
+@pytest.mark.skipif(not shutil.which("node"), reason="node is not installed")
+@pytest.mark.parametrize("simd", [True, False], ids=["simd", "js"])
+def test_the_judge_runs_in_the_page_as_in_torch(backend, simd, tmp_path):
+    """The judge classifier's export (its convolutions, folded BatchNorms, max pooling and head),
+    run by assets/webdecoder.js + webencoder.js under node, gives torch's logits on validation
+    digits and on noise; max_pool2d matches nn.MaxPool2d in the numpy reference too."""
+    from playground import judge
+    from playground.data import mnist
+    model = judge.load(backend.root)
+    spec = json.loads(judge.web_spec(backend.root))
+    x = torch.cat([mnist("val")[0][:6],
+                   torch.rand(2, 1, 28, 28, generator=torch.Generator().manual_seed(0))])
+    script = tmp_path / "judge.js"
+    script.write_text(JUDGE_SCRIPT)
+    done = subprocess.run(["node", str(script), str(ROOT / "assets" / "webdecoder.js"),
+                           str(ROOT / "assets" / "webencoder.js")],
+                          input=json.dumps({"spec": spec, "simd": simd, "x": x.flatten(1).tolist()}),
+                          capture_output=True, text=True, timeout=60, check=True)
+    got = np.array(json.loads(done.stdout))
+    with torch.inference_mode():
+        want = model.logits(x).numpy()
+    assert np.abs(got - want).max() <= 1e-4 * max(1, np.abs(want).max())
+    assert (got.argmax(1) == want.argmax(1)).all()
+    pool = {"op": "max_pool2d", "k": 2}
+    a = np.random.default_rng(0).normal(size=(2, 3, 7, 6))
+    assert np.array_equal(webdecoder.OPS["max_pool2d"](a, pool),
+                          torch.nn.MaxPool2d(2)(torch.from_numpy(a)).numpy())

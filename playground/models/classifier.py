@@ -52,6 +52,14 @@ class DigitClassifier(GenerativeModel):
         self.head = nn.Sequential(nn.Dropout(config.dropout),
                                   nn.Linear(config.features, config.n_classes))
 
+    def web_modules(self, part: str = "decoder") -> list:
+        """"judge": the flattened image (H·W,) → the class logits, for the page to say what a
+        decoded digit looks like (playground/webdecoder.export_judge)."""
+        if part != "judge":
+            return super().web_modules(part)
+        s = self.config.image_size
+        return [("reshape", (1, s, s)), *self.body, *self.head]
+
     def _check(self, x: Tensor) -> Tensor:
         size = self.config.image_size
         if x.dim() != 4 or tuple(x.shape[1:]) != (1, size, size):

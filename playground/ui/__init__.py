@@ -20,6 +20,7 @@ from playground.ui.steps import create_steps_tab
 from playground.ui.text import create_text_tab
 from playground.ui.tools import create_tools_tab
 from playground.ui.train_live import create_train_live_tab
+from playground.ui.web_routes import web_routes
 
 ASSETS = Path(__file__).resolve().parent.parent.parent / "assets"
 
@@ -80,12 +81,12 @@ def launch_kwargs() -> dict:
         css_paths=[ASSETS / "style.css"],
         # The in-page decoder, inline: no CDN, no static route (playground/webdecoder.py).
         head="".join(f"<script>{(ASSETS / name).read_text()}</script>"
-                     for name in ("webdecoder.js", "connection.js", "touchpad.js")),
+                     for name in ("webdecoder.js", "webencoder.js", "connection.js", "touchpad.js")),
         footer_links=["api", "gradio"],
         # PLAYGROUND_MCP=1 also serves every public endpoint as an MCP tool (their docstrings
         # are the tool descriptions) at /gradio_api/mcp/.
         mcp_server=os.environ.get("PLAYGROUND_MCP", "").lower() in ("1", "true", "yes"),
         # A wrong-shaped body on the direct-call routes gets 404/422, not Gradio's 500.
         # The page gets the frame fix of gradio_fixes.py at the top of its <head>.
-        app_kwargs={"middleware": [*MIDDLEWARE, Middleware(FirstInHead)]},
+        app_kwargs={"middleware": [*MIDDLEWARE, Middleware(FirstInHead)], "routes": web_routes()},
     )

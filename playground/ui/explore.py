@@ -53,6 +53,8 @@ SET_REST_JS = """(rest, ...inputs) => {
 }"""
 CANVAS_HTML = ('<div class="web-decoded"><span class="web-label">Decoded in your browser</span>'
                '<canvas id="decoded-canvas" width="28" height="28"></canvas>'
+               # assets/webdecoder.js: what the judge classifier, run in the page, reads there
+               '<p id="decoded-caption" aria-live="polite" data-judge="web/judge.json"></p>'
                # assets/touchpad.js: both of the first two sliders under one finger
                '<div class="touch-pad-box" hidden><canvas class="touch-pad" width="240" height="240" role="img" aria-label="touch pad"></canvas><span class="web-label">Drag here to move the first two sliders at once</span></div></div>'
                # the planes of a point model: a wide, smooth, white canvas instead of the figure
