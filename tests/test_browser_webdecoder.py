@@ -158,7 +158,7 @@ def test_page_keeps_repainting_with_the_server_stopped(page: Page, app_url):
     """A digit, and the flow's two planes (their background decoded in the page too), each in a
     page of its own, loaded from the app, which the pages then cannot reach: the browser is put
     offline, so every request fails as it would with the server stopped (the session's app stays
-    up for the other tests, and no second app is launched)."""
+    up for the other tests, and no second app is launched). A banner says the server is gone."""
     cases = {"vae-mnist-16d": 3, "flow-moons": 1}
     pages = {model_id: page if i == 0 else page.context.new_page()
              for i, model_id in enumerate(cases)}
@@ -172,6 +172,14 @@ def test_page_keeps_repainting_with_the_server_stopped(page: Page, app_url):
         move_slider(p, cases[model_id], 2.5)
         p.wait_for_function(f"Number(document.querySelector('#decoded-canvas').dataset.paints) > {before}")
         assert p.evaluate(CANVAS_PIXELS) != pixels, f"{model_id}: the canvas did not change"
+    # and the page says so (assets/connection.js: its check runs every 5 s; here at once), in
+    # words and to screen readers, until the server answers again
+    banner = page.get_by_role("alert").filter(has_text="The server is not answering")
+    assert page.evaluate("() => window.latentConnection.probe()") is False
+    expect(banner).to_be_visible()
+    page.context.set_offline(False)
+    assert page.evaluate("() => window.latentConnection.probe()") is True
+    expect(banner).to_be_hidden()
 
 
 def test_rest_dims_and_principal_mode_paint_in_the_page(page: Page, app_url, backend):
