@@ -151,7 +151,17 @@
       }
       op.heapTable = table;
     }
-    h.layer(op.sOff, op.xOff, op.wOff, op.tOff, nPix, cIn, op.nb, rec);
+    if (op.op === "linear" && nPix > 1) {          // a batch: rows in pairs, then an odd last one
+      const rowBytes = 64 * op.nb, xBytes = 4 * cIn;
+      let p = 0;
+      for (; p + 1 < nPix; p += 2) {
+        h.rows2(op.sOff + p * rowBytes, op.sOff + (p + 1) * rowBytes, op.xOff + p * xBytes,
+                op.xOff + (p + 1) * xBytes, op.wOff, cIn, op.nb);
+      }
+      if (p < nPix) h.layer(op.sOff + p * rowBytes, op.xOff, op.wOff, op.tOff + 4 * rec * p, 1, cIn, op.nb, rec);
+    } else {
+      h.layer(op.sOff, op.xOff, op.wOff, op.tOff, nPix, cIn, op.nb, rec);
+    }
     const sums = h.f32, s0 = op.sOff / 4;
     for (let p = 0; p < nPix; p++) {
       const s = s0 + p * lanes, o = p * pStride;
@@ -233,7 +243,8 @@
   }
 
   // ---- the same sums, four lanes at a time: WebAssembly SIMD ----------------------------------
-  /* Two functions, assembled here byte by byte (nothing is downloaded); addresses are in bytes:
+  /* Three functions, assembled here byte by byte (nothing is downloaded); addresses are in bytes
+   * (and rows2, below: a linear's batch of two, each weight loaded once for both rows):
    *   pixel(out, x, w, taps, nt, cIn, nb): for each block b < nb of 16 output channels,
    *     out[16b .. 16b + 15] = Σ over taps t < nt of Σ_ci x[xo_t + ci] · w[wb + wo_t + 16 ci ..]
    *   with (xo_t, wo_t) the t-th pair of offsets at `taps`, wb = w + b · cIn · 64, and the
@@ -319,13 +330,42 @@
         ...get(P), ...i32(1), add, ...set(P),
       ]),
       end];
+    // rows2: params 0-6 out0 out1 x0 x1 w cIn nb; two rows of a linear at once, each weight
+    // vector loaded once for both (the sums of a batch of two are bound by the weights' loads);
+    // locals 7 b, 8 ci, 9 xo0, 10 xo1, 11 wo; 12-15 and 16-19 the rows' accumulators, 20 and
+    // 21 the rows' splatted inputs, 22 the weights
+    const [O0, O1, X0, X1, W2, CI2, NB2, B2, C2, XO0, XO1, WO2] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
+    const R0 = [12, 13, 14, 15], R1 = [16, 17, 18, 19], XV0 = 20, XV1 = 21, WV = 22, tee = i => [0x22, i];
+    const rows2 = [...vec([[5, I32], [11, V128]]),
+      ...i32(0), ...set(B2),
+      ...loop([
+        ...exitUnless([...get(B2), ...get(NB2), ltU]),
+        ...[...R0, ...R1].flatMap(a => [...zero, ...set(a)]),
+        ...get(W2), ...get(B2), ...get(CI2), mul, ...i32(6), shl, add, ...set(WO2),
+        ...get(X0), ...set(XO0), ...get(X1), ...set(XO1), ...get(CI2), ...set(C2),
+        ...loop([
+          ...exitUnless(get(C2)),
+          ...get(XO0), ...splat, ...set(XV0), ...get(XO1), ...splat, ...set(XV1),
+          ...R0.flatMap((a, j) => [...get(WO2), ...vload(16 * j), ...tee(WV), ...get(XV0), ...fmul,
+                                   ...get(a), ...fadd, ...set(a),
+                                   ...get(WV), ...get(XV1), ...fmul, ...get(R1[j]), ...fadd, ...set(R1[j])]),
+          ...get(XO0), ...i32(4), add, ...set(XO0), ...get(XO1), ...i32(4), add, ...set(XO1),
+          ...get(WO2), ...i32(64), add, ...set(WO2),
+          ...get(C2), ...i32(-1), add, ...set(C2),
+        ]),
+        ...R0.flatMap((a, j) => [...get(O0), ...get(B2), ...i32(6), shl, add, ...get(a), ...vstore(16 * j),
+                                 ...get(O1), ...get(B2), ...i32(6), shl, add, ...get(R1[j]), ...vstore(16 * j)]),
+        ...get(B2), ...i32(1), add, ...set(B2),
+      ]),
+      end];
     const type = n => [0x60, ...vec(new Array(n).fill(I32)), 0];     // (n × i32) -> ()
     const bytes = new Uint8Array([0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0,
       ...section(1, vec([type(7), type(8)])),
       ...section(2, vec([[...name("m"), ...name("mem"), 0x02, 0x00, 0x01]])),  // memory import
-      ...section(3, vec([[0], [1]])),
-      ...section(7, vec([[...name("layer"), 0x00, 1]])),
-      ...section(10, vec([[...uleb(code.length), ...code], [...uleb(layer.length), ...layer]]))]);
+      ...section(3, vec([[0], [1], [0]])),
+      ...section(7, vec([[...name("layer"), 0x00, 1], [...name("rows2"), 0x00, 2]])),
+      ...section(10, vec([[...uleb(code.length), ...code], [...uleb(layer.length), ...layer],
+                          [...uleb(rows2.length), ...rows2]]))]);
     try {
       return WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
     } catch (err) {
@@ -339,7 +379,7 @@
     const mem = new WebAssembly.Memory({initial: 1});
     let top = 0, f32 = null, i32 = null;
     const h = {
-      layer: new WebAssembly.Instance(SIMD, {m: {mem}}).exports.layer,
+      ...(({layer, rows2}) => ({layer, rows2}))(new WebAssembly.Instance(SIMD, {m: {mem}}).exports),
       alloc(nFloats) {  // byte offset of nFloats, 16-byte aligned
         const at = top;
         top += (nFloats * 4 + 15) & ~15;
