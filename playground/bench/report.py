@@ -12,7 +12,7 @@ steady state a classroom meets, not start-up work:
   decoder (set a slider inside the page, time from the input event to the animation frame that
   shows the new pixels, see browser.py) and the server path (forced in the page; until the frame
   after the new PNG is decoded, or after the plotly figure shows the new point), median and p90
-  over 30 moves, with the requests the page sent per move; and the page's decode alone
+  over 30 moves (--moves), with the requests the page sent per move; and the page's decode alone
   (latentWeb.page.decoder.run), median and p90 over 200 latents, with its WebAssembly SIMD sums
   and with JavaScript's alone;
 - the static page (python -m playground.static, built afresh unless --site names a build): its
@@ -124,13 +124,15 @@ def main(argv=None) -> dict:
                         help="only the static page's figures (size, first paint, slider-to-frame)")
     parser.add_argument("--site", type=Path, metavar="DIR",
                         help="time this static build instead of building one afresh")
+    parser.add_argument("--moves", type=int, default=30,
+                        help="slider moves timed per model and path in Chromium (default 30)")
     parser.add_argument("--models", nargs="+", metavar="ID",
                         help="the models timed in Chromium (default: every one the page decodes)")
     parser.add_argument("--reference-app", action="store_true", help=argparse.SUPPRESS)  # serves it
     args = parser.parse_args(argv)
     if args.reference_app:
         return reference_app()
-    reps, moves = (20, 5) if args.quick else (500, 30)
+    reps, moves = (20, 5) if args.quick else (500, max(1, min(args.moves, 1000)))
     clients, seconds = (4, 3.0) if args.quick else (args.clients, args.seconds)
 
     import torch
