@@ -3,11 +3,14 @@ default model, and the model card line."""
 from __future__ import annotations
 
 import functools
+import logging
 import inspect
 
 import gradio as gr
 
 from playground.errors import PlaygroundError
+
+log = logging.getLogger(__name__)
 
 
 def user_errors(fn):
@@ -73,6 +76,18 @@ def knob_updates(info) -> list:
     from playground.base import all_knobs
     declared = {k.name for k in info.knobs}
     return [gr.update(visible=k.name in declared) for k in all_knobs()]
+
+
+def first_look(make, what: str):
+    """What a tab shows before anyone presses its button: `make()` (the tab's own handler at its
+    default knobs) run once while the page is built, so a fresh page already holds a result and
+    sends no request for it. None (the empty output of before) when it fails: logged, never a
+    reason for the app not to start."""
+    try:
+        return make()
+    except Exception as err:  # noqa: BLE001 (a first look is a courtesy; the button still works)
+        log.warning("no first look for %s: %s", what, err)
+        return None
 
 
 def sampling_progress(progress, n: int):

@@ -6,10 +6,12 @@ import gradio as gr
 import numpy as np
 
 from playground.backend import Backend
+from playground.base import all_knobs
 from playground.errors import MAX_SEED, PlaygroundError, check_int, check_seed, check_temperature
 from playground.store import SLIDERS
-from playground.ui.common import (card_markdown, default_model, knob_controls, knob_updates,
-                                  knob_values, no_model, sampling_progress, user_errors)
+from playground.ui.common import (card_markdown, default_model, first_look, knob_controls,
+                                  knob_updates, knob_values, no_model, sampling_progress,
+                                  user_errors)
 from playground.ui.plots import flow_figure
 
 MODES = [("latent axes", "axes"), ("principal directions of the data", "principal")]
@@ -255,10 +257,13 @@ def create_explore_tab(backend: Backend) -> dict | None:
                     share_box = gr.Textbox(show_label=False, buttons=["copy"], interactive=False,
                                            placeholder="a URL that reopens this model, seed, "
                                            "temperature and slider values", elem_id="share-url")
-                grid_img = gr.Image(label="Samples", format="png", interactive=False, elem_id="grid", height=480,
-                                    elem_classes="pixelated", buttons=["download"],
-                                    visible=not first.has("points"))
-                grid_plot = gr.Plot(label="Samples", visible=first.has("points"))
+                look = first_look(lambda: sample_grid(
+                    first.id, first.class_names[0] if first.has("condition") else None, 1.0, 0,
+                    gr.Progress(), *(k.default for k in all_knobs())), "Explore's grid") or (None, None)
+                grid_img = gr.Image(look[0], label="Samples", format="png", interactive=False,
+                                    elem_id="grid", height=480, elem_classes="pixelated",
+                                    buttons=["download"], visible=not first.has("points"))
+                grid_plot = gr.Plot(look[1], label="Samples", visible=first.has("points"))
 
     outs = [image, plot]
     view_outputs = [card, class_dd, *sliders, rest_seed, rest_btn, image, plot, grid_img, grid_plot,

@@ -8,7 +8,7 @@ import gradio as gr
 
 from playground.backend import Backend
 from playground.errors import MAX_TEXTS
-from playground.ui.common import card_markdown, default_model, user_errors
+from playground.ui.common import card_markdown, default_model, first_look, user_errors
 
 
 def letter_span(ch: str, p: float) -> str:
@@ -78,8 +78,10 @@ def create_text_tab(backend: Backend) -> None:
                     seed = gr.Number(0, precision=0, minimum=0, label="Seed")
                 go = gr.Button("Generate", variant="primary", elem_id="text-generate")
             with gr.Column(scale=6):
-                out = gr.HTML(elem_id="text-names")
-                data = gr.JSON(visible=False)
+                look = first_look(lambda: generate_text(
+                    first.id, (first.class_names or [None])[0], "", 1.0, 0, 1.0, 20, 0), "names")
+                out = gr.HTML(look[0] if look else None, elem_id="text-names")
+                data = gr.JSON(look[1] if look else None, visible=False)
     model_dd.input(select_text_model, model_dd, [card, kind], api_name="select_text_model")
     go.click(generate_text, [model_dd, kind, prefix, temperature, top_k, top_p, count, seed], [out, data],
              api_name="generate_text")

@@ -1,0 +1,21 @@
+"""A new user's first look, in real Chromium: tabs show a result before any button is pressed
+(computed once while the page is built, not requested by each page), and a fresh page sends only
+its few light start-up calls."""
+import pytest
+from playwright.sync_api import Page, expect
+
+pytestmark = pytest.mark.browser
+
+
+def test_tabs_open_with_something_to_look_at(page: Page, app_url):
+    calls = []
+    page.on("request", lambda r: calls.append(r.url) if "/gradio_api/queue/join" in r.url else None)
+    page.goto(app_url)
+    expect(page.locator("#grid img")).to_be_visible(timeout=30_000)          # Explore's 8x8 grid
+    page.get_by_role("tab", name="Conditional samples").click()
+    expect(page.locator("#cond-grid img")).to_be_visible()
+    page.get_by_role("tab", name="Generate names").click()
+    expect(page.locator("#text-names li")).to_have_count(20)
+    page.wait_for_timeout(1000)
+    # the start-up calls: share-link restore, the page's decoder and its rest noise; no sampling
+    assert len(calls) <= 4, calls
