@@ -8,7 +8,7 @@ from plotly.subplots import make_subplots
 
 from playground.tools import Tools, interpolation
 from playground.tools.export import latent_columns, save_csv, save_gif, save_png, strip
-from playground.ui.common import user_errors
+from playground.ui.common import first_look, user_errors
 from playground.ui.tools.widgets import (DATA_HINT, SOURCE_CHOICES, bind, class_dropdown, downloads,
                                          first_model, image_out, knob_row, model_picker, select_tool_model,
                                          sketchpad, temperature_slider)
@@ -84,11 +84,22 @@ def interpolate(tools: Tools, model_id, method, steps, label, temperature, src_a
         sheet = gr.Image(value=strip(r.frames), visible=True)
         plot = gr.Plot(value=None, visible=False)
         files = [save_gif("interpolation", r.frames), save_png("interpolation", strip(r.frames))] + files
+    return sheet, plot, path_figure(r), files, summary(r)
+
+
+def summary(r: interpolation.Interpolation) -> str:
     ends = " → ".join(describe(e) for e in r.endpoints)
-    note = (f"**{r.model}**, {r.method}, {r.steps} frames: {ends}. The lower plot shows why "
+    return (f"**{r.model}**, {r.method}, {r.steps} frames: {ends}. The lower plot shows why "
             "slerp exists: a straight line between two typical latents passes closer to the "
             "origin than any typical sample.")
-    return sheet, plot, path_figure(r), files, note
+
+
+def first_interpolation(tools: Tools, model_id: str) -> tuple:
+    """The tab's first look: slerp between two validation digits of different classes (a 3 and
+    an 8), 10 frames: (strip, curves figure, note), for an image model."""
+    r = interpolation.interpolate(tools, model_id, ("data", 300, None), ("data", 800, None),
+                                  method="slerp", steps=10, label=None, temperature=1.0)
+    return (None if r.points else strip(r.frames)), path_figure(r), summary(r)
 
 
 def create_interpolation_tab(tools: Tools) -> None:
@@ -121,10 +132,13 @@ def create_interpolation_tab(tools: Tools) -> None:
                         draw_b = sketchpad("interp-draw-b", "B", 200)
                 go_ = gr.Button("Interpolate", variant="primary", elem_id="interp-go")
             with gr.Column(scale=6):
-                sheet = image_out("Frames from A to B", "interp-strip", 140)
+                look = first_look(lambda: first_interpolation(tools, first.id),
+                                  "interpolation") or (None, None, "")
+                sheet = image_out("Frames from A to B", "interp-strip", 140, look[0])
                 points = gr.Plot(label="Path in data space", visible=False)
-                curves = gr.Plot(label="Along the path: lerp vs slerp", elem_id="interp-curves")
-                note = gr.Markdown()
+                curves = gr.Plot(look[1], label="Along the path: lerp vs slerp",
+                                 elem_id="interp-curves")
+                note = gr.Markdown(look[2])
                 files = downloads("interp-files")
     model.input(bind(select_tool_model, tools, "interpolate", False), model, label,
                 api_name="select_interpolate_model")

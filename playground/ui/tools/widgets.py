@@ -46,9 +46,9 @@ def sketchpad(elem_id: str, label: str = "Draw a digit", height: int = 240) -> g
                         height=height, elem_id=elem_id)
 
 
-def image_out(label: str, elem_id: str, height: int = 220) -> gr.Image:
-    return gr.Image(label=label, format="png", interactive=False, height=height, elem_id=elem_id,
-                    elem_classes="pixelated", buttons=["download"])
+def image_out(label: str, elem_id: str, height: int = 220, value=None) -> gr.Image:
+    return gr.Image(value, label=label, format="png", interactive=False, height=height,
+                    elem_id=elem_id, elem_classes="pixelated", buttons=["download"])
 
 
 def downloads(elem_id: str) -> gr.File:
