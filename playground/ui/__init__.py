@@ -8,6 +8,7 @@ from pathlib import Path
 import gradio as gr
 
 from playground.backend import Backend
+from playground.classroom.http import classroom_routes
 from playground.runtime import limit_malloc_arenas
 from playground.ui.gradio_fixes import tune_gradio
 from playground.ui.http_errors import MIDDLEWARE
@@ -71,6 +72,8 @@ def launch_kwargs() -> dict:
         # PLAYGROUND_MCP=1 also serves every public endpoint as an MCP tool (their docstrings
         # are the tool descriptions) at /gradio_api/mcp/.
         mcp_server=os.environ.get("PLAYGROUND_MCP", "").lower() in ("1", "true", "yes"),
-        # A wrong-shaped body on the direct-call routes gets 404/422, not Gradio's 500.
-        app_kwargs={"middleware": MIDDLEWARE},
+        # A wrong-shaped body on the direct-call routes gets 404/422, not Gradio's 500. The
+        # classroom's JSON API and event streams (/classroom/...) are routes of the same app,
+        # outside Gradio's per-event queue (playground/classroom/http.py).
+        app_kwargs={"middleware": MIDDLEWARE, "routes": classroom_routes()},
     )
