@@ -96,7 +96,7 @@ class RoomService:
         for _ in range(10):  # a taken code is rare (1 in ~1e6 at 1,000 rooms); try another
             code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
             try:
-                row = self.store.create_room(code, hash_key(key), self.config.room_ttl_s,
+                row = self.store.create_room(code, hash_key(key), self.clock(), self.config.room_ttl_s,
                                              self.config.max_rooms)
             except LookupError:
                 raise RoomError(f"this server holds {self.config.max_rooms} rooms, its most; "

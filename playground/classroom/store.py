@@ -74,9 +74,9 @@ class Store:
         self.engine = open_engine(url)
 
     # ---- rooms -------------------------------------------------------------------------------
-    def create_room(self, code: str, teacher_hash: str, ttl_s: float, max_rooms: int) -> dict | None:
+    def create_room(self, code: str, teacher_hash: str, now: float, ttl_s: float,
+                    max_rooms: int) -> dict | None:
         """The new room's row; None when the code is taken. Raises LookupError at max_rooms."""
-        now = time.time()
         with self.engine.begin() as c:
             if c.scalar(sa.select(sa.func.count()).select_from(rooms)) >= max_rooms:
                 raise LookupError("too many rooms")
