@@ -12,6 +12,7 @@ from playground.classroom.http import classroom_routes
 from playground.runtime import limit_malloc_arenas
 from playground.ui.gradio_fixes import tune_gradio
 from playground.ui.http_errors import MIDDLEWARE
+from playground.ui.classroom import create_classroom_tab
 from playground.ui.conditional import create_conditional_tab
 from playground.ui.evaluate import create_evaluate_tab
 from playground.ui.explore import create_explore_tab
@@ -44,6 +45,7 @@ def build_demo(backend: Backend | None = None, *, warm_up: bool = False) -> gr.B
             create_steps_tab(backend)
             create_train_live_tab(backend, explore, tabs)  # keeps a trained model for Explore
             create_evaluate_tab(backend)
+            create_classroom_tab(backend, explore, tabs)  # follows and pushes Explore's view
         if explore is not None:  # None: no model has a decoder, so no view to share
             restore, outputs = explore["restore"]
             demo.load(restore, None, outputs, api_visibility="private")  # share links: ?model=&z=
@@ -66,8 +68,10 @@ def launch_kwargs() -> dict:
         allowed_paths=[],
         show_error=False,
         css_paths=[ASSETS / "style.css"],
-        # The in-page decoder, inline: no CDN, no static route (playground/webdecoder.py).
-        head=f"<script>{(ASSETS / 'webdecoder.js').read_text()}</script>",
+        # The in-page decoder and the classroom's page side, inline: no CDN, no static route
+        # (playground/webdecoder.py, playground/ui/classroom.py).
+        head="".join(f"<script>{(ASSETS / name).read_text()}</script>"
+                     for name in ("webdecoder.js", "classroom.js")),
         footer_links=["api", "gradio"],
         # PLAYGROUND_MCP=1 also serves every public endpoint as an MCP tool (their docstrings
         # are the tool descriptions) at /gradio_api/mcp/.
