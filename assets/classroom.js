@@ -25,40 +25,25 @@
     if (el) { el.textContent = text; el.classList.toggle("cr-error", Boolean(bad)); }
   };
 
-  // ---- the view: what the Explore tab shows ----------------------------------------------------
-  // window.latentWeb.currentView / applyView (the shared view of playground/ui/view.py) are used
-  // when the page has them; these are the fallbacks with the fields of a share link.
-  function tabs() { try { return JSON.parse($("#classroom").dataset.tabs); } catch (e) { return {}; } }
-
-  // The tab a pushed view names: the last one the teacher looked at before the Classroom tab.
-  let lastTab = "explore";
+  // ---- the view (playground/view.py; latentWeb.currentView/applyView: assets/view.js) -------
+  // The teacher pushes from the Classroom tab, so the view pushed is the one the page showed when
+  // the teacher last left another tab for this one (read just before the tab switches).
+  let shownView = null;
+  const web = () => root.latentWeb || {};
+  const tabOf = el => el && el.closest && el.closest("button[data-tab-id]");
 
   function currentView() {
-    const lw = root.latentWeb;
-    if (lw && lw.currentView && lw.currentView !== currentView) return lw.currentView();
-    const inputs = lw && lw.page && lw.page.inputs;
-    const model = inputs ? inputs[0] : ($("#explore-model input") || {}).value;
-    const values = inputs ? inputs.slice(6, 6 + 12).map(Number)
-      : [...document.querySelectorAll('.latent-sliders input[type=range]')].map(el => Number(el.value));
-    while (values.length && !values[values.length - 1]) values.pop();  // as a share link: 0 unsaid
-    const view = {tab: lastTab, model, z: values,
-                  temperature: Number(inputs ? inputs[4] : ($("#temperature input[type=range]") || {}).value || 1),
-                  seed: Number(inputs ? inputs[5] : ($("#seed input") || {}).value || 0)};
-    if (inputs) {
-      view.mode = inputs[1];
-      if (inputs[2] !== null && inputs[2] !== undefined && inputs[2] !== "") view["class"] = String(inputs[2]);
-      if (Number(inputs[3]) >= 0) view.rest = Number(inputs[3]);
-    }
-    return view;
+    const v = web().currentView ? web().currentView() : {};
+    return v.tab && v.tab !== "classroom" ? v : shownView;
   }
 
   /** The full latent the Explore tab decodes (the dims beyond the sliders included), or null. */
   function currentLatent() {
-    const page = root.latentWeb && root.latentWeb.page;
+    const page = web().page;
     const job = page && page.inputs && page.plan(...page.inputs);
     if (job) return {model: page.inputs[0], z: Array.from(job.z, v => Math.round(v * 1e4) / 1e4)};
     const v = currentView();
-    return v.mode === "principal" ? null : {model: v.model, z: v.z};
+    return v && v.z && v.mode !== "principal" ? {model: v.model, z: v.z} : null;
   }
 
   function setRange(sel, value) {
@@ -69,39 +54,27 @@
     el.dispatchEvent(new Event("change", {bubbles: true}));
   }
 
-  /** Follow a pushed view: the tab; another model through Gradio (the hidden #cr-apply box's
-   * event picks it, then calls back here); the sliders, temperature and seed in the page. */
+  /** Follow a pushed view. A view that only moves Explore's sliders, temperature or seed on the
+   * model the page shows is set here, in the page (no request: a push reaches a class of 100 at
+   * once); anything else goes to latentWeb.applyView, whose server handler sets the tabs. */
   function applyView(view) {
-    const lw = root.latentWeb;
-    if (lw && lw.applyView && lw.applyView !== applyView) return lw.applyView(view);
     if (!view) return;
-    const label = view.tab && tabs()[view.tab];
-    const tab = label && [...document.querySelectorAll("[role=tab]")].find(b => b.textContent.trim() === label);
+    const page = web().page, inputs = page && page.inputs;
+    const same = inputs && view.tab === "explore" && view.model === inputs[0] && !view.knobs &&
+      (view.mode === undefined || view.mode === inputs[1]) &&
+      (view["class"] === undefined || String(view["class"]) === String(inputs[2])) &&
+      (view.rest === undefined || Number(view.rest) === Number(inputs[3]));
+    if (!same) return web().applyView && web().applyView(view);
+    const tab = $('button[data-tab-id="explore"]');
     if (tab && tab.getAttribute("aria-selected") !== "true") tab.click();
-    const model = ($("#explore-model input") || {}).value;
-    if (view.model && view.model !== model && $("#cr-apply")) {
-      pending = view;
-      $("#cr-apply").click();
-      return;  // classroom.py's apply_view picks the model, then the page calls applyPending
+    if (view.lesson && web().applyView) web().applyView({lesson: view.lesson, step: view.step});
+    setRange("#temperature input[type=range]", view.t);
+    for (let i = 0; i < 12 && $(`#slider-${i}`); i++) {
+      const v = (view.z || [])[i] || 0;
+      if (Number(inputs[6 + i]) !== v) setRange(`#slider-${i} input[type=range]`, v);
     }
-    applySliders(view);
-  }
-  let pending = null;
-  /** The view waiting for its model (the input of the hidden #cr-apply button's event). */
-  const pendingView = () => JSON.stringify(pending);
-  function applyPending() {
-    const view = pending;
-    pending = null;
-    applySliders(view);
-  }
-
-  function applySliders(view) {
-    if (typeof view === "string") { try { view = JSON.parse(view); } catch (e) { return; } }
-    if (!view) return;
-    setRange("#temperature input[type=range]", view.temperature);
-    (view.z || []).forEach((v, i) => setRange(`#slider-${i} input[type=range]`, v));
     const seed = $("#seed input");
-    if (seed && view.seed !== undefined) {
+    if (seed && view.seed !== undefined && Number(seed.value) !== view.seed) {
       seed.value = view.seed;
       seed.dispatchEvent(new Event("input", {bubbles: true}));
     }
@@ -144,8 +117,12 @@
     } catch (err) { say("#cr-teacher-status", err.message, true); }
   }
 
-  const pushView = () => teacherCall("PUT", "/view", currentView(),
-                                     r => `View pushed (version ${r.version}).`);
+  function pushView() {
+    const view = currentView();
+    if (!view) return say("#cr-teacher-status", "Open the tab to show (Explore, say), set it up, "
+                          + "then come back here and push it.", true);
+    return teacherCall("PUT", "/view", view, r => `View pushed (version ${r.version}).`);
+  }
   function ask() {
     const text = $("#cr-q-text").value.trim();
     const choices = $("#cr-q-choices").value.split(",").map(s => s.trim()).filter(Boolean);
@@ -215,7 +192,7 @@
       lastView = view;
       applyView(state.view);
       const v = state.view;
-      say("#cr-student-status", `Following the teacher: ${v.model || ""}` +
+      say("#cr-student-status", `Following the teacher: ${v.model || v.tab || ""}` +
           (v.lesson ? `, ${v.lesson}` : "") + (v.step !== undefined ? `, step ${v.step}` : "") +
           ` (view ${version})`);
       if (seat) seat.dataset.view = view;
@@ -392,10 +369,15 @@
     document.addEventListener("click", e => {
       const handler = e.target && CLICKS[e.target.id];
       if (handler) handler();
-      const tab = e.target && e.target.closest && e.target.closest("[role=tab]");
-      const id = tab && Object.keys(tabs()).find(k => tabs()[k] === tab.textContent.trim());
-      if (id && id !== "classroom") lastTab = id;
     });
+    // capturing: runs before the tab switches, while the tab being left still shows
+    document.addEventListener("click", e => {
+      const tab = tabOf(e.target);
+      if (tab && tab.dataset.tabId === "classroom" && web().currentView) {
+        const v = web().currentView();
+        if (v.tab && v.tab !== "classroom") shownView = v;
+      }
+    }, true);
     let down = false;
     document.addEventListener("pointerdown", e => { if (e.target.id === "cr-draw") { down = true; dot(e); } });
     document.addEventListener("pointermove", e => { if (down && e.target.id === "cr-draw") dot(e); });
@@ -409,7 +391,6 @@
   }
 
   root.latentWeb = root.latentWeb || {};
-  root.latentWeb.classroom = {api, currentView, currentLatent, applyView, applySliders, startRound,
-                              pendingView, applyPending,
+  root.latentWeb.classroom = {api, currentView, currentLatent, applyView, startRound,
                               join, leave, follow, createRoom, pushView};
 })(typeof window !== "undefined" ? window : globalThis);

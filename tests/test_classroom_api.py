@@ -63,8 +63,8 @@ def test_a_room_from_start_to_results(http):
         f"/classroom/rooms/{code}/view", params={"since": 0, "wait": 10}, headers=ann).json()))
     poll.start()
     time.sleep(0.3)
-    view = {"tab": "explore", "model": "vae-mnist-2d", "z": [0.5, -1.0], "temperature": 0.8,
-            "seed": 3, "lesson": "latent spaces", "step": 2}
+    view = {"tab": "explore", "model": "vae-mnist-2d", "z": [0.5, -1.0], "t": 0.8, "seed": 3,
+            "lesson": "latent-spaces", "step": 2}
     t0 = time.perf_counter()
     assert http.put(f"/classroom/rooms/{code}/view", json=view, headers=teacher).json() == {"version": 1}
     poll.join(10)
@@ -154,8 +154,9 @@ def test_bad_names_views_and_bodies_get_clear_errors(http):
     code, teacher = create_room(http)
     for name, status in (("", 400), ("x" * 41, 400), ("a\x00b", 400), (None, 400)):
         assert http.post(f"/classroom/rooms/{code}/students", json={"name": name}).status_code == status
-    for view in ({"model": "vae-mnist-2d", "z": [0.0] * 3}, {"temperature": -1}, {"seed": 1.5},
-                 {"colour": "red"}, "explore", {"model": "nope"}):
+    for view in ({"model": "vae-mnist-2d", "z": [0.0] * 3}, {"model": "vae-mnist-2d", "t": -1},
+                 {"model": "vae-mnist-2d", "seed": 1.5}, {"seed": 1}, {"colour": "red"}, "explore",
+                 {"model": "nope"}, {"model": "../../etc/passwd"}, {"tab": "classroom"}):
         r = http.put(f"/classroom/rooms/{code}/view", json=view, headers=teacher)
         assert r.status_code == 400 and r.json()["error"], view
     r = http.post(f"/classroom/rooms/{code}/students", content=b"x" * 100_000)
@@ -206,7 +207,7 @@ def test_two_processes_on_one_database_share_a_room(two_servers):
         on_a.put(f"/classroom/rooms/{code}/view", json={"model": "cvae-mnist", "class": "7"},
                  headers=teacher)                                # the teacher's push goes to A
         watcher.join(10)
-        assert got["states"][-1]["view"] == {"model": "cvae-mnist", "class": "7"}
+        assert got["states"][-1]["view"] == {"tab": "explore", "model": "cvae-mnist", "class": "7"}
         assert time.perf_counter() - t0 < 1.0, "B noticed A's push within its version poll"
         assert on_b.post(f"/classroom/rooms/{code}/submissions", headers=student,
                          json={"kind": "drawing", "pixels": INK}).status_code == 201
@@ -219,7 +220,7 @@ def test_a_restart_between_push_and_read_loses_nothing(two_servers):
     with httpx.Client(base_url=servers[0].url, timeout=30) as http:
         code, teacher = create_room(http)
         student = join(http, code)
-        view = {"model": "vae-mnist-16d", "z": [0.25] * 16, "temperature": 0.5}
+        view = {"tab": "explore", "model": "vae-mnist-16d", "z": [0.25] * 12, "t": 0.5}
         http.put(f"/classroom/rooms/{code}/view", json=view, headers=teacher)
         http.post(f"/classroom/rooms/{code}/submissions", headers=student,
                   json={"kind": "latent", "model": "vae-mnist-16d", "z": [0.5] * 16})

@@ -110,8 +110,8 @@ async def _run(url: str, students: int, seconds: float, push_every_s: float,
         while time.perf_counter() < t_end:
             await asyncio.sleep(push_every_s)
             step += 1
-            view = {"tab": "explore", "model": "vae-mnist-16d", "step": step,
-                    "z": [round(rng.uniform(-3, 3), 3) for _ in range(16)]}
+            view = {"tab": "explore", "model": "vae-mnist-16d", "seed": step,
+                    "z": [round(rng.uniform(-3, 3), 3) for _ in range(12)]}
             t = time.perf_counter()
             r = await http.put(f"/classroom/rooms/{code}/view", json=view, headers=teacher)
             if r.status_code == 200:

@@ -9,8 +9,7 @@ import math
 import re
 import unicodedata
 
-from playground.errors import (MAX_SEED, MAX_TEMPERATURE, PlaygroundError,
-                               check_int, check_latent, check_number)
+from playground.errors import PlaygroundError, check_latent
 
 DRAWING_SIDE = 28          # drawings are MNIST-sized: what every encoder here reads
 MAX_NAME_CHARS = 40        # a display name, not an essay
@@ -155,53 +154,3 @@ def check_round(value) -> list[dict]:
             raise RoomError("each round image says whether it is real (true or false)")
         items.append({"pixels": check_drawing(item.get("pixels")), "real": item["real"]})
     return items
-
-
-VIEW_FIELDS = {"tab", "model", "mode", "z", "temperature", "seed", "class", "rest", "knobs",
-               "lesson", "step"}
-
-
-def check_view(value, latent_dims: dict | None = None) -> dict:
-    """What the teacher's page shows, for every student's page to follow (the same fields as a
-    share link, plus the tab and a lesson step)."""
-    v = check_object(value, "view")
-    unknown = set(v) - VIEW_FIELDS
-    if unknown:
-        raise RoomError(f"view has unknown fields: {', '.join(sorted(unknown))[:80]}")
-    out = {}
-    if "tab" in v:
-        out["tab"] = check_text(v["tab"], "tab", 40)
-    if "model" in v:
-        out["model"] = check_model_id(v["model"], latent_dims)
-    if "mode" in v:
-        if v["mode"] not in ("axes", "principal"):
-            raise RoomError("mode must be axes or principal")
-        out["mode"] = v["mode"]
-    if "z" in v:
-        if not isinstance(v["z"], list) or len(v["z"]) > MAX_LATENT_DIM:
-            raise RoomError(f"z must be a list of at most {MAX_LATENT_DIM} numbers")
-        out["z"] = [round(float(x), 4) for x in refuse(check_latent, v["z"], len(v["z"]), "z")] \
-            if v["z"] else []
-    if "temperature" in v:
-        out["temperature"] = refuse(check_number, v["temperature"], "temperature", 0, MAX_TEMPERATURE)
-    for key, lo in (("seed", 0), ("rest", -1)):
-        if key in v:
-            out[key] = refuse(check_int, v[key], key, lo, MAX_SEED)
-    if v.get("class") is not None:
-        out["class"] = check_text(str(v["class"]) if isinstance(v["class"], int) else v["class"],
-                                  "class", 40)
-    if "knobs" in v:
-        knobs = check_object(v["knobs"], "knobs")
-        if len(knobs) > 8:
-            raise RoomError("at most 8 knobs")
-        out["knobs"] = {check_text(k, "knob", 40): (v_ if isinstance(v_, str) and len(v_) <= 40 else
-                        refuse(check_number, v_, "knob value", -1e6, 1e6)) for k, v_ in knobs.items()}
-    if v.get("lesson") is not None:
-        out["lesson"] = check_text(v["lesson"], "lesson", 60)
-    if "step" in v:
-        out["step"] = refuse(check_int, v["step"], "step", 0, 1000)
-    if "z" in out and "model" in out and latent_dims is not None and \
-            len(out["z"]) > latent_dims[out["model"]]:
-        raise RoomError(f"z has {len(out['z'])} values; {out['model']} has "
-                        f"{latent_dims[out['model']]} latent dims")
-    return out

@@ -46,10 +46,10 @@ class Classroom:
 
 
 def default_service() -> RoomService:
-    """Rooms from PLAYGROUND_DB (or the default file), models from pretrained/."""
+    """Rooms from PLAYGROUND_DB (or the default file), models from pretrained/ (the shipped ones,
+    as a view may name them: never a session's model, never a path)."""
     from playground.store import ModelStore
-    dims = {m.id: m.latent_dim for m in ModelStore().models("decode")}
-    return RoomService(latent_dims=dims)
+    return RoomService(models={m.id: m for m in ModelStore().models()})
 
 
 class RefusalsAreJSON(APIRoute):

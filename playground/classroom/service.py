@@ -14,13 +14,15 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Mapping
 
 from playground.classroom import checks
 from playground.classroom.checks import RoomError
 from playground.classroom.config import ClassroomConfig
 from playground.classroom.store import Store
+from playground.errors import check_int
 from playground.lru import LRU
+from playground.view import View
 
 # Codes avoid look-alikes (0/O, 1/I/L) so a code read off a projector is typed right.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -54,16 +56,18 @@ class Joined:
 
 
 class RoomService:
-    """`latent_dims`: {model id: latent dims} of the models a room may name (None: any plausible
-    id, any length up to checks.MAX_LATENT_DIM). `check_view`: the validator of pushed views."""
+    """`models`: {id: ModelInfo} of the models a view may name (playground/view.py checks views
+    against them); `latent_dims`: {id: latent dims} of the models whose latents students may send
+    (default: those of `models` with a decoder; None with no models: any plausible id and length)."""
 
-    def __init__(self, config: ClassroomConfig | None = None, *, latent_dims: dict | None = None,
-                 check_view: Callable[[object], dict] | None = None,
-                 clock: Callable[[], float] = time.time):
+    def __init__(self, config: ClassroomConfig | None = None, *, models: Mapping | None = None,
+                 latent_dims: dict | None = None, clock: Callable[[], float] = time.time):
         self.config = config or ClassroomConfig.from_env()
         self.store = Store(self.config.url)
+        self.models = dict(models or {})
+        if latent_dims is None and models is not None:
+            latent_dims = {m.id: m.latent_dim for m in self.models.values() if m.has("decode")}
         self.latent_dims = latent_dims
-        self.check_view = check_view or (lambda v: checks.check_view(v, latent_dims))
         self.clock = clock
         # failed look-ups per client in the last minute (per process: behind a load balancer each
         # process counts its own, so the limit is per process)
@@ -188,7 +192,8 @@ class RoomService:
             raise RoomError(f"room {room.code} changed or was closed; try again", 409) from None
 
     def push_view(self, room: Room, view) -> int:
-        view = self.check_view(view)
+        """The view every student's page follows: playground/view.py's View, checked once."""
+        view = checks.refuse(lambda: View.from_dict(view, self.models).to_dict())
         return self._change(room, lambda s: {**s, "view": view})
 
     def set_question(self, room: Room, question) -> int:
@@ -258,8 +263,8 @@ class RoomService:
         return got
 
     def submissions(self, room: Room, after=0, limit=500) -> list[dict]:
-        after = checks.refuse(checks.check_int, after, "after", 0, 2**62)
-        limit = checks.refuse(checks.check_int, limit, "limit", 1, 1000)
+        after = checks.refuse(check_int, after, "after", 0, 2**62)
+        limit = checks.refuse(check_int, limit, "limit", 1, 1000)
         return self.store.submissions(room.id, after, limit)
 
     def roster(self, room: Room) -> list[dict]:

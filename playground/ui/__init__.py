@@ -21,8 +21,11 @@ from playground.ui.steps import create_steps_tab
 from playground.ui.text import create_text_tab
 from playground.ui.tools import create_tools_tab
 from playground.ui.train_live import create_train_live_tab
+from playground.ui.view import wire_views
 
 ASSETS = Path(__file__).resolve().parent.parent.parent / "assets"
+# inline in the page's head: no CDN, no static route. classroom.js: the Classroom tab's live parts
+HEAD_SCRIPTS = ("webdecoder.js", "view.js", "classroom.js")
 
 
 def build_demo(backend: Backend | None = None, *, warm_up: bool = False) -> gr.Blocks:
@@ -38,17 +41,19 @@ def build_demo(backend: Backend | None = None, *, warm_up: bool = False) -> gr.B
                     "latent spaces, turn the temperature, ask for a class.")
         with gr.Tabs() as tabs:
             explore = create_explore_tab(backend)  # later tabs read its latent
-            create_conditional_tab(backend)
-            create_latent_map_tab(backend, explore)
-            create_tools_tab(backend, explore, tabs)
-            create_text_tab(backend)
-            create_steps_tab(backend)
-            create_train_live_tab(backend, explore, tabs)  # keeps a trained model for Explore
-            create_evaluate_tab(backend)
-            create_classroom_tab(backend, explore, tabs)  # follows and pushes Explore's view
-        if explore is not None:  # None: no model has a decoder, so no view to share
-            restore, outputs = explore["restore"]
-            demo.load(restore, None, outputs, api_visibility="private")  # share links: ?model=&z=
+            conditional = create_conditional_tab(backend)
+            latent_map = create_latent_map_tab(backend, explore)
+            tools = create_tools_tab(backend, explore, tabs)
+            text = create_text_tab(backend)
+            steps = create_steps_tab(backend)
+            live = create_train_live_tab(backend, explore, tabs)  # keeps a trained model for Explore
+            evaluate = create_evaluate_tab(backend)
+            create_classroom_tab(backend)  # pushes and follows views (playground/view.py)
+        # What a view (share link, lesson step, classroom) sets, tab by tab (None: no such tab).
+        targets = [t for t in (explore and explore["target"], conditional,
+                               latent_map and latent_map["target"], text, steps, live, evaluate)
+                   if t is not None]
+        wire_views(demo, backend, tabs, tools["tabs"], targets)
     demo.queue(default_concurrency_limit=4)
     if warm_up:
         from playground.projection import warm_up_in_background
@@ -68,10 +73,8 @@ def launch_kwargs() -> dict:
         allowed_paths=[],
         show_error=False,
         css_paths=[ASSETS / "style.css"],
-        # The in-page decoder and the classroom's page side, inline: no CDN, no static route
-        # (playground/webdecoder.py, playground/ui/classroom.py).
-        head="".join(f"<script>{(ASSETS / name).read_text()}</script>"
-                     for name in ("webdecoder.js", "classroom.js")),
+        # The in-page decoder, then the page's view entry points (latentWeb.applyView, ...).
+        head="".join(f"<script>{(ASSETS / name).read_text()}</script>" for name in HEAD_SCRIPTS),
         footer_links=["api", "gradio"],
         # PLAYGROUND_MCP=1 also serves every public endpoint as an MCP tool (their docstrings
         # are the tool descriptions) at /gradio_api/mcp/.

@@ -3,10 +3,10 @@ real-or-generated round and watches the board; students join with the room's cod
 follow the teacher's view and send latents, drawings, answers and votes.
 
 The live parts run in the page (assets/classroom.js) against the room's HTTP API (/classroom/,
-playground/classroom/http.py): joining, following (an EventSource), pushing, submitting. Gradio
-events serve only what needs the models, for one person at a time: the teacher's board (a timer
-that runs only once the teacher has a room), a round's images, and a pushed view that changes the
-model (Explore's own model picker)."""
+playground/classroom/http.py): joining, following (an EventSource), pushing, submitting. A view is
+playground/view.py's, read with latentWeb.currentView() and applied with latentWeb.applyView()
+(assets/view.js). Gradio events serve only what needs the models, for one person at a time: the
+teacher's board (a timer that runs only once the teacher has a room) and a round's images."""
 from __future__ import annotations
 
 import base64
@@ -35,7 +35,7 @@ BOARD_EVERY_S = 1.5   # the teacher's board refresh; students' pages never run i
 _placed: LRU = LRU(20_000)
 
 PANEL_HTML = """
-<div id="classroom" data-tabs="{tabs}">
+<div id="classroom">
  <div class="cr-side" id="cr-student-side">
   <h3>Join a class</h3>
   <div id="cr-join">
@@ -85,9 +85,6 @@ PANEL_HTML = """
 HOVER_HTML = ('<div id="cr-hover"><img hidden alt="the digit under the pointer">'
               '<p id="cr-hover-name"></p></div>')
 START_ROUND_JS = "(items) => { if (window.latentWeb) window.latentWeb.classroom.startRound(items); }"
-# A pushed view with another model: the page hands it to apply_view, then sets its sliders.
-PENDING_VIEW_JS = "(view, ...rest) => [window.latentWeb.classroom.pendingView(), ...rest]"
-APPLY_PENDING_JS = "() => { window.latentWeb.classroom.applyPending(); }"
 
 
 def as_text(name: str) -> str:
@@ -184,11 +181,9 @@ def round_markdown(rnd: dict | None) -> str:
     return "\n".join(rows)
 
 
-def create_classroom_tab(backend: Backend, explore: dict | None, tabs: gr.Tabs) -> None:
-    """The tab. `explore`: Explore's components (a pushed view is followed there); `tabs`: the
-    page's tabs, whose ids a view may name."""
+def create_classroom_tab(backend: Backend) -> None:
+    """The tab (the views it pushes and follows: playground/view.py, assets/view.js)."""
     maps = [m for m in backend.map_models() if m.makes_images]
-    tab_labels = {t.id: t.label for t in tabs.children if getattr(t, "id", None)}
 
     def teacher_room(teacher_json):
         try:
@@ -248,10 +243,8 @@ def create_classroom_tab(backend: Backend, explore: dict | None, tabs: gr.Tabs) 
         return [items[i] for i in rng.permutation(len(items))], int(seed) + 1
 
     with gr.Tab("Classroom", id="classroom"):
-        gr.HTML(PANEL_HTML.replace("{tabs}", html.escape(json.dumps(tab_labels))))
+        gr.HTML(PANEL_HTML)
         teacher_box = gr.Textbox(visible="hidden", elem_id="cr-teacher")
-        apply_box = gr.Textbox(visible=False)
-        apply_btn = gr.Button("apply", visible="hidden", elem_id="cr-apply")
         board_on = gr.Button("board", visible="hidden", elem_id="cr-board-on")
         round_items = gr.JSON(visible=False)
         round_seed = gr.State(0)
@@ -280,19 +273,3 @@ def create_classroom_tab(backend: Backend, explore: dict | None, tabs: gr.Tabs) 
     board_model.change(lambda: "", None, seen, api_visibility="private", queue=False)
     round_btn.click(round_images, [board_model, round_seed], [round_items, round_seed],
                     api_visibility="private").then(None, round_items, None, js=START_ROUND_JS)
-    if explore is not None:
-        select, select_in, select_out = explore["select"]
-
-        def apply_view(view_json, *args):
-            """A pushed view with another model: Explore picks it (then the page sets the sliders)."""
-            try:
-                view = json.loads(view_json)
-                model_id = backend.info(view["model"]).id
-            except (ValueError, TypeError, KeyError, PlaygroundError):
-                return [gr.skip()] * (1 + len(select_out))
-            mode = view.get("mode") if view.get("mode") in ("axes", "principal") else args[0]
-            return (model_id, *select(model_id, mode, *args[1:]))
-
-        apply_btn.click(apply_view, [apply_box, *select_in[1:]], [explore["model"], *select_out],
-                        api_visibility="private", show_progress="hidden",
-                        js=PENDING_VIEW_JS).then(None, None, None, js=APPLY_PENDING_JS)
