@@ -27,6 +27,7 @@ def app_server(tmp_path_factory):
     db = tmp_path_factory.mktemp("classroom") / "rooms.db"
     server = Server(env={"LATENT_PLAYGROUND_WARMUP": "0", "PLAYGROUND_MCP": "1",
                          "PLAYGROUND_DB": str(db)})
+    server.db = db  # a second process on the same rooms: tests/test_classroom_api.py
     yield server
     server.close()
 

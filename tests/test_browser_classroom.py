@@ -8,29 +8,30 @@ from playwright.sync_api import expect
 pytestmark = pytest.mark.browser
 
 
-def open_classroom(context, url):
-    page = context.new_page()
-    page.goto(url)
-    expect(page.locator("#decoded img:visible, #decoded-canvas:visible").first).to_be_visible(timeout=30_000)
-    page.get_by_role("tab", name="Classroom").click()
-    return page
+def open_classrooms(contexts, url):
+    """One page per context, loading at once (as a class opens the link together)."""
+    pages = [context.new_page() for context in contexts]
+    for page in pages:
+        page.goto(url, wait_until="commit")
+    for page in pages:
+        expect(page.locator("#decoded img:visible, #decoded-canvas:visible").first).to_be_visible(
+            timeout=30_000)
+        page.get_by_role("tab", name="Classroom").click()
+    return pages
 
 
 def test_a_teacher_and_three_students(browser, app_url):
     contexts = [browser.new_context() for _ in range(4)]
     try:
-        teacher = open_classroom(contexts[0], app_url)
+        teacher, *students = open_classrooms(contexts, app_url)
         teacher.locator("#cr-create").click()
         code = teacher.locator("#cr-code-shown")
         expect(code).to_have_text(re.compile(r"^[A-Z0-9]{6}$"), timeout=10_000)
-        students = []
-        for context, name in zip(contexts[1:], ["Ann", "<b>Bob</b>", "Cy"]):
-            page = open_classroom(context, app_url)
+        for page, name in zip(students, ["Ann", "<b>Bob</b>", "Cy"]):
             page.locator("#cr-join-code").fill(code.inner_text().lower())
             page.locator("#cr-join-name").fill(name)
             page.locator("#cr-join-button").click()
             expect(page.locator("#cr-seat-name")).to_have_text(f"{name} in room {code.inner_text()}")
-            students.append(page)
         expect(teacher.locator("#cr-board-status")).to_contain_text("3 students", timeout=15_000)
         expect(teacher.locator("#cr-board-status")).to_contain_text("<b>Bob</b>")  # as text
 

@@ -171,21 +171,12 @@ def test_bad_names_views_and_bodies_get_clear_errors(http):
 
 # ---- persistence and several processes --------------------------------------------------------
 @pytest.fixture(scope="module")
-def two_servers(tmp_path_factory):
-    """Two app processes on one SQLite file, started at once (a load balancer's replicas)."""
-    db = tmp_path_factory.mktemp("shared") / "rooms.db"
-    env = {"LATENT_PLAYGROUND_WARMUP": "0", "PLAYGROUND_DB": str(db)}
-    servers = [None, None]
-    threads = [threading.Thread(target=lambda i=i: servers.__setitem__(i, Server(env=env)))
-               for i in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+def two_servers(app_server):
+    """A second app process on the session app's database (a load balancer's two replicas)."""
+    env = {"LATENT_PLAYGROUND_WARMUP": "0", "PLAYGROUND_DB": str(app_server.db)}
+    servers = [Server(env=env), app_server]
     yield env, servers
-    for s in servers:
-        if s is not None:
-            s.close()
+    servers[0].close()
 
 
 def test_two_processes_on_one_database_share_a_room(two_servers):

@@ -13,7 +13,7 @@ import asyncio
 import multiprocessing
 import random
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
 from playground.bench.server import Server, pct
 
@@ -146,7 +146,10 @@ def bench_classroom(server: Server, students: int = 100, seconds: float = 60.0,
         baseline = pool.submit(decode_user, server.url, baseline_s).result()
         rss0, cpu0, t0 = server.rss_mb(), server.cpu_s(), time.perf_counter()
         during = pool.submit(decode_user, server.url, seconds)
-        out = asyncio.run(_run(server.url, students, seconds, push_every_s, submit_every_s))
+        # its own thread: the caller's thread may run an event loop already (Playwright's, in tests)
+        with ThreadPoolExecutor(1) as loop_thread:
+            out = loop_thread.submit(asyncio.run, _run(server.url, students, seconds, push_every_s,
+                                                       submit_every_s)).result()
         during = during.result()
     wall = time.perf_counter() - t0
     rss1 = server.rss_mb()
