@@ -16,7 +16,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Callable, Mapping
 
-from playground.classroom import checks
+import playground.classroom.checks as checks
 from playground.classroom.checks import RoomError
 from playground.classroom.config import ClassroomConfig
 from playground.classroom.store import Store
