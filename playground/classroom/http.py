@@ -14,7 +14,10 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 
+from sqlalchemy.exc import OperationalError
+
 from playground.classroom.checks import RoomError
+from playground.errors import PlaygroundError
 from playground.classroom.live import Live
 from playground.classroom.service import RoomService
 
@@ -49,11 +52,14 @@ def default_service() -> RoomService:
     """Rooms from PLAYGROUND_DB (or the default file), models from pretrained/ (the shipped ones,
     as a view may name them: never a session's model, never a path)."""
     from playground.store import ModelStore
-    return RoomService(models={m.id: m for m in ModelStore().models()})
+    service = RoomService(models={m.id: m for m in ModelStore().models()})
+    service.sweep()  # rooms that expired while no server ran
+    return service
 
 
 class RefusalsAreJSON(APIRoute):
-    """A RoomError becomes its status with {"error": message}; the server carries on."""
+    """A refusal (RoomError, or any PlaygroundError: 400) becomes its status with
+    {"error": message}; a database too busy to answer in time, 503. The server carries on."""
 
     def get_route_handler(self):
         handler = super().get_route_handler()
@@ -61,8 +67,11 @@ class RefusalsAreJSON(APIRoute):
         async def route(request: Request) -> Response:
             try:
                 return await handler(request)
-            except RoomError as err:
-                return JSONResponse({"error": str(err)}, status_code=err.status)
+            except PlaygroundError as err:
+                return JSONResponse({"error": str(err)}, status_code=getattr(err, "status", 400))
+            except OperationalError:
+                return JSONResponse({"error": "the room database is busy; try again"},
+                                    status_code=503, headers={"Retry-After": "1"})
         return route
 
 
