@@ -45,6 +45,15 @@ def test_guessing_codes_and_keys_is_rate_limited(make):
     service.join(code, "Eve", "10.0.0.9")                        # a minute later, Eve may try again
 
 
+def test_making_rooms_is_rate_limited(make):
+    service, clock = make(rooms_per_hour=2)
+    service.create_room("10.0.0.9"), service.create_room("10.0.0.9")
+    assert "this hour" in refused(429, service.create_room, "10.0.0.9")
+    service.create_room("10.0.0.1")
+    clock.now += 3601
+    service.create_room("10.0.0.9")
+
+
 def test_rooms_expire_and_are_deleted(make):
     service, clock = make(room_ttl_s=3600)
     code = service.create_room().code

@@ -25,6 +25,7 @@ class ClassroomConfig:
     max_body_bytes: int = 16_384     # one request: a drawing (784 bytes, base64) or a 1,024-dim latent fits
     max_rooms: int = 1000            # live rooms on one database; creating more waits for expiry
     failures_per_minute: int = 30    # wrong codes or keys per client before 429: guessing a code takes years
+    rooms_per_hour: int = 100        # rooms one address may make: a school behind one NAT, not a script filling max_rooms
     poll_s: float = 0.25             # how often a process reads the versions of rooms it serves (other
                                      # processes' pushes); ~4 reads/s per process, not per student
     long_poll_s: float = 25.0        # the longest a long-poll waits; under common 30 s proxy timeouts

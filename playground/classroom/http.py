@@ -128,8 +128,8 @@ def build_router(classroom: Classroom) -> APIRouter:
         return {"version": version}
 
     @router.post("/rooms", status_code=201)
-    async def create_room():
-        made = await call(classroom.service.create_room)
+    async def create_room(request: Request):
+        made = await call(classroom.service.create_room, client_of(request))
         return {"code": made.code, "teacher_key": made.teacher_key, "expires_at": made.expires_at}
 
     @router.get("/rooms/{code}")

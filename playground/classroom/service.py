@@ -69,32 +69,25 @@ class RoomService:
             latent_dims = {m.id: m.latent_dim for m in self.models.values() if m.has("decode")}
         self.latent_dims = latent_dims
         self.clock = clock
-        # failed look-ups per client in the last minute (per process: behind a load balancer each
-        # process counts its own, so the limit is per process)
-        self._failures: LRU[deque] = LRU(10_000, ttl=60)
-        self._failures_lock = threading.Lock()
+        # per client (per process: behind a load balancer each process counts its own)
+        self._failures = Recent(60.0)      # wrong codes and keys in the last minute
+        self._creations = Recent(3600.0)   # rooms made in the last hour
 
-    # ---- guessing ----------------------------------------------------------------------------
     def _guard(self, client: str) -> None:
-        with self._failures_lock:
-            times = self._failures.get(client)
-            now = self.clock()
-            while times and now - times[0] > 60:
-                times.popleft()
-            if times and len(times) >= self.config.failures_per_minute:
-                raise RoomError(f"too many wrong codes or keys from your address; wait "
-                                f"{60 - (now - times[0]):.0f} s", 429)
+        wait = self._failures.wait(client, self.config.failures_per_minute, self.clock())
+        if wait:
+            raise RoomError(f"too many wrong codes or keys from your address; wait {wait:.0f} s", 429)
 
     def _failed(self, client: str, err: RoomError) -> RoomError:
-        with self._failures_lock:
-            times = self._failures.get(client)
-            if times is None:
-                times = self._failures.put(client, deque())
-            times.append(self.clock())
+        self._failures.add(client, self.clock())
         return err
 
     # ---- rooms -------------------------------------------------------------------------------
-    def create_room(self) -> Created:
+    def create_room(self, client: str = "") -> Created:
+        wait = self._creations.wait(client, self.config.rooms_per_hour, self.clock())
+        if wait:
+            raise RoomError(f"your address has made {self.config.rooms_per_hour} rooms this hour; "
+                            f"wait {wait / 60:.0f} min", 429)
         self.sweep()
         key = "t." + secrets.token_urlsafe(24)
         for _ in range(10):  # a taken code is rare (1 in ~1e6 at 1,000 rooms); try another
@@ -106,11 +99,16 @@ class RoomService:
                 raise RoomError(f"this server holds {self.config.max_rooms} rooms, its most; "
                                 f"try again when one expires", 503) from None
             if row is not None:
+                self._creations.add(client, self.clock())
                 return Created(code, key, row["expires_at"])
         raise RoomError("no free room code; try again", 503)
 
     def room(self, code, client: str = "") -> Room:
         """The live room of this code (an expired one is deleted and is gone)."""
+        row = self._row(code, client)
+        return Room(row["id"], row["code"], row["expires_at"])
+
+    def _row(self, code, client: str) -> dict:
         self._guard(client)
         try:
             code = checks.check_code(code)
@@ -123,17 +121,15 @@ class RoomService:
         if row is None:
             raise self._failed(client, RoomError(f"no room {code} (rooms expire after "
                                                  f"{self.config.room_ttl_s / 3600:g} hours)", 404))
-        return Room(row["id"], row["code"], row["expires_at"])
+        return row
 
     def teacher(self, code, key, client: str = "") -> Room:
         """The room, if `key` is its teacher key."""
-        room = self.room(code, client)
-        row = self.store.room(room.code)
-        if row is None or not isinstance(key, str) or \
-                not hmac.compare_digest(hash_key(key), row["teacher_hash"]):
+        row = self._row(code, client)
+        if not isinstance(key, str) or not hmac.compare_digest(hash_key(key), row["teacher_hash"]):
             raise self._failed(client, RoomError("this is not the teacher key of room "
-                                                 f"{room.code}", 403))
-        return room
+                                                 f"{row['code']}", 403))
+        return Room(row["id"], row["code"], row["expires_at"])
 
     def student(self, code, key, client: str = "") -> tuple[Room, dict]:
         """(room, student row), if `key` is the key of a student of this room."""
@@ -303,6 +299,31 @@ class RoomService:
                           "accuracy": round(correct / len(said), 3) if said else None})
         return {"items": items, "votes": total,
                 "accuracy": round(right / total, 3) if total else None}
+
+
+class Recent:
+    """Events per client within the last `window` seconds (bounded: the LRU forgets clients idle
+    for a window, and the least recent beyond 10,000)."""
+
+    def __init__(self, window: float):
+        self.window = window
+        self._times: LRU[deque] = LRU(10_000, ttl=window)
+        self._lock = threading.Lock()
+
+    def add(self, client: str, now: float) -> None:
+        with self._lock:
+            times = self._times.get(client)
+            if times is None:
+                times = self._times.put(client, deque())
+            times.append(now)
+
+    def wait(self, client: str, limit: int, now: float) -> float:
+        """0 when `client` may act now, else the seconds until it may."""
+        with self._lock:
+            times = self._times.get(client)
+            while times and now - times[0] > self.window:
+                times.popleft()
+            return self.window - (now - times[0]) if times and len(times) >= limit else 0.0
 
 
 def public(state: dict) -> dict:
