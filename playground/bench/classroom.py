@@ -118,7 +118,7 @@ async def _run(url: str, students: int, seconds: float, push_every_s: float,
                 pushed[r.json()["version"]] = t
             else:
                 errors.append(f"push {r.status_code}: {r.text[:120]}")
-        await asyncio.sleep(2.0)  # the last push reaches everyone
+        await asyncio.sleep(min(2.0, push_every_s))  # the last push reaches everyone
         stop.set()
         for task in followers + submitters:
             task.cancel()
