@@ -150,7 +150,7 @@
 
   function leave() {
     if (source) source.close();
-    source = null; version = -1; lastView = null; lastState = null;
+    source = null; version = -1; lastView = null; lastState = null; toApply = null;
     save(STUDENT, null);
     showSeat(null);
   }
@@ -190,7 +190,8 @@
     const view = JSON.stringify(state.view);
     if (state.view && view !== lastView) {
       lastView = view;
-      applyView(state.view);
+      toApply = state.view;
+      applyWhenReady();
       const v = state.view;
       say("#cr-student-status", `Following the teacher: ${v.model || v.tab || ""}` +
           (v.lesson ? `, ${v.lesson}` : "") + (v.step !== undefined ? `, step ${v.step}` : "") +
@@ -199,6 +200,18 @@
     }
     showQuestion(state.question);
     showRound(state.round);
+  }
+
+  // A view that arrives while the page is still starting (a student coming back) waits until
+  // Explore and the view handler are there (or 10 s have passed), then applies.
+  let toApply = null;
+  const started = Date.now();
+  function applyWhenReady() {
+    if (!toApply) return;
+    const page = web().page;
+    const ready = $("#apply-view") && page && page.inputs;
+    if (!ready && Date.now() - started < 10000) return;
+    if (applyView(toApply) !== false) toApply = null;
   }
 
   async function submit(body, what) {
@@ -383,7 +396,7 @@
     document.addEventListener("pointermove", e => { if (down && e.target.id === "cr-draw") dot(e); });
     document.addEventListener("pointerup", () => { down = false; });
     follow();
-    setInterval(() => { panel(); watchBoard(); }, 300);
+    setInterval(() => { panel(); watchBoard(); applyWhenReady(); }, 300);
   }
   if (typeof document !== "undefined") {
     if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);

@@ -88,6 +88,14 @@ def test_a_teacher_and_three_students(browser, app_url):
         for page in students:
             expect(page.locator("#cr-round-items")).to_contain_text("The class was right",
                                                                     timeout=10_000)
+
+        # a student who leaves and comes back is in the room again, on the teacher's view
+        page = students[0]
+        page.reload()
+        expect(page.locator("#explore-model input")).to_have_value("vae-mnist-16d", timeout=30_000)
+        expect(page.locator("#slider-2 input[type=range]")).to_have_value("1", timeout=15_000)
+        page.get_by_role("tab", name="Classroom").click()
+        expect(page.locator("#cr-seat-name")).to_have_text(f"Ann in room {code.inner_text()}")
     finally:
         for context in contexts:
             context.close()

@@ -112,17 +112,20 @@ def place(backend: Backend, sub: dict, model_id: str, method: str):
     there (a latent of another model, a drawing and a model without an encoder)."""
     info, body = backend.info(model_id), sub["body"]
     label = info.class_names[0] if info.has("condition") else None
-    if sub["kind"] == "latent":
-        if body["model"] != model_id:
+    try:
+        if sub["kind"] == "latent":
+            if body["model"] != model_id:
+                return None
+            z = np.asarray(body["z"], np.float32)
+        elif info.has("encode"):
+            ink = np.frombuffer(base64.b64decode(body["pixels"]), np.uint8).reshape(28, 28)
+            z, _ = backend.encode_drawing(model_id, 255 - ink, label)  # dark ink on white paper
+        else:
             return None
-        z = np.asarray(body["z"], np.float32)
-    elif info.has("encode"):
-        ink = np.frombuffer(base64.b64decode(body["pixels"]), np.uint8).reshape(28, 28)
-        z, _ = backend.encode_drawing(model_id, 255 - ink, label)  # dark ink on white paper
-    else:
+        xy, _ = backend.place_on_map(model_id, method, None, z)
+        return float(xy[0]), float(xy[1]), png_data_url(backend.decode(model_id, z, label))
+    except PlaygroundError:  # e.g. a drawing too faint to encode: left off the board, not an error
         return None
-    xy, _ = backend.place_on_map(model_id, method, None, z)
-    return float(xy[0]), float(xy[1]), png_data_url(backend.decode(model_id, z, label))
 
 
 def board_figure(backend: Backend, model_id: str, subs: list[dict]) -> tuple[go.Figure, int]:
