@@ -60,7 +60,7 @@ class TabSpec:
     fields: frozenset = frozenset()
     knobs: tuple[str, ...] = ()
     sampler_knobs: bool = False
-    full_app: str = ""          # one line: what this tab does that needs the full app's server
+    full_app: str = ""          # one sentence: what this tab does in the full app, with a server
 
 
 def _images(info) -> bool:
@@ -70,41 +70,40 @@ def _images(info) -> bool:
 TABS: dict[str, TabSpec] = {
     "explore": TabSpec("Explore latent space", lambda i: i.has("decode"),
                        frozenset(MODEL_FIELDS), sampler_knobs=True,
-                       full_app="decodes a diffusion model's noise, PixelCNN has no latent"),
+                       full_app="It decodes every model there, diffusion models included."),
     "conditional": TabSpec("Conditional samples",
                            lambda i: i.has("condition") and i.makes_images,
                            frozenset({"t", "seed", "label", "knobs"}), ("count",),
                            sampler_knobs=True,
-                           full_app="samples any class from the cVAE, cGAN, PixelCNN and the "
-                                    "diffusion models on the server"),
+                           full_app="It samples any class of the cVAE, cGAN, PixelCNN and "
+                                    "diffusion models."),
     "latent-map-tab": TabSpec("Latent map", lambda i: i.mappable,
-                              full_app="fits UMAP/t-SNE with your own parameters"),
-    "tools": TabSpec("Tools", full_app="interpolates with the likelihood along the path, "
-                                       "scores anomalies, finds nearest training neighbours"),
+                              full_app="It also refits UMAP and t-SNE with your parameters."),
+    "tools": TabSpec("Tools", full_app="Its experiments run on the server."),
     "tools-interpolate": TabSpec("Tools › Interpolate",
-                                 full_app="shows the likelihood along an interpolation"),
+                                 full_app="It adds the likelihood along the path."),
     "tools-arithmetic": TabSpec("Tools › Latent arithmetic"),
-    "tools-style": TabSpec("Tools › Class × style", full_app="rewrites one style as every digit"),
+    "tools-style": TabSpec("Tools › Class × style", full_app="It rewrites one style as every digit."),
     "tools-digit": TabSpec("Tools › Your digit",
-                           full_app="reconstructs your drawing and scores it as an anomaly "
-                                    "against 1,000 validation digits"),
+                           full_app="It reconstructs your drawing and scores it as an "
+                                    "anomaly against 1,000 validation digits."),
     "tools-invert": TabSpec("Tools › Drawing → noise",
-                            full_app="inverts a drawing to a diffusion model's noise"),
+                            full_app="It inverts a drawing to a diffusion model's noise."),
     "tools-neighbours": TabSpec("Tools › Nearest neighbours",
-                                full_app="finds each sample's closest training digits"),
+                                full_app="It finds each sample's closest training digits."),
     "tools-complete": TabSpec("Tools › Completion",
-                              full_app="lets the PixelCNN or the RBM fill in a hidden half"),
-    "tools-export": TabSpec("Tools › Export a grid", full_app="exports grids with their seeds"),
+                              full_app="The PixelCNN or the RBM fills in a hidden half."),
+    "tools-export": TabSpec("Tools › Export a grid", full_app="It exports grids with their seeds and latents."),
     "text": TabSpec("Generate names", lambda i: i.has("text"),
                     frozenset({"t", "seed", "label", "knobs"}), ("top_k", "top_p", "prefix", "count"),
-                    full_app="marks each name new or copied from the training names"),
+                    full_app="It also marks each name new or copied from the training names."),
     "steps": TabSpec("Step by step", lambda i: i.has("stepwise"),
                      frozenset({"t", "seed", "label", "knobs"}), sampler_knobs=True,
-                     full_app="streams a PixelCNN writing digits and a diffusion model denoising"),
+                     full_app="It streams a PixelCNN writing digits and a diffusion model denoising."),
     "train-live": TabSpec("Train live", knobs=("preset",),
-                          full_app="trains a GAN, VAE, flow or diffusion model while you watch"),
+                          full_app="It trains a GAN, VAE, flow or diffusion model on a server while you watch."),
     "evaluate": TabSpec("Evaluate", _images, frozenset({"t"}),
-                        full_app="recomputes the curves and histograms with your own settings"),
+                        full_app="It recomputes the curves and histograms with your settings."),
 }
 
 

@@ -17,6 +17,7 @@ from playground.ui.conditional import create_conditional_tab
 from playground.ui.evaluate import create_evaluate_tab
 from playground.ui.explore import create_explore_tab
 from playground.ui.latent_map import create_latent_map_tab
+from playground.ui.lessons import create_lessons_panel
 from playground.ui.steps import create_steps_tab
 from playground.ui.text import create_text_tab
 from playground.ui.tools import create_tools_tab
@@ -25,7 +26,7 @@ from playground.ui.view import wire_views
 
 ASSETS = Path(__file__).resolve().parent.parent.parent / "assets"
 # inline in the page's head: no CDN, no static route. classroom.js: the Classroom tab's live parts
-HEAD_SCRIPTS = ("webdecoder.js", "view.js", "classroom.js")
+HEAD_SCRIPTS = ("webdecoder.js", "view.js", "lessons.js", "classroom.js")
 
 
 def build_demo(backend: Backend | None = None, *, warm_up: bool = False) -> gr.Blocks:
@@ -39,6 +40,7 @@ def build_demo(backend: Backend | None = None, *, warm_up: bool = False) -> gr.B
     with gr.Blocks(title="Latent Space Playground", delete_cache=(600, 3600)) as demo:
         gr.Markdown("# Latent Space Playground\nSee how generative models work: slide through "
                     "latent spaces, turn the temperature, ask for a class.")
+        create_lessons_panel(backend)  # above the tabs: a step stays in sight as they change
         with gr.Tabs() as tabs:
             explore = create_explore_tab(backend)  # later tabs read its latent
             conditional = create_conditional_tab(backend)
