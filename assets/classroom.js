@@ -340,17 +340,19 @@
   }
 
   // ---- the board: decoded digits on hover ------------------------------------------------------
-  /** Each point of the board's map carries its decoded digit (a PNG data URL); hovering shows it. */
+  /** Each point of the board's map carries its decoded digit (a PNG data URL) and its student's
+   * name; hovering shows them (the map's own digits carry other data and are left alone). */
   function watchBoard() {
     const gd = document.querySelector("#cr-map .js-plotly-plot");
     if (gd && gd.on && !gd.dataset.crHover) {
       gd.dataset.crHover = "1";
       gd.on("plotly_hover", ev => {
         const p = ev.points && ev.points[0], img = $("#cr-hover img");
-        if (!p || !p.customdata || !img) return;
-        img.src = Array.isArray(p.customdata) ? p.customdata[0] : p.customdata;
+        const [src, name] = p && Array.isArray(p.customdata) ? p.customdata : [];
+        if (!img || typeof src !== "string" || !src.startsWith("data:image/png")) return;
+        img.src = src;
         img.hidden = false;
-        say("#cr-hover-name", p.text || "");
+        say("#cr-hover-name", name || "");
       });
     }
   }

@@ -74,6 +74,18 @@ def test_a_teacher_and_three_students(browser, app_url):
             const t = gd && gd.data && gd.data.find(t => t.name.startsWith('latents'));
             return t && t.x.length === 3 && t.customdata[0][0].startsWith('data:image/png'); }""",
                                   timeout=15_000)
+        # hovering a student's point shows the digit their latent decodes to, and their name
+        teacher.locator("#cr-map").scroll_into_view_if_needed()
+        x, y = teacher.evaluate("""() => { const gd = document.querySelector('#cr-map .js-plotly-plot');
+            const t = gd.data.find(t => t.name.startsWith('latents'));
+            const box = gd.querySelector('.nsewdrag').getBoundingClientRect();
+            return [box.left + gd._fullLayout.xaxis.l2p(t.x[0]),
+                    box.top + gd._fullLayout.yaxis.l2p(t.y[0])]; }""")
+        teacher.mouse.move(x + 4, y + 4)
+        teacher.mouse.move(x, y)
+        expect(teacher.locator("#cr-hover img")).to_have_attribute("src", re.compile("^data:image/png"))
+        # (the three sent the same latent: the points coincide; names show as typed, markup too)
+        expect(teacher.locator("#cr-hover-name")).to_have_text(re.compile(r"^(Ann|<b>Bob</b>|Cy)$"))
 
         # a real-or-generated round: six images, the class votes, the teacher reveals
         teacher.locator("#cr-round").click()

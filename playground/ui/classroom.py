@@ -130,8 +130,8 @@ def place(backend: Backend, sub: dict, model_id: str, method: str):
 
 def board_figure(backend: Backend, model_id: str, subs: list[dict]) -> tuple[go.Figure, int]:
     """The map of `model_id` with the class's latents (●) and drawings (✕) on it; each point's
-    customdata is its decoded digit, which the page shows on hover. Also how many could not be
-    placed on this map."""
+    customdata is its decoded digit and its student's name, which the page shows on hover. Also
+    how many could not be placed on this map."""
     method = map_method(backend, model_id)
     p = backend.projection(model_id, method)
     info = backend.info(model_id)
@@ -147,12 +147,13 @@ def board_figure(backend: Backend, model_id: str, subs: list[dict]) -> tuple[go.
         if where is None:
             other += 1
         else:
-            shown[sub["kind"]].append((*where, html.escape(sub["name"])))
+            shown[sub["kind"]].append((*where, sub["name"]))
     for kind, symbol in (("latent", "circle"), ("drawing", "x")):
         pts = shown[kind]
         fig.add_trace(go.Scatter(
             x=[q[0] for q in pts], y=[q[1] for q in pts], mode="markers", name=f"{kind}s ({len(pts)})",
-            text=[q[3] for q in pts], customdata=[[q[2]] for q in pts],
+            # plotly's label reads markup: the name escaped there, as typed in the page's panel
+            text=[html.escape(q[3]) for q in pts], customdata=[[q[2], q[3]] for q in pts],
             marker=dict(symbol=symbol, size=11, color="#111" if kind == "latent" else "#e4572e",
                         line=dict(width=1, color="#fff")),
             hovertemplate="%{text}<extra>" + kind + "</extra>"))
