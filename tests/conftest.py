@@ -16,14 +16,18 @@ def backend():
 
 
 @pytest.fixture(scope="session")
-def app_server():
+def app_server(tmp_path_factory):
     """The real app: `python app.py` in its own process on a free localhost port, as a user runs it,
     launched once per session and shared by the API, MCP, fuzz and browser tests (MCP on: it only
     adds routes). In-process, Playwright's sync driver and the server would share one GIL: a
     PixelCNN stream of ~6,000 small torch ops then crawls, each op waiting for the GIL switch
-    interval. No UMAP warm-up: its ~75 s numba compile would burn test CPU."""
+    interval. No UMAP warm-up: its ~75 s numba compile would burn test CPU. Classroom rooms go to
+    a database of this session, not the checkout's data/."""
     from playground.bench import Server
-    server = Server(env={"LATENT_PLAYGROUND_WARMUP": "0", "PLAYGROUND_MCP": "1"})
+    db = tmp_path_factory.mktemp("classroom") / "rooms.db"
+    server = Server(env={"LATENT_PLAYGROUND_WARMUP": "0", "PLAYGROUND_MCP": "1",
+                         "PLAYGROUND_DB": str(db)})
+    server.db = db  # a second process on the same rooms: tests/test_classroom_api.py
     yield server
     server.close()
 

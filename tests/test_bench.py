@@ -84,3 +84,14 @@ def test_many_step_samplers_are_timed_through_the_api(app_server):
     for r in out.values():
         assert r["knobs"]["sampling_steps"] == 25 and r["grid_64"]["median_ms"] > 0
         assert r["16_of_a_class"]["n"] == 1
+
+
+def test_a_classroom_is_measured_on_the_app(app_server):
+    """A small class on the session's app: every push reaches every student, every submission lands."""
+    from playground.bench.classroom import bench_classroom, table_lines
+    r = bench_classroom(app_server, students=5, seconds=3.0, push_every_s=1.0,
+                        submit_every_s=(0.5, 1.0), baseline_s=1.0)
+    assert r["errors"] == 0 and r["missed_deliveries"] == 0, r["error_examples"]
+    assert r["pushes"] >= 2 and r["push_to_last_student"]["n"] == r["pushes"]
+    assert r["submissions"] >= 5 and r["decode_during"]["n"] > 0
+    assert "push to the last student" in "\n".join(table_lines(r))

@@ -364,3 +364,24 @@ def test_gibbs_chains_stream_their_frames(page: Page, base, requests, folder):
     page.locator("#chain-temperature").fill("0")
     page.get_by_role("button", name="Run chains from noise").click()
     expect(page.locator("#chain-status")).to_contain_text("temperature must be a number in (0, 5]")
+
+
+def test_lessons_show_me_in_the_page_or_say_what_the_full_app_adds(page: Page, server):
+    """The app's lessons in the static page: "Show me" opens Explore and Names here with the
+    step's model and knobs; a step whose tab needs a server says what the full app adds."""
+    page.goto(server + "index.html?lesson=latent-space&step=2")
+    expect(page.locator("#lesson-step-title")).to_have_text("Walk along one axis", timeout=30_000)
+    page.locator("#lesson-show").click()
+    expect(page.locator("#explore-model")).to_have_value("vae-mnist-2d")
+    expect(page.locator("#slider-0-input")).to_have_value("-2")
+    page.locator("#lesson-next").click()   # the Latent map step: its own tab here
+    page.locator("#lesson-show").click()
+    expect(page.locator("#panel-map")).to_be_visible()
+    page.goto(server + "index.html?lesson=temperature&step=4")
+    page.locator("#lesson-show").click()
+    expect(page.locator("#names-prefix")).to_have_value("ma", timeout=15_000)
+    expect(page.locator("input[name=names-kind][value=female]")).to_be_checked()
+    page.goto(server + "index.html?lesson=gans&step=2")
+    expect(page.locator("#lesson-server")).to_contain_text("needs the full app (python app.py): "
+                                                           "Train live", timeout=30_000)
+    expect(page.locator("#lesson-show")).to_be_hidden()

@@ -9,7 +9,8 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "playground"
 PURE = ("playground.projection", "playground.webdecoder", "playground.webrun",
         "playground.webgpt", "playground.metrics", "playground.sampling", "playground.errors",
-        "playground.lru", "playground.files", "playground.data", "playground.base")
+        "playground.lru", "playground.files", "playground.data", "playground.base",
+        "playground.view")
 SERVICES = ("playground.backend", "playground.store", "playground.inference", "playground.maps",
             "playground.sliders", "playground.tools", "playground.evaluate", "playground.ui")
 

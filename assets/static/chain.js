@@ -100,6 +100,11 @@
     }
 
     modelSel.addEventListener("change", () => select(modelSel.value));
+    panel.applyView = view => {  // a view's model, picked as a person picks it
+      if (!view.model || view.model === modelSel.value) return;
+      modelSel.value = view.model;
+      modelSel.dispatchEvent(new Event("change"));
+    };
     $("chain-run").addEventListener("click", run);
     $("chain-stop").addEventListener("click", () => {
       running = null; $("chain-stop").disabled = true;
@@ -108,6 +113,7 @@
     select(ids[0]).catch(err => { status.textContent = err.message; });
   }
 
-  S.tab({id: "chain", title: "Gibbs chain", order: 60, mount,
+  S.tab({id: "chain", title: "Gibbs chain", order: 60, mount, serves: ["steps"],
+         models: c => c.extras.stepwise || [],
          available: c => (c.extras.stepwise || []).length > 0});
 })();

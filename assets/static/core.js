@@ -297,12 +297,41 @@
         + `The full app (python app.py) adds: ${S.catalog.full_app}.`;
       const wanted = q.get("tab");
       show(tabs.some(t => t.id === wanted) ? wanted : q.has("model") ? "explore" : tabs[0].id);
+      S.shown = tabs; S.show = show;
+      const lessons = S.catalog.lessons;  // one deflated blob of lessons.page_data's JSON
+      if (root.latentLessons && lessons) {
+        S.bytes(lessons.blob, 1).then(b => root.latentLessons.mount(
+          document.querySelector("#lessons .lessons-root"), JSON.parse(new TextDecoder().decode(b))));
+      }
+    },
+
+    // ---- views (playground/view.py): what a lesson's "Show me" opens, over this page's tabs ----
+    /** The tab here that opens an app view: one that `serves` the view's tab (a tab serves its own
+     * id unless it says otherwise) and, when the view names a model, lists it (`models(catalog)`:
+     * the ids it can show; none: it takes no model). Null when only the full app can. */
+    viewTab(view) {
+      if (!view || typeof view !== "object") return null;
+      const id = view.tab || (view.model ? "explore" : null);
+      return (S.shown || []).find(t => (t.serves || [t.id]).includes(id)
+        && (!view.model || (t.models ? t.models(S.catalog) : []).includes(view.model))) || null;
+    },
+    canApplyView(view) { return Boolean(S.viewTab(view)); },
+    /** Open a view: its tab, then the tab's own applyView (set by its mount) for the rest. */
+    applyView(view) {
+      if (view && view.lesson && root.latentLessons) root.latentLessons.open(view.lesson, view.step || 1);
+      const t = S.viewTab(view);
+      if (!t) return false;
+      S.show(t.id);
+      if (t.panel.applyView) t.panel.applyView(view);
+      return true;
     },
   };
 
   if (isNode) module.exports = S;
   else {
     root.latentStatic = S;
+    // The entry points lessons (assets/lessons.js) call, as in the app (assets/view.js).
+    Object.assign(web, {applyView: S.applyView, canApplyView: S.canApplyView});
     document.addEventListener("DOMContentLoaded", () => S.start());
   }
 })(typeof window !== "undefined" ? window : globalThis);

@@ -231,22 +231,36 @@
     $("sample-grid").addEventListener("click", sampleGrid);
     $("share-link").addEventListener("click", shareLink);
 
-    setMode("axes");
-    let state = null;
-    if (query.has("model")) {
-      try { state = fromQuery(query); } catch (err) {
+    /** Open the view a link's query describes; false when it cannot be opened (said in the page). */
+    function open(q) {
+      let state;
+      try { state = fromQuery(q); } catch (err) {
         status.textContent = `This link could not be opened: ${err.message}`;
+        return false;
       }
-    }
-    if (state) {
       setMode(state.mode);
       temp.value = state.t; $("temperature-value").textContent = temp.value;
       seed.value = state.seed;
       select(state.id, {modeFromHint: false, state});
-    } else {
-      select(models[0].id);
+      return true;
     }
+    // A view (a lesson's "Show me") is a share link's fields: it opens the same way. A view that
+    // names no slider mode gets the model's own, as the app's.
+    panel.applyView = view => {
+      const m = S.model(view.model);
+      if (!m) return false;
+      const q = new URLSearchParams({model: m.id, mode: view.mode || m.slider_mode});
+      for (const [k, v] of [["t", view.t], ["seed", view.seed], ["class", view.class], ["rest", view.rest]]) {
+        if (v !== undefined && v !== null) q.set(k, String(v));
+      }
+      if (view.z) q.set("z", view.z.join(","));
+      return open(q);
+    };
+
+    setMode("axes");
+    if (!(query.has("model") && open(query))) select(models[0].id);
   }
 
-  S.tab({id: "explore", title: "Explore latent space", order: 10, mount});
+  S.tab({id: "explore", title: "Explore latent space", order: 10, mount,
+         models: c => c.models.map(m => m.id)});
 })();

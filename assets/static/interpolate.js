@@ -207,5 +207,6 @@
   }
 
   S.tab({id: "interpolate", title: "Interpolate & arithmetic", order: 40, mount,
+         serves: ["tools-interpolate", "tools-arithmetic"],
          available: c => c.models.some(m => m.output !== "points")});
 })();

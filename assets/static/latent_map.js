@@ -171,11 +171,17 @@
     });
 
     modelSel.addEventListener("change", () => select(modelSel.value));
+    panel.applyView = view => {  // a view's model, picked as a person picks it
+      if (!view.model || view.model === modelSel.value) return;
+      modelSel.value = view.model;
+      modelSel.dispatchEvent(new Event("change"));
+    };
     const first = S.explore && models.some(m => m.id === S.explore.model) ? S.explore.model : models[0].id;
     select(first);
     panel.decodeAt = decodeAt;  // for tests and the benchmark: decode at data coordinates
   }
 
-  S.tab({id: "map", title: "Latent map", order: 30, mount,
+  S.tab({id: "map", title: "Latent map", order: 30, mount, serves: ["latent-map-tab"],
+         models: c => c.models.filter(m => m.maps && m.maps.length).map(m => m.id),
          available: c => c.models.some(m => m.maps && m.maps.length)});
 })();

@@ -120,11 +120,28 @@
       }
     }
 
-    modelSel.addEventListener("change", () => select(modelSel.value).catch(err => { error.textContent = err.message; }));
+    // A view (a lesson's "Show me"): the model, then its kind and the knobs the view sets.
+    panel.applyView = async view => {
+      if (view.model && view.model !== modelSel.value) {
+        modelSel.value = view.model;
+        ready = select(view.model).catch(failed);
+      }
+      await ready;  // the kinds exist once the model is loaded
+      const k = view.knobs || {};
+      const set = (id, v) => { if (v !== undefined && v !== null) $(id).value = String(v); };
+      set("names-temperature", view.t); set("names-seed", view.seed); set("names-prefix", k.prefix);
+      set("names-top-k", k.top_k); set("names-top-p", k.top_p); set("names-count", k.count);
+      $("names-temperature-value").textContent = temp.value;
+      const kind = panel.querySelector(`input[name=names-kind][value="${CSS.escape(view.class || "")}"]`);
+      if (view.class && kind) kind.checked = true;
+    };
+    const failed = err => { error.textContent = err.message; };
+    let ready = select(ids[0]).catch(failed);
+    modelSel.addEventListener("change", () => { ready = select(modelSel.value).catch(failed); });
     $("names-generate").addEventListener("click", generate);
-    select(ids[0]).catch(err => { error.textContent = err.message; });
   }
 
-  S.tab({id: "names", title: "Generate names", order: 50, mount,
+  S.tab({id: "names", title: "Generate names", order: 50, mount, serves: ["text"],
+         models: c => c.extras.text || [],
          available: c => (c.extras.text || []).length > 0});
 })();

@@ -24,6 +24,11 @@ steady state a classroom meets, not start-up work:
   clients' own, RSS growth; and, for reference, the same stress on the smallest Gradio app that
   decodes a slider value to a PNG: Gradio's own floor on this machine.
 
+- the live classroom (classroom.py; --classroom-only runs it alone): 100 simulated students in
+  one room following the teacher's pushes over server-sent events and submitting every 2-5 s
+  for 60 s: push to the last student, submit latency, errors, RSS growth, and another user's
+  slider decodes before and during the run.
+
 server.py measures the server (decode latency, cold start, RSS); browser.py slider-to-pixels in
 Chromium; static.py the static page; clients.py concurrent API clients and the reference app; report.py the table and CLI.
 """
@@ -37,6 +42,7 @@ import time
 from pathlib import Path
 
 from playground.bench.browser import bench_browser
+from playground.bench.classroom import bench_classroom, table_lines as classroom_lines
 from playground.bench.static import bench_static
 from playground.files import write_atomic
 from playground.bench.clients import bench_concurrent, reference_app, reference_calls
@@ -60,8 +66,8 @@ def table(report: dict) -> str:
         lines.append(f"sampler via the API, {mid} ({knobs}): 16 of a class median "
                      f"{r['16_of_a_class']['median_ms'] / 1e3:.2f} s, 64-grid median "
                      f"{r['grid_64']['median_ms'] / 1e3:.2f} s (n={r['grid_64']['n']})")
-    b = report.get("browser_slider_to_pixels", {})
-    if "models" in b:
+    b = report.get("browser_slider_to_pixels", {"models": {}})
+    if b.get("models"):
         lines.append("in Chromium, per model: slider-to-frame (input event to the frame that shows "
                      "the new pixels), median / p90, and the page's decode alone")
     for mid, m in b.get("models", {}).items():
@@ -102,6 +108,8 @@ def table(report: dict) -> str:
                      f"{c['server_cpu_cores']} cores ({c['server_cpu_ms_per_request']} ms/request), "
                      f"clients' CPU {c['client_cpu_cores']} cores, RSS +{c['rss_growth_mb']} MB "
                      f"(+{c['rss_growth_after_warmup_mb']} MB after warm-up)")
+    if "classroom" in report:
+        lines += classroom_lines(report["classroom"])
     if "load" in report:
         lines.append(f"load average (1, 5, 15 min) at start {report['load']['start']}, "
                      f"at end {report['load']['end']}")
@@ -128,10 +136,15 @@ def main(argv=None) -> dict:
                         help="slider moves timed per model and path in Chromium (default 30)")
     parser.add_argument("--models", nargs="+", metavar="ID",
                         help="the models timed in Chromium (default: every one the page decodes)")
+    parser.add_argument("--classroom-only", action="store_true",
+                        help="only the live classroom: simulated students in one room")
+    parser.add_argument("--students", type=int, default=100, help="classroom: students in the room")
     parser.add_argument("--reference-app", action="store_true", help=argparse.SUPPRESS)  # serves it
     args = parser.parse_args(argv)
     if args.reference_app:
         return reference_app()
+    if args.classroom_only:
+        return classroom_only(args)
     reps, moves = (20, 5) if args.quick else (500, max(1, min(args.moves, 1000)))
     clients, seconds = (4, 3.0) if args.quick else (args.clients, args.seconds)
 
@@ -145,7 +158,7 @@ def main(argv=None) -> dict:
     report["static"] = bench_static(moves, args.models, args.site, loads=2 if args.quick else 5)
     if args.static_only:
         return _save(report, args, "static-latest.json")
-    server = Server()
+    server = Server(env={"PLAYGROUND_DB": str(scratch_db())})
     try:
         rss_start = server.rss_mb()
         load_every_model(server.url)
@@ -161,6 +174,8 @@ def main(argv=None) -> dict:
             report["concurrent"] = {
                 name: bench_concurrent(server, clients, seconds, think)
                 for name, think in (("classroom", args.think), ("stress", (0.0, 0.0)))}
+            report["classroom"] = bench_classroom(server, args.students, 10.0 if args.quick
+                                                  else args.seconds)
     finally:
         server.close()
     if not args.browser_only:
@@ -176,10 +191,36 @@ def main(argv=None) -> dict:
 
 def _save(report: dict, args, name: str) -> dict:
     report["load"]["end"] = list(os.getloadavg())
-    args.out = args.out or ROOT / "bench-results" / name
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(args.out, json.dumps(report, indent=2) + "\n")
+    return save(report, args.out or ROOT / "bench-results" / name)
+
+
+def save(report: dict, out: Path) -> dict:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(out, json.dumps(report, indent=2) + "\n")
     print(table(report))
-    print(f"saved {args.out}")
+    print(f"saved {out}")
     return report
+
+
+def scratch_db() -> Path:
+    """A fresh database for the bench's rooms, beside its results (never the app's own rooms)."""
+    path = ROOT / "bench-results" / "classroom.db"
+    for old in path.parent.glob(path.name + "*"):
+        old.unlink()
+    return path
+
+
+def classroom_only(args) -> dict:
+    """The classroom alone, on a server without the UMAP warm-up (the room never needs it)."""
+    report = {"when": time.strftime("%Y-%m-%d %H:%M:%S"), "quick": args.quick,
+              "machine": {"platform": platform.platform(), "cpus": os.cpu_count()},
+              "load": {"start": list(os.getloadavg())}}
+    server = Server(env={"PLAYGROUND_DB": str(scratch_db()), "LATENT_PLAYGROUND_WARMUP": "0"})
+    try:
+        report["classroom"] = bench_classroom(server, 10 if args.quick else args.students,
+                                              10.0 if args.quick else args.seconds)
+    finally:
+        server.close()
+    report["load"]["end"] = list(os.getloadavg())
+    return save(report, args.out or ROOT / "bench-results" / "classroom-latest.json")
 

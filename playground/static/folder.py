@@ -26,6 +26,7 @@ from playground.evaluate.service import FILE as EVALUATION_FILE
 from playground.evaluate.service import FORMAT_VERSION as EVALUATION_FORMAT
 from playground.backend import Backend
 from playground.inference import Inference
+from playground.lessons import load as load_lessons, page_data
 from playground.maps import Maps
 from playground.sampling import INTERPOLATIONS
 from playground.ui import plots
@@ -340,6 +341,16 @@ def _collect(root: Path, out: Path, log) -> tuple[dict[str, bytes], Report]:
     if not catalog and not extras:
         raise BuildError(f"no model under {root} has a decoder the page can run")
     curves = _evaluation(store, root)
+    # The lessons (lessons/*.md, checked against these models as the app checks them; one that
+    # names a model not here is left out, said in the log) as one deflated blob (a third of
+    # their 35 KB of JSON), for the app's own panel script.
+    bad: list[str] = []
+    shown = page_data(load_lessons({i.id: i for i in store.models()}, errors=bad), bad)
+    for err in bad:
+        log(f"left out: {err}")
+    lessons = json.dumps(shown, sort_keys=True, ensure_ascii=False,
+                         separators=(",", ":")).encode()
+    lessons_blob, _ = pool.add(lessons, 1)
     for blob_id, data in sorted(pool.blobs.items()):
         files[f"weights/{blob_id}.js"] = (f"latentStatic.blob({dumps(blob_id)},"
                                           f"{dumps(base64.b64encode(data).decode('ascii'))});\n").encode()
@@ -348,7 +359,7 @@ def _collect(root: Path, out: Path, log) -> tuple[dict[str, bytes], Report]:
     files["data/catalog.js"] = ("latentStatic.setCatalog(" + dumps({
         "format": FORMAT, "models": catalog, "extras": extras,
         "left_out": [{"id": i, "reason": r} for i, r in report.left_out],
-        "full_app": FULL_APP, "tabs": [t[:-3] for t in tabs],
+        "full_app": FULL_APP, "tabs": [t[:-3] for t in tabs], "lessons": {"blob": lessons_blob},
         "limits": {"sliders": SLIDERS, "grid": GRID, "max_seed": MAX_SEED,
                    "max_temperature": MAX_TEMPERATURE, "max_latent_abs": MAX_LATENT_ABS},
         "tools": {"max_steps": MAX_STEPS, "max_strength": MAX_STRENGTH,
@@ -359,7 +370,8 @@ def _collect(root: Path, out: Path, log) -> tuple[dict[str, bytes], Report]:
                     "markers": plots.MAP_MARKERS},
     }) + ");\n").encode()
     interpreters = ["webdecoder.js"] + sorted(p.name for p in ASSETS.glob("web*.js")
-                                              if p.name != "webdecoder.js") + ["touchpad.js"]
+                                              if p.name != "webdecoder.js") + ["lessons.js",
+                                                                               "touchpad.js"]
     for name in interpreters:
         files[name] = (ASSETS / name).read_bytes()
     for p in sorted(PAGE.iterdir()):

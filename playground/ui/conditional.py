@@ -9,9 +9,12 @@ from playground.images import grid
 from playground.base import all_knobs
 from playground.ui.common import (card_markdown, default_model, first_look, knob_controls,
                                   knob_updates, knob_values, sampling_progress, user_errors)
+from playground.ui.view import Target, given, sampler_knobs
+from playground.view import View
 
 
-def create_conditional_tab(backend: Backend) -> None:
+def create_conditional_tab(backend: Backend) -> Target | None:
+    """The tab; returns what a view sets on it (None when no model fits)."""
     # Image models with a class input; text models have their own tab.
     models = [m for m in backend.models("condition") if not (m.has("text") or m.has("points"))]
     first = default_model(models)
@@ -58,3 +61,15 @@ def create_conditional_tab(backend: Backend) -> None:
                    api_name="select_conditional_model")
     go.click(sample_class, [model_dd, label, temperature, seed, count, *knobs], out,
              api_name="sample_class")
+
+    def apply(v: View):
+        """A view's model (its card and classes), class, temperature, seed, count, knobs."""
+        info = backend.info(v.model) if v.model else None
+        model = [info.id, card_markdown(info), gr.Radio(
+            choices=list(info.class_names), value=v.label or info.class_names[0])] if info else \
+            [gr.skip()] * 3
+        return (*model, given(v.t), given(v.seed), given(v.knobs.get("count")),
+                *sampler_knobs(v, info))
+
+    return Target(("conditional",), [model_dd, card, label, temperature, seed, count, *knobs],
+                  apply)

@@ -18,6 +18,8 @@ from playground.evaluate import (IMAGE_METRICS, MAX_SAMPLES, MAX_TEMPERATURE, MA
                                  temperature_grid)
 from playground.metrics import effective_classes
 from playground.ui.common import user_errors
+from playground.ui.view import Target
+from playground.view import View
 from playground.ui.plots import CLASS_COLOURS, CLASS_SYMBOLS
 
 DEFAULT_COUNT = 4  # models ticked when the page opens: the first curve models in model order
@@ -129,8 +131,8 @@ def histogram_figure(curve: Curve | None, temperature: float, class_names,
     return fig
 
 
-def create_evaluate_tab(backend: Backend) -> None:
-    """The tab, when at least one model has a curve (a judge-readable image model or a point
+def create_evaluate_tab(backend: Backend) -> Target | None:
+    """The tab (and what a view sets on it: the histogram's model and temperature), when at least one model has a curve (a judge-readable image model or a point
     model); defaults are the first such models in the backend's model order."""
     evaluator = Evaluator(backend)
     models = evaluator.curve_models()
@@ -331,3 +333,11 @@ def create_evaluate_tab(backend: Backend) -> None:
     gr.on([hist_model.input, hist_t.input], mode_collapse, [hist_model, hist_t, samples, seed],
           hist_outputs, api_name="mode_collapse")
     tab.select(likelihood_table, None, table, api_name="likelihood_table")
+
+    def apply(v: View):
+        """A view's model and temperature go to the mode-collapse histogram (shipped curves)."""
+        if v.model is None or v.model not in image_ids:
+            return [gr.skip()] * 4
+        return (v.model, *histogram_outputs(v.model, 1.0 if v.t is None else v.t, SAMPLES, SEED))
+
+    return Target(("evaluate",), [hist_model, *hist_outputs], apply)

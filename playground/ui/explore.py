@@ -7,12 +7,14 @@ import numpy as np
 
 from playground.backend import Backend
 from playground.base import all_knobs
-from playground.errors import MAX_SEED, PlaygroundError, check_int, check_seed, check_temperature
+from playground.errors import MAX_SEED, PlaygroundError, check_int, check_seed
 from playground.store import SLIDERS
 from playground.ui.common import (card_markdown, default_model, first_look, knob_controls,
                                   knob_updates, knob_values, no_model, sampling_progress,
                                   user_errors)
 from playground.ui.plots import flow_figure
+from playground.ui.view import Target, registered
+from playground.view import View
 
 MODES = [("latent axes", "axes"), ("principal directions of the data", "principal")]
 GRID = 64
@@ -127,26 +129,30 @@ def create_explore_tab(backend: Backend) -> dict | None:
         mode = mode if hint == "axes" else hint
         return *view(model_id, mode, temperature, seed, knobs=knobs), mode
 
-    def restore(request: gr.Request):
-        """Open the view a share link describes (?model=&mode=&t=&seed=&class=&rest=&z=v1,v2,..)."""
-        q = request.query_params if request else {}
-        if "model" not in q:
+    def apply(v: View):
+        """Open a view (playground/view.py) on this tab: its model, slider mode (the model's hint
+        when the view names none), temperature, seed, class, rest seed, sliders, sampler knobs."""
+        if v.model is None:
             return [gr.skip()] * (4 + len(view_outputs))
+        info = backend.info(v.model)
+        mode_ = v.mode or info.ui.slider_mode
+        t, seed_ = 1.0 if v.t is None else v.t, v.seed or 0
+        knob_vals = [v.knobs.get(k.name, k.default) for k in all_knobs()]
+        rest = -1 if v.rest is None else v.rest
+        outputs = view(info.id, mode_, t, seed_, v.label, v.z, rest, knob_vals)
+        n = len(knob_vals)
+        knobs_shown = [gr.update(visible=u.get("visible"), value=val)
+                       for u, val in zip(outputs[-n:], knob_vals)] if n else []
+        return (info.id, mode_, t, seed_, *outputs[:len(outputs) - n], *knobs_shown)
+
+    def restore(request: gr.Request):
+        """Open the view a share link describes (?model=&mode=&t=&seed=&class=&rest=&z=v1,v2,..);
+        the Tools tab's "Set Explore's sliders" builds such a link."""
         try:
-            info = backend.info(q["model"])
-            mode_ = q.get("mode", "axes")
-            if mode_ not in dict(MODES).values():
-                raise PlaygroundError(f"unknown slider mode {mode_[:20]!r}")
-            t = check_temperature(q.get("t", 1.0), allow_zero=True)
-            seed_ = check_int(q.get("seed", 0), "seed", 0, MAX_SEED)
-            values = [float(v) for v in q.get("z", "").split(",") if v.strip()][:SLIDERS]
-            label = q.get("class") if info.has("condition") else None
-            rest = check_int(q.get("rest", -1), "rest seed", -1, MAX_SEED)
-            outputs = view(info.id, mode_, t, seed_, label, values, rest)
-        except (PlaygroundError, ValueError) as err:
+            return apply(View.from_query(dict(request.query_params), registered(backend)))
+        except PlaygroundError as err:
             gr.Warning(f"This link could not be opened: {err}")
             return [gr.skip()] * (4 + len(view_outputs))
-        return (info.id, mode_, t, seed_, *outputs)
 
     @user_errors
     def decode(model_id, mode, label, rest_seed, temperature, seed, *values):
@@ -218,6 +224,7 @@ def create_explore_tab(backend: Backend) -> dict | None:
                 mode = gr.Radio(MODES, value="axes", label="Sliders move along", elem_id="explore-mode")
                 class_dd = gr.Dropdown(list(first.class_names), value=(first.class_names or [None])[0],
                                        label="Class", visible=first.has("condition"),
+                                       elem_id="explore-class",
                                        allow_custom_value=True)  # choices change per model: the backend validates
                 with gr.Column(elem_classes="latent-sliders"):
                     r = first.slider_range
@@ -226,6 +233,7 @@ def create_explore_tab(backend: Backend) -> dict | None:
                                for i in range(SLIDERS)]
                 more = first.latent_dim - first.slider_count
                 rest_seed = gr.Number(-1, precision=0, visible=more > 0, minimum=-1,
+                                      elem_id="explore-rest",
                                       label="Seed of the other dims (-1: all 0)",
                                       info=f"{more} more dims beyond the sliders")
                 with gr.Row():
@@ -301,7 +309,8 @@ def create_explore_tab(backend: Backend) -> dict | None:
     # holds its event slot, and a VAE's 15 ms grid should not queue behind it.
     grid_btn.click(sample_grid, [model_dd, class_dd, temperature, seed, *knobs], [grid_img, grid_plot],
                    api_name="sample_grid", concurrency_limit=8)
-    return {"restore": (restore, [model_dd, mode, temperature, seed, *view_outputs]),
+    target = Target(("explore",), [model_dd, mode, temperature, seed, *view_outputs], apply)
+    return {"restore": (restore, target.outputs), "target": target,
             "select": (select_model, [model_dd, mode, temperature, seed, *knobs],
                        [*view_outputs, mode]),
             "model": model_dd, "mode": mode, "label": class_dd, "rest_seed": rest_seed,

@@ -12,6 +12,7 @@ import gradio as gr
 
 from playground import projection as proj
 from playground.backend import Backend
+from playground.ui.view import Target, given
 from playground.errors import PlaygroundError, check_number
 from playground.store import SLIDERS
 from playground.ui.common import card_markdown, default_model, no_model, user_errors
@@ -287,4 +288,6 @@ def create_latent_map_tab(backend: Backend, explore: dict | None = None) -> None
         ex = [explore[k] for k in ("model", "mode", "rest_seed", "temperature")]
         explore_btn.click(place_explore, [*params_in, markers, *ex, *explore["sliders"][:SLIDERS]],
                           [plot, markers, place_info], api_name="place_explore_latent")
-    return {"plot": plot, "model": model_dd, "method": method}
+    # A view sets the model; its .change draws the map, as a pick does.
+    target = Target(("latent-map-tab",), [model_dd], lambda v: (given(v.model),))
+    return {"plot": plot, "model": model_dd, "method": method, "target": target}

@@ -10,6 +10,8 @@ import numpy as np
 import plotly.graph_objects as go
 
 from playground.backend import Backend
+from playground.ui.view import Target, given, sampler_knobs
+from playground.view import View
 from playground.errors import MAX_CHAIN_STEPS, MAX_STEP_IMAGES, PlaygroundError, check_int
 from playground.images import grid
 from playground.ui.common import (card_markdown, default_model, knob_controls, knob_updates,
@@ -56,7 +58,8 @@ def path_figure(pmap: dict, states: list[np.ndarray], class_names, title: str) -
     return fig
 
 
-def create_steps_tab(backend: Backend) -> None:
+def create_steps_tab(backend: Backend) -> Target | None:
+    """The tab; returns what a view sets on it (None when no step-by-step model)."""
     models = backend.models("stepwise")
     first = default_model(models)
     if first is None:
@@ -173,3 +176,18 @@ def create_steps_tab(backend: Backend) -> None:
                  concurrency_limit=2)
     scrub.input(show_frame, [kept, scrub], [image, progress], api_name="show_frame",
                 show_progress="hidden")
+
+    def apply(v: View):
+        """A view's model (its controls, as picking it), class, temperature, seed, knobs."""
+        info = backend.info(v.model) if v.model else None
+        if info is None:
+            model = [gr.skip()] * (8 + len(knobs))
+        else:
+            model = [info.id, *controls(info)]
+            if v.label is not None:
+                model[2] = gr.Radio(choices=list(info.class_names), value=v.label, visible=True)
+        n = len(knobs)
+        return (*model[:len(model) - n], *sampler_knobs(v, info), given(v.t), given(v.seed))
+
+    return Target(("steps",), [model_dd, card, label, steps, start, start_index, plot, path_plot,
+                               *knobs, temperature, seed], apply)

@@ -9,6 +9,8 @@ import gradio as gr
 from playground.backend import Backend
 from playground.errors import MAX_TEXTS
 from playground.ui.common import card_markdown, default_model, first_look, user_errors
+from playground.ui.view import Target, given
+from playground.view import View
 
 
 def letter_span(ch: str, p: float) -> str:
@@ -34,7 +36,8 @@ def names_html(rows: list[dict]) -> str:
             f'<ol class="names">{"".join(items)}</ol>')
 
 
-def create_text_tab(backend: Backend) -> None:
+def create_text_tab(backend: Backend) -> Target | None:
+    """The tab; returns what a view sets on it (None when no text model)."""
     models = backend.models("text")
     first = default_model(models)
     if first is None:
@@ -60,7 +63,8 @@ def create_text_tab(backend: Backend) -> None:
     with gr.Tab("Generate names", id="text"):
         with gr.Row():
             with gr.Column(scale=4):
-                model_dd = gr.Dropdown([m.id for m in models], value=first.id, label="Model")
+                model_dd = gr.Dropdown([m.id for m in models], value=first.id, label="Model",
+                                       elem_id="text-model")
                 card = gr.Markdown(card_markdown(first), label="Model card")
                 kind = gr.Radio(list(first.class_names), value=(first.class_names or [None])[0],
                                 label="Kind of name", visible=first.has("condition"),
@@ -71,8 +75,10 @@ def create_text_tab(backend: Backend) -> None:
                                         info="0 = greedy (always the likeliest letter)",
                                         elem_id="text-temperature")
                 with gr.Row():
-                    top_k = gr.Number(0, precision=0, minimum=0, label="top-k (0 = off)")
-                    top_p = gr.Slider(0.05, 1.0, value=1.0, step=0.05, label="top-p (1 = off)")
+                    top_k = gr.Number(0, precision=0, minimum=0, label="top-k (0 = off)",
+                                      elem_id="text-top-k")
+                    top_p = gr.Slider(0.05, 1.0, value=1.0, step=0.05, label="top-p (1 = off)",
+                                      elem_id="text-top-p")
                 with gr.Row():
                     count = gr.Slider(1, MAX_TEXTS, value=20, step=1, label="How many")
                     seed = gr.Number(0, precision=0, minimum=0, label="Seed")
@@ -85,3 +91,17 @@ def create_text_tab(backend: Backend) -> None:
     model_dd.input(select_text_model, model_dd, [card, kind], api_name="select_text_model")
     go.click(generate_text, [model_dd, kind, prefix, temperature, top_k, top_p, count, seed], [out, data],
              api_name="generate_text")
+
+    def apply(v: View):
+        """A view's model (card, kinds), kind, prefix, temperature (0: greedy), top-k, top-p,
+        count, seed."""
+        info = backend.info(v.model) if v.model else None
+        model = [info.id, card_markdown(info), gr.Radio(
+            choices=list(info.class_names), value=v.label or (info.class_names or [None])[0],
+            visible=info.has("condition"))] if info else [gr.skip()] * 3
+        k = v.knobs
+        return (*model, given(k.get("prefix")), given(v.t), given(k.get("top_k")),
+                given(k.get("top_p")), given(k.get("count")), given(v.seed))
+
+    return Target(("text",), [model_dd, card, kind, prefix, temperature, top_k, top_p, count, seed],
+                  apply)

@@ -24,6 +24,8 @@ import torch
 from playground import live
 from playground.errors import PlaygroundError, check_choice, check_number
 from playground.ui.common import user_errors
+from playground.ui.view import Target
+from playground.view import View
 from playground.ui.train_live_figures import diagnostic_figure, loss_figure, scatter_figure, status_text
 
 FRAME_SECONDS = 0.5        # one streamed frame per this many seconds
@@ -205,6 +207,12 @@ def apply_preset(name):
             f"**{name}.** " + preset["why"].replace("\n", "  \n"))
 
 
+def view_preset(view: View):
+    """A view's preset, set as picking it does (a view without one leaves the tab as it is)."""
+    name = view.knobs.get("preset")
+    return (name, *apply_preset(name)) if name else [gr.skip()] * 14
+
+
 @user_errors
 def show_live_knobs(family, target):
     """Show the knobs that apply to this family (latent size, D:G ratio, β, coupling layers,
@@ -257,8 +265,9 @@ def keep_live_model(session):
     return gr.Dropdown(choices=choices, value=session.kept_id), gr.Tabs(selected="explore"), session
 
 
-def create_train_live_tab(backend, explore: dict | None = None, tabs=None) -> None:
-    """The tab; with Explore's handles (and the page's tabs) a trained model can be opened there."""
+def create_train_live_tab(backend, explore: dict | None = None, tabs=None) -> Target:
+    """The tab; with Explore's handles (and the page's tabs) a trained model can be opened there.
+    Returns what a view sets on it: a "break it" preset."""
     first = live.LiveConfig()
     shown = knob_visibility(first.family, first.target)
     with gr.Tab("Train live", id="train-live"):
@@ -324,8 +333,8 @@ def create_train_live_tab(backend, explore: dict | None = None, tabs=None) -> No
 
     family_knobs = [latent_size, ratio, beta, layers, sampling_steps, schedule, drawing]
     knobs = [target, family, lr, latent_size, steps, ratio, beta, layers, seed]
-    preset.input(apply_preset, preset, [*knobs, sampling_steps, schedule, drawing, why],
-                 api_name="apply_preset")
+    preset_out = [*knobs, sampling_steps, schedule, drawing, why]
+    preset.input(apply_preset, preset, preset_out, api_name="apply_preset")
     gr.on([family.input, target.input], show_live_knobs, [family, target], family_knobs,
           api_name="show_live_knobs")
     start_btn.click(start_training, [*knobs, drawing, session, sampling_steps, schedule],
@@ -341,3 +350,4 @@ def create_train_live_tab(backend, explore: dict | None = None, tabs=None) -> No
         keep_btn.click(keep_live_model, session, [explore["model"], tabs, session],
                        api_name="keep_live_model").success(
             select, select_in, select_out, api_visibility="private", show_progress="hidden")
+    return Target(("train-live",), [preset, *preset_out], view_preset)

@@ -24,7 +24,7 @@ def create_tools_tab(backend: Backend, explore: dict | None = None, tabs=None) -
     in Explore."""
     tools = Tools(backend)
     with gr.Tab("Tools", id="tools"):
-        with gr.Tabs():
+        with gr.Tabs() as inner:  # a view selects a sub-tab by its id
             create_interpolation_tab(tools)
             create_arithmetic_tab(tools)
             create_style_tab(tools)
@@ -33,4 +33,4 @@ def create_tools_tab(backend: Backend, explore: dict | None = None, tabs=None) -
             create_neighbours_tab(tools)
             create_completion_tab(tools)
             create_export_tab(tools)
-    return {"tools": tools}
+    return {"tools": tools, "tabs": inner}
