@@ -27,3 +27,12 @@ def test_tools_open_on_an_interpolation_between_two_digits(page: Page, app_url):
     expect(page.locator("#interp-strip img")).to_be_visible(timeout=30_000)
     expect(page.locator("#interp-curves .js-plotly-plot")).to_be_visible()
     expect(page.get_by_text("validation item #300 (label 3) → validation item #800 (label 8)")).to_be_visible()
+
+
+def test_step_by_step_opens_on_a_finished_run_to_scrub(page: Page, app_url):
+    page.goto(app_url)
+    page.get_by_role("tab", name="Step by step").click()
+    expect(page.locator("#steps-image img")).to_be_visible(timeout=30_000)
+    expect(page.locator("#steps-scrub")).to_be_visible()
+    progress = page.locator("#steps-progress textarea, #steps-progress input").first
+    expect(progress).not_to_have_value("")

@@ -14,8 +14,9 @@ from playground.ui.view import Target, given, sampler_knobs
 from playground.view import View
 from playground.errors import MAX_CHAIN_STEPS, MAX_STEP_IMAGES, PlaygroundError, check_int
 from playground.images import grid
-from playground.ui.common import (card_markdown, default_model, knob_controls, knob_updates,
-                                  knob_values, user_errors)
+from playground.base import all_knobs
+from playground.ui.common import (card_markdown, default_model, first_look, knob_controls,
+                                  knob_updates, knob_values, user_errors)
 from playground.ui.plots import map_figure
 
 MAX_KEPT_FRAMES = 100   # frames the scrubber keeps per session (~30 KB each; longer runs are thinned)
@@ -158,15 +159,26 @@ def create_steps_tab(backend: Backend) -> Target | None:
                 knobs = knob_controls(first, "steps")
                 go_btn = gr.Button("Sample step by step", variant="primary", elem_id="steps-run")
             with gr.Column(scale=6):
-                progress = gr.Textbox(label="Progress", interactive=False, elem_id="steps-progress")
-                image = gr.Image(label="Samples as they are made", format="png", interactive=False,
-                                 height=420, elem_classes="pixelated", elem_id="steps-image")
-                scrub = gr.Slider(0, 1, value=0, step=1, label="Frame (scrub back and forth)",
-                                  visible=False, elem_id="steps-scrub")
-                plot = gr.Plot(label="Sampler statistics", visible=has_stats(first))
-                path_plot = gr.Plot(label="Latent map: each sample's path from noise",
+                # first look: the default run's last frame, statistics, path and scrubber
+                look = first_look(lambda: list(sample_steps(
+                    first.id, (first.class_names or [None])[0], 1.0, 0, 16,
+                    first.ui.chain_steps or 1000, "noise", 0,
+                    *(k.default for k in all_knobs())))[-1], "step by step")
+                picture, stats, done, frames, _, path = look or (None,) * 6
+                progress = gr.Textbox(done, label="Progress", interactive=False,
+                                      elem_id="steps-progress")
+                image = gr.Image(picture, label="Samples as they are made", format="png",
+                                 interactive=False, height=420, elem_classes="pixelated",
+                                 elem_id="steps-image")
+                n = len(frames) if frames else 0
+                scrub = gr.Slider(0, max(1, n - 1), value=max(0, n - 1), step=1,
+                                  label="Frame (scrub back and forth)", visible=n > 1,
+                                  elem_id="steps-scrub")
+                figure = lambda v: v if isinstance(v, go.Figure) else None  # noqa: E731 (not a skip)
+                plot = gr.Plot(figure(stats), label="Sampler statistics", visible=has_stats(first))
+                path_plot = gr.Plot(figure(path), label="Latent map: each sample's path from noise",
                                     visible=first.has("path"), elem_id="steps-path")
-                kept = gr.State([])
+                kept = gr.State(frames or [])
     model_dd.input(select_steps_model, model_dd,
                    [card, label, steps, start, start_index, plot, path_plot, *knobs],
                    api_name="select_steps_model")
