@@ -54,7 +54,7 @@
   }
 
   const $ = sel => S.el.querySelector(sel);
-  const text = s => { const d = document.createElement("div"); d.textContent = s; return d.innerHTML; };
+  const text = s => { const d = document.createElement("div"); d.textContent = s; return d.innerHTML.replace(/"/g, "&quot;"); };
   const byId = id => S.data.lessons.find(l => l.id === id) || null;
 
   function optionLabel(l) {

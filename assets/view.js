@@ -18,6 +18,37 @@
   // Each tab's model picker (a view names the model of its tab).
   const MODEL_PICKERS = {explore: "explore-model", conditional: "cond-model", steps: "steps-model",
                          text: "text-model", "latent-map-tab": "map-model", evaluate: "eval-hist-model"};
+  // What else currentView reads on a tab besides Explore (which has its share link's fields):
+  // view field or knob → the control's elem_id (playground/view.py's TABS says what each takes).
+  const TAB_FIELDS = {
+    conditional: {class: "cond-class", seed: "cond-seed", knobs: {count: "cond-count"}},
+    text: {class: "text-kind", t: "text-temperature",
+           knobs: {prefix: "text-prefix", top_k: "text-top-k", top_p: "text-top-p"}},
+    steps: {class: "steps-class"},
+  };
+  /** A control's value: its checked radio, else its number box or text. */
+  function controlValue(id) {
+    const el = field(`#${id}`);
+    if (!shown(el)) return null;
+    const radio = el.querySelector("input:checked");
+    return radio ? radio.value : (input(id) || {}).value ?? null;
+  }
+
+  function tabFields(tab, view) {
+    const spec = TAB_FIELDS[tab];
+    if (!spec) return;
+    for (const [name, id] of Object.entries(spec)) {
+      if (name === "knobs") continue;
+      const v = controlValue(id);
+      if (v !== null && v !== "") view[name] = name === "class" ? v : Number(v);
+    }
+    const knobs = {};
+    for (const [name, id] of Object.entries(spec.knobs || {})) {
+      const v = controlValue(id);
+      if (v !== null) knobs[name] = name === "prefix" ? v : Number(v);
+    }
+    if (Object.keys(knobs).length) view.knobs = knobs;
+  }
 
   /** The selected tab's id: a Tools sub-tab when Tools shows, else the outer tab. */
   function selectedTab() {
@@ -76,6 +107,7 @@
       const picker = tab && MODEL_PICKERS[tab] && input(MODEL_PICKERS[tab]);
       if (picker && picker.value) view.model = picker.value;
       if (tab === "explore" && view.model) exploreFields(view);
+      else if (view.model) tabFields(tab, view);
       const open = root.latentLessons && root.latentLessons.current();
       if (open) Object.assign(view, open);
       for (const k of Object.keys(view)) if (view[k] === null) delete view[k];

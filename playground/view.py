@@ -21,15 +21,22 @@ The contract (one mechanism for Explore's share links, lesson steps and "follow 
   step    step            1 … MAX_STEPS, whole (with a lesson)
 
 Every field is optional; what a view leaves out stays as the page has it. Fields that depend on a
-model (mode, class, z, rest, knobs, t, seed) need the model in the same view, and only go to a tab
-that takes them (TABS[tab].fields). Bad input raises PlaygroundError naming the field.
+model (mode, class, z, rest, t, seed, a sampler knob) need the model in the same view, and each
+field only goes to a tab that takes it (TABS[tab].fields, .knobs). Bad input raises
+PlaygroundError naming the field. View.from_dict(d, models) / from_query(q, models) check (models:
+id → ModelInfo of the shipped models, Backend.models()); to_dict() gives the JSON shape back.
 
-In the page (assets/view.js for the app, assets/static/lessons.js for the static folder):
+In the page (assets/view.js in the app; assets/static/core.js over the static folder's tabs):
   window.latentWeb.applyView(view)  apply a view object (to_dict's shape); the app's server
                                     checks it again (View.from_dict) and sets the tabs' controls
-  window.latentWeb.currentView()    the view the page shows now, in the same shape (Explore's
-                                    share-link fields when Explore shows; the open lesson and step)
-  window.latentWeb.canApplyView(v)  true, or (static page) one line on what the full app adds
+  window.latentWeb.currentView()    (app) the view the page shows now, in the same shape: the tab,
+                                    its model, Explore's share-link fields when Explore shows, and
+                                    the open lesson and step
+  window.latentWeb.canApplyView(v)  true in the app; in the static page false where it lacks the
+                                    tab or the model (a lesson then shows TABS[tab].full_app)
+On the server, playground/ui/view.py applies a view: each tab gives a Target (its components, a
+View → updates function) and one handler (apply_view) sets them all, behind the hidden
+#apply-view button that applyView clicks and behind a link's query on page load.
 """
 from __future__ import annotations
 

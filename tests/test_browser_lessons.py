@@ -18,6 +18,9 @@ def test_apply_view_switches_tab_and_model_and_current_view_reads_it(page: Page,
     expect(page.locator("#text-top-k input")).to_have_value("5", timeout=15_000)
     expect(page.locator("#text-prefix textarea, #text-prefix input").first).to_have_value("ma")
     expect(page.locator("#text-kind input[value=female]")).to_be_checked()
+    view = page.evaluate("() => window.latentWeb.currentView()")
+    assert view["tab"] == "text" and view["class"] == "female" and view["t"] == 0.5, view
+    assert view["knobs"]["top_k"] == 5 and view["knobs"]["prefix"] == "ma", view
     page.evaluate("() => window.latentWeb.applyView({model: 'cvae-mnist', class: '7', t: 0.5,"
                   " seed: 4, z: [1.5, -2]})")
     expect(page.locator("#explore-card")).to_contain_text("cvae-mnist", timeout=15_000)

@@ -18,9 +18,9 @@ from playground.evaluate import (IMAGE_METRICS, MAX_SAMPLES, MAX_TEMPERATURE, MA
                                  temperature_grid)
 from playground.metrics import effective_classes
 from playground.ui.common import user_errors
+from playground.ui.plots import CLASS_COLOURS, CLASS_SYMBOLS
 from playground.ui.view import Target
 from playground.view import View
-from playground.ui.plots import CLASS_COLOURS, CLASS_SYMBOLS
 
 DEFAULT_COUNT = 4  # models ticked when the page opens: the first curve models in model order
 REAL = "#555555"
@@ -132,8 +132,9 @@ def histogram_figure(curve: Curve | None, temperature: float, class_names,
 
 
 def create_evaluate_tab(backend: Backend) -> Target | None:
-    """The tab (and what a view sets on it: the histogram's model and temperature), when at least one model has a curve (a judge-readable image model or a point
-    model); defaults are the first such models in the backend's model order."""
+    """The tab, when at least one model has a curve (a judge-readable image model or a point
+    model); defaults are the first such models in the backend's model order. Returns what a view
+    sets on it: the histogram's model and temperature."""
     evaluator = Evaluator(backend)
     models = evaluator.curve_models()
     if not models:  # nothing to measure: no tab rather than an empty one

@@ -12,11 +12,11 @@ import gradio as gr
 
 from playground import projection as proj
 from playground.backend import Backend
-from playground.ui.view import Target, given
 from playground.errors import PlaygroundError, check_number
 from playground.store import SLIDERS
 from playground.ui.common import card_markdown, default_model, no_model, user_errors
 from playground.ui.plots import map_figure
+from playground.ui.view import Target, given
 
 # Registered once per page; each (re)mount of the bridge points it at its own props/trigger.
 CLICK_JS = """

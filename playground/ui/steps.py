@@ -10,14 +10,14 @@ import numpy as np
 import plotly.graph_objects as go
 
 from playground.backend import Backend
-from playground.ui.view import Target, given, sampler_knobs
-from playground.view import View
 from playground.errors import MAX_CHAIN_STEPS, MAX_STEP_IMAGES, PlaygroundError, check_int
 from playground.images import grid
 from playground.base import all_knobs
 from playground.ui.common import (card_markdown, default_model, first_look, knob_controls,
                                   knob_updates, knob_values, user_errors)
 from playground.ui.plots import map_figure
+from playground.ui.view import Target, given, sampler_knobs
+from playground.view import View
 
 MAX_KEPT_FRAMES = 100   # frames the scrubber keeps per session (~30 KB each; longer runs are thinned)
 

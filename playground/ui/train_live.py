@@ -24,9 +24,9 @@ import torch
 from playground import live
 from playground.errors import PlaygroundError, check_choice, check_number
 from playground.ui.common import user_errors
+from playground.ui.train_live_figures import diagnostic_figure, loss_figure, scatter_figure, status_text
 from playground.ui.view import Target
 from playground.view import View
-from playground.ui.train_live_figures import diagnostic_figure, loss_figure, scatter_figure, status_text
 
 FRAME_SECONDS = 0.5        # one streamed frame per this many seconds
 TRAIN_SHARE = 0.6          # at most this share of each frame trains; the rest leaves the CPU free

@@ -119,4 +119,5 @@ def wire_views(demo: gr.Blocks, backend, tabs, tools_tabs, targets: list[Target]
     outputs = [tabs, tools_tabs, *(c for t in targets for c in t.outputs)]
     button.click(apply_page_view, payload, outputs, js=TAKE_VIEW_JS, api_visibility="private",
                  show_progress="hidden")
-    demo.load(open_page_link, None, outputs, api_visibility="private")
+    # hidden: a page opened without a link must not flash a spinner over every tab's outputs
+    demo.load(open_page_link, None, outputs, api_visibility="private", show_progress="hidden")
