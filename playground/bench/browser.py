@@ -167,7 +167,10 @@ def bench_browser(url: str, moves: int, models: list[str] | None = None,
         browser = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
         page = browser.new_page()
         requests = []
-        page.on("request", lambda r: requests.append(r.url))
+        # every request but the page's heartbeats (Gradio's session stream, the connection
+        # check of assets/connection.js every 5 s): what the moves cost
+        page.on("request", lambda r: requests.append(r.url)
+                if "/heartbeat/" not in r.url and "/gradio_api/app_id" not in r.url else None)
         rng = random.Random(0)
         for model_id in models if models is not None else in_page_models():
             page.goto(f"{url}/?model={model_id}")  # a share link: opens the model
