@@ -16,7 +16,7 @@ DEFAULT_DB = Path(__file__).resolve().parent.parent.parent / "data" / "classroom
 
 @dataclass(frozen=True)
 class ClassroomConfig:
-    database: str = str(DEFAULT_DB)  # a file path (SQLite) or a URL: postgresql://... for several processes
+    database: str = str(DEFAULT_DB)  # a file path (SQLite) or a URL: postgresql+psycopg://... for several processes
     room_ttl_s: float = 12 * 3600    # a school day: a room outlives its lesson, then it and its data are deleted
     max_students: int = 200          # a lecture hall; beyond that it is a broadcast, not a class
     max_submissions: int = 10_000    # per room: 100 students submitting every 30 s for 50 minutes
@@ -43,8 +43,13 @@ class ClassroomConfig:
 
     @property
     def url(self) -> str:
-        """The SQLAlchemy URL: a plain path means a SQLite file."""
-        return self.database if "://" in self.database else f"sqlite:///{self.database}"
+        """The SQLAlchemy URL: a plain path means a SQLite file; a bare postgresql:// (or a
+        libpq-style postgres://) URL gets the installed driver, psycopg 3 (SQLAlchemy's default
+        for it, psycopg2, is not installed)."""
+        if "://" not in self.database:
+            return f"sqlite:///{self.database}"
+        scheme, rest = self.database.split("://", 1)
+        return f"postgresql+psycopg://{rest}" if scheme in ("postgresql", "postgres") else self.database
 
     @classmethod
     def from_env(cls, env=os.environ) -> "ClassroomConfig":
