@@ -11,10 +11,14 @@ from pathlib import Path
 import sqlalchemy as sa
 
 metadata = sa.MetaData()
+# Ids: 64-bit on PostgreSQL, where a plain Integer is int4 and a student key's or ?after='s number
+# beyond 2^31 fails the query ("integer out of range", a 500) instead of finding no row; SQLite's
+# auto-increment needs its own INTEGER PRIMARY KEY, which is 64-bit already.
+Id = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 rooms = sa.Table(
     "rooms", metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("id", Id, primary_key=True),
     sa.Column("code", sa.String(16), nullable=False, unique=True),
     sa.Column("teacher_hash", sa.String(64), nullable=False),   # sha256 of the teacher key
     sa.Column("created_at", sa.Float, nullable=False),
@@ -27,8 +31,8 @@ rooms = sa.Table(
 )
 students = sa.Table(
     "students", metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("room_id", sa.Integer, sa.ForeignKey("rooms.id", ondelete="CASCADE"), nullable=False,
+    sa.Column("id", Id, primary_key=True),
+    sa.Column("room_id", Id, sa.ForeignKey("rooms.id", ondelete="CASCADE"), nullable=False,
               index=True),
     sa.Column("name", sa.String(64), nullable=False),
     sa.Column("key_hash", sa.String(64), nullable=False),
@@ -37,9 +41,9 @@ students = sa.Table(
 )
 submissions = sa.Table(
     "submissions", metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("room_id", sa.Integer, sa.ForeignKey("rooms.id", ondelete="CASCADE"), nullable=False),
-    sa.Column("student_id", sa.Integer, nullable=False),
+    sa.Column("id", Id, primary_key=True),
+    sa.Column("room_id", Id, sa.ForeignKey("rooms.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("student_id", Id, nullable=False),
     sa.Column("kind", sa.String(16), nullable=False),
     sa.Column("ref", sa.Integer, nullable=False, default=0),  # the question or round it answers
     sa.Column("body", sa.Text, nullable=False),                # JSON, validated
@@ -62,7 +66,12 @@ def open_engine(url: str) -> sa.Engine:
                            "foreign_keys=ON"):
                 cur.execute(f"PRAGMA {pragma}")
             cur.close()
-    metadata.create_all(engine)
+    with engine.begin() as c:
+        if engine.dialect.name == "postgresql":
+            # app processes starting together would race to CREATE TABLE (one fails on a
+            # duplicate type); a transaction-scoped lock lets one create, the others find them
+            c.execute(sa.text("SELECT pg_advisory_xact_lock(7474611)"))
+        metadata.create_all(c)
     return engine
 
 
