@@ -33,6 +33,22 @@ def app_server(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def postgres():
+    """A throwaway PostgreSQL server (tests/postgres.py) for this session, on a unix socket only;
+    `postgres.new_database()` gives a fresh database's SQLAlchemy URL. Stopped and removed at the
+    end. Fails, never skips, without PostgreSQL: multi-process rooms are what it tests."""
+    from tests.postgres import Cluster, bindir
+    found = bindir()
+    if found is None:
+        pytest.fail("PostgreSQL is not installed (no initdb/pg_ctl/postgres in pg_config --bindir "
+                    "or /usr/lib/postgresql/*/bin): run the README's test command (make test), "
+                    "which installs it")
+    cluster = Cluster(found)
+    yield cluster
+    cluster.close()
+
+
+@pytest.fixture(scope="session")
 def app_url(app_server):
     return app_server.url
 
