@@ -1,5 +1,6 @@
 """The classroom's HTTP API (/classroom/) against the real launched app, over HTTP: a room's whole
-flow, refusals, a restart between push and read, two app processes on one database."""
+flow, refusals, a restart between push and read, two app processes on one database (a SQLite file,
+and PostgreSQL: tests/postgres.py)."""
 import base64
 import json
 import threading
@@ -170,17 +171,46 @@ def test_bad_names_views_and_bodies_get_clear_errors(http):
 
 
 # ---- persistence and several processes --------------------------------------------------------
+def replica_env(database) -> dict:
+    return {"LATENT_PLAYGROUND_WARMUP": "0", "PLAYGROUND_DB": str(database)}
+
+
 @pytest.fixture(scope="module")
 def two_servers(app_server):
     """A second app process on the session app's database (a load balancer's two replicas)."""
-    env = {"LATENT_PLAYGROUND_WARMUP": "0", "PLAYGROUND_DB": str(app_server.db)}
+    env = replica_env(app_server.db)
     servers = [Server(env=env), app_server]
     yield env, servers
     servers[0].close()
 
 
-def test_two_processes_on_one_database_share_a_room(two_servers):
-    _, (a, b) = two_servers
+@pytest.fixture(scope="module")
+def two_servers_on_postgresql(postgres):
+    """Two app processes on one PostgreSQL database (tests/postgres.py), started side by side as
+    replicas would be: the rooms' tables are made by whichever asks first."""
+    from concurrent.futures import ThreadPoolExecutor
+    env = replica_env(postgres.new_database())
+    with ThreadPoolExecutor(2) as pool:
+        starts = [pool.submit(Server, env=env) for _ in range(2)]
+    servers = [f.result() for f in starts if f.exception() is None]
+    if len(servers) < 2:
+        for server in servers:
+            server.close()
+        raise next(f.exception() for f in starts if f.exception() is not None)
+    yield env, servers
+    for server in servers:
+        server.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def replicas(request):
+    """(env, [server A, server B]): two app processes on one database of each kind."""
+    return request.getfixturevalue("two_servers" if request.param == "sqlite"
+                                   else "two_servers_on_postgresql")
+
+
+def test_two_processes_on_one_database_share_a_room(replicas):
+    _, (a, b) = replicas
     with httpx.Client(base_url=a.url, timeout=30) as on_a, httpx.Client(base_url=b.url, timeout=30) as on_b:
         code, teacher = create_room(on_a)
         student = join(on_b, code)                               # the student's requests go to B
@@ -204,6 +234,16 @@ def test_two_processes_on_one_database_share_a_room(two_servers):
                          json={"kind": "drawing", "pixels": INK}).status_code == 201
         subs = on_a.get(f"/classroom/rooms/{code}/submissions", headers=teacher).json()
         assert [s["kind"] for s in subs["submissions"]] == ["drawing"]
+        assert [s["name"] for s in on_b.get(f"/classroom/rooms/{code}", headers=teacher)
+                .json()["students"]] == ["Ann"]
+        # numbers past a 32-bit id find nothing (PostgreSQL once failed them: a 500)
+        assert on_a.get(f"/classroom/rooms/{code}/submissions", params={"after": 2**62},
+                        headers=teacher).json()["submissions"] == []
+        forged = on_b.post(f"/classroom/rooms/{code}/submissions", headers=bearer("99999999999.x"),
+                           json={"kind": "drawing", "pixels": INK})
+        assert forged.status_code == 403 and "key" in forged.json()["error"]
+        assert on_b.put(f"/classroom/rooms/{code}/view", json={"lesson": "latent-spaces"},
+                        headers=student).status_code == 403, "a student cannot push"
 
 
 def test_a_restart_between_push_and_read_loses_nothing(two_servers):
