@@ -189,6 +189,33 @@ def test_processes_starting_together_make_the_tables_once(postgres):
         store.engine.dispose()
 
 
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_the_last_free_room_goes_to_one_process(kind, tmp_path, request):
+    """max_rooms is counted and the room inserted in one transaction: 8 processes (engines) asking
+    at once for the 3 rooms left make 3."""
+    import threading
+    from playground.classroom.store import Store
+    url = (f"sqlite:///{tmp_path / 'rooms.db'}" if kind == "sqlite"
+           else request.getfixturevalue("postgres").new_database())
+    stores = [Store(url) for _ in range(8)]
+    made, barrier = [], threading.Barrier(len(stores))
+
+    def create(i, store):
+        barrier.wait()
+        try:
+            made.append(store.create_room(f"ROOM{i:02d}", "h", 0.0, 60.0, 3))
+        except LookupError:
+            pass
+    threads = [threading.Thread(target=create, args=(i, s)) for i, s in enumerate(stores)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(made) == 3
+    for store in stores:
+        store.engine.dispose()
+
+
 def test_limits_are_checked_when_the_config_is_made():
     with pytest.raises(ValueError, match="max_students"):
         ClassroomConfig(max_students=0)
