@@ -28,9 +28,12 @@
     return true;
   }
 
+  /** The pad's two sliders when both are shown, else null; found by `scan` (it reads layout,
+   * so it stays off the sliders' input path) and kept on the pad. */
+  const sliders = pad => (pad.sliders && pad.sliders.every(el => el.isConnected) ? pad.sliders : null);
+
   function draw(pad) {
-    const xs = ranges(), box = pad.closest(".touch-pad-box");
-    if (box) box.hidden = !xs;
+    const xs = sliders(pad);
     if (!xs) return;
     const c = pad.getContext("2d"), w = pad.width, h = pad.height;
     const x = fraction(xs[0]) * w, y = (1 - fraction(xs[1])) * h, state = `${x},${y}`;
@@ -49,7 +52,7 @@
     pad.dataset.attached = "1";
     let active = null;
     const move = event => {
-      const xs = ranges();
+      const xs = sliders(pad);
       if (!xs) return;
       const r = pad.getBoundingClientRect();
       const moved = [setFraction(xs[0], (event.clientX - r.left) / r.width),
@@ -67,7 +70,7 @@
     const end = event => {
       if (event.pointerId !== active) return;
       active = null;
-      const xs = ranges();
+      const xs = sliders(pad);
       if (xs) xs.forEach(el => el.dispatchEvent(new Event("change", {bubbles: true})));
     };
     pad.addEventListener("pointerup", end);
@@ -75,10 +78,22 @@
     draw(pad);
   }
 
-  function scan() { document.querySelectorAll("canvas.touch-pad").forEach(pad => { attach(pad); draw(pad); }); }
-  // The pads come and go with the page's own rendering (Gradio's components, the static tabs):
-  // found on any input (a slider moved elsewhere redraws them) and at a slow poll.
-  document.addEventListener("input", () => document.querySelectorAll("canvas.touch-pad").forEach(draw));
+  function scan() {
+    document.querySelectorAll("canvas.touch-pad").forEach(pad => {
+      attach(pad);
+      pad.sliders = ranges();
+      const box = pad.closest(".touch-pad-box");
+      if (box) box.hidden = !pad.sliders;
+      draw(pad);
+    });
+  }
+  // The pads and sliders come and go with the page's own rendering (Gradio's components, the
+  // static tabs): found at a slow poll. A move of either slider by other means redraws them.
+  document.addEventListener("input", event => {
+    if (event.target.closest && event.target.closest("#slider-0, #slider-1")) {
+      document.querySelectorAll("canvas.touch-pad").forEach(draw);
+    }
+  });
   setInterval(scan, 1000);
   if (document.readyState !== "loading") scan();
   else document.addEventListener("DOMContentLoaded", scan);

@@ -21,12 +21,12 @@ def test_tabs_open_with_something_to_look_at(page: Page, app_url):
     assert len(calls) <= 4, calls
 
 
-def test_tools_open_on_an_interpolation_between_two_digits(page: Page, app_url):
+def test_tools_open_on_an_interpolation_at_their_defaults(page: Page, app_url):
     page.goto(app_url)
     page.get_by_role("tab", name="Tools").click()
     expect(page.locator("#interp-strip img")).to_be_visible(timeout=30_000)
     expect(page.locator("#interp-curves .js-plotly-plot")).to_be_visible()
-    expect(page.get_by_text("validation item #300 (label 3) → validation item #800 (label 8)")).to_be_visible()
+    expect(page.get_by_text("prior sample (seed 0) → prior sample (seed 1)")).to_be_visible()
 
 
 def test_step_by_step_opens_on_a_finished_run_to_scrub(page: Page, app_url):

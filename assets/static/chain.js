@@ -100,11 +100,7 @@
     }
 
     modelSel.addEventListener("change", () => select(modelSel.value));
-    panel.applyView = view => {  // a view's model, picked as a person picks it
-      if (!view.model || view.model === modelSel.value) return;
-      modelSel.value = view.model;
-      modelSel.dispatchEvent(new Event("change"));
-    };
+    S.pickOnView(panel, modelSel);
     $("chain-run").addEventListener("click", run);
     $("chain-stop").addEventListener("click", () => {
       running = null; $("chain-stop").disabled = true;

@@ -30,6 +30,15 @@
     add(kind, key, value) { (S.data[kind] = S.data[kind] || {})[key] = value; },
     blob(id, b64) { S.blobs[id] = b64; },
     tab(t) { S.tabs.push(t); },
+    /** A tab whose view is its model alone: a view picks the model as a person does (the
+     * select's change event). */
+    pickOnView(panel, select) {
+      panel.applyView = view => {
+        if (!view.model || view.model === select.value) return;
+        select.value = view.model;
+        select.dispatchEvent(new Event("change"));
+      };
+    },
     model(id) { return S.catalog.models.find(m => m.id === id) || null; },
 
     /** Load a script of the folder once (resolves when it has run). */

@@ -171,11 +171,7 @@
     });
 
     modelSel.addEventListener("change", () => select(modelSel.value));
-    panel.applyView = view => {  // a view's model, picked as a person picks it
-      if (!view.model || view.model === modelSel.value) return;
-      modelSel.value = view.model;
-      modelSel.dispatchEvent(new Event("change"));
-    };
+    S.pickOnView(panel, modelSel);
     const first = S.explore && models.some(m => m.id === S.explore.model) ? S.explore.model : models[0].id;
     select(first);
     panel.decodeAt = decodeAt;  // for tests and the benchmark: decode at data coordinates

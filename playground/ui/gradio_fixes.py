@@ -14,7 +14,8 @@ from playground.files import write_atomic
 # Markdown). A page that asks for frames every frame is on the display's clock: a slider move
 # then waits for the next frame (8 ms median, up to 16.7) before the page's decoder may run,
 # where an idle page runs it at once. Measured in Chromium on the Explore tab, slider to painted
-# frame, vae-mnist-2d: 13.2 ms median, 19.0 p90 with the loops; 3.8 and 10.3 without.
+# frame, vae-mnist-2d (python -m playground.bench, quiet machine): 13.8 ms median, 19.2 p90 with
+# the loops; 3.6 and 5.2 with this script.
 # This script sends a frame request made by the status tracker's code (or by the motion loop it
 # started) to a 250 ms timer instead, while no status tracker is shown: what those loops draw is
 # then invisible. A tracker shown again gets its frames back within 250 ms. Gradio's modules keep
