@@ -69,6 +69,15 @@ def conditional_accuracy(predicted, requested) -> float:
     return float((predicted == requested).mean())
 
 
+def class_accuracy(predicted, requested, n_classes: int) -> list[float | None]:
+    """Per asked class, the fraction of its samples predicted as that class (None for a class
+    never asked): the worst class is what a class-balanced mean hides."""
+    predicted, requested = np.asarray(predicted).reshape(-1), np.asarray(requested).reshape(-1)
+    conditional_accuracy(predicted, requested)  # the same shape checks
+    return [float((predicted[requested == k] == k).mean()) if (requested == k).any() else None
+            for k in range(n_classes)]
+
+
 @torch.no_grad()
 def judge_outputs(judge, x: Tensor, batch: int = 500) -> tuple[np.ndarray, np.ndarray]:
     """Judge features (N, D) and class probabilities (N, K) of images x (N, 1, H, W), batched."""
@@ -102,6 +111,9 @@ def judge_report(model, judge, x_real: Tensor, n: int = 2000, temperature: float
            "judge_mean_confidence": float(p_fake.max(1).mean())}
     if conditional:
         out[f"judge_cond_accuracy_T{temperature:g}"] = conditional_accuracy(pred, requested.numpy())
+        out[f"judge_class_accuracy_T{temperature:g}"] = [
+            None if a is None else round(a, 4)
+            for a in class_accuracy(pred, requested.numpy(), n_classes)]
     # Fractions of samples the judge puts in class 0, 1, ..., n_classes - 1.
     out[f"judge_class_hist_T{temperature:g}"] = [round(f, 4) for f in class_histogram(pred, n_classes)]
     return out

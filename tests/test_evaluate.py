@@ -212,6 +212,15 @@ def test_likelihood_kinds(evaluator):
     assert E.likelihood_cell(evaluator.likelihood("vae-mnist-16d"))[1].startswith("≤")
 
 
+def test_table_shows_the_worst_class_and_the_rarest_digit(evaluator):
+    p = {"cond_accuracy": 0.95, "class_accuracy": [1.0, 0.9, None], "class_hist": [0.2, 0.5, 0.3]}
+    assert E.asked_cell(p) == "95.0%, 90.0% (1)"
+    assert E.classes_cell(p) == "20.0% (0), 50.0% (1)"
+    assert E.asked_cell({}) == E.classes_cell({}) == "—"
+    rows = {line.split(" | ")[0][2:]: line for line in E.table_at(evaluator).splitlines()[2:]}
+    assert "% (" in rows["cvae-mnist"] and rows["flow-moons"].count("| — |") >= 2
+
+
 def test_stale_or_broken_files_are_ignored(tmp_path):
     for folder in ("vae-mnist-2d", "classifier-mnist"):
         shutil.copytree(Backend().root / folder, tmp_path / folder)

@@ -55,6 +55,14 @@ def test_conditional_accuracy():
         M.conditional_accuracy([1, 2], [1])
 
 
+def test_class_accuracy_shows_the_worst_class_a_mean_hides():
+    asked = [0, 0, 1, 1, 2, 2, 2, 2]
+    got = [0, 0, 1, 1, 2, 2, 2, 0]             # 7/8 overall, class 2 only 3/4, class 3 never asked
+    assert M.class_accuracy(got, asked, 4) == [1.0, 1.0, 0.75, None]
+    with pytest.raises(ValueError):
+        M.class_accuracy([1, 2], [1], 3)
+
+
 class _Judge(torch.nn.Module):
     """Stand-in judge: features = flattened pixels' mean and std; class = bright or dark."""
     class config:
@@ -81,6 +89,7 @@ def test_judge_report_on_a_perfect_conditional_generator():
     out = M.judge_report(_Generator(), _Judge(), real, n=1000)
     assert out["judge_cond_accuracy_T1"] == 1.0
     assert out["judge_class_hist_T1"] == [0.5, 0.5]
+    assert out["judge_class_accuracy_T1"] == [1.0, 1.0]
     assert out["judge_fd_T1"] < 1e-3
 
 

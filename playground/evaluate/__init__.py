@@ -19,7 +19,7 @@ scores.py measures (metrics, real data, curves); service.py is the Evaluator the
 use; cli.py is `python -m playground.evaluate`.
 """
 from playground.errors import MAX_TEMPERATURE  # noqa: F401  (the tab's slider bound)
-from playground.evaluate.cli import likelihood_cell, main, table_at  # noqa: F401
+from playground.evaluate.cli import asked_cell, classes_cell, likelihood_cell, main, table_at  # noqa: F401
 from playground.evaluate.scores import (GUIDANCES, IMAGE_METRICS, K,  # noqa: F401
                                         MAX_TEMPERATURES, MIN_TEMPERATURE, POINT_METRICS, SAMPLES, SEED, SPACES,
                                         TEMPERATURES, Curve, Real, temperature_grid)

@@ -32,10 +32,29 @@ def likelihood_cell(row: dict | None) -> tuple[str, str]:
     return f"−log p {value}", f"{row['bits_per_dim']:.4g}"
 
 
+def asked_cell(point: dict) -> str:
+    """Mean and worst-class share of samples judged as the asked class (conditional models)."""
+    if point.get("cond_accuracy") is None:
+        return "—"
+    per_class = [a for a in point.get("class_accuracy") or [] if a is not None]
+    worst = f", {min(per_class):.1%} ({per_class.index(min(per_class))})" if per_class else ""
+    return f"{point['cond_accuracy']:.1%}{worst}"
+
+
+def classes_cell(point: dict) -> str:
+    """Rarest and commonest judged class (10 % each is even), with the digit in brackets."""
+    hist = point.get("class_hist")
+    if not hist:
+        return "—"
+    lo, hi = min(range(len(hist)), key=hist.__getitem__), max(range(len(hist)), key=hist.__getitem__)
+    return f"{hist[lo]:.1%} ({lo}), {hist[hi]:.1%} ({hi})"
+
+
 def table_at(evaluator: Evaluator, temperature: float = 1.0) -> str:
     """A markdown table of every model at one temperature from the shipped files."""
-    lines = ["| model | Fréchet distance | IS | precision | recall | likelihood | bits/dim |",
-             "|---|---|---|---|---|---|---|"]
+    lines = ["| model | Fréchet distance | IS | precision | recall | as asked: mean, worst class "
+             "| classes: rarest, commonest | likelihood | bits/dim |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for info in evaluator.backend.models():
         curve = evaluator.shipped(info.id)
         p = curve.points.get(temperature, {}) if curve else {}
@@ -44,7 +63,7 @@ def table_at(evaluator: Evaluator, temperature: float = 1.0) -> str:
         def cell(k):
             return f"{p[k]:.3g}" if p.get(k) is not None else "—"
         lines.append(f"| {info.id} | {cell('frechet')} | {cell('inception')} | {cell('precision')} "
-                     f"| {cell('recall')} | {value} | {bpd} |")
+                     f"| {cell('recall')} | {asked_cell(p)} | {classes_cell(p)} | {value} | {bpd} |")
     return "\n".join(lines)
 
 

@@ -120,6 +120,8 @@ def measure(x: torch.Tensor, real: Real, space: str, root: Path, device,
            "confidence": float(p.max(1).mean())}
     if requested is not None:
         out["cond_accuracy"] = M.conditional_accuracy(p.argmax(1), requested)
+        out["class_accuracy"] = [None if a is None else round(a, 4)
+                                 for a in M.class_accuracy(p.argmax(1), requested, p.shape[1])]
     hist = M.class_histogram(p.argmax(1), p.shape[1])
     out["class_hist"] = [round(v, 4) for v in hist]
     out["effective_classes"] = M.effective_classes(hist)
