@@ -51,6 +51,22 @@ def test_gan_principal_directions_are_unit_latent_vectors():
         assert not torch.equal(model.latent_components, torch.eye(model.latent_dim))
 
 
+def test_minibatch_spread_sees_a_generator_that_repeats_itself():
+    from playground.models.gan import MinibatchStd
+    layer = MinibatchStd(4)
+    varied = torch.randn(8, 3, 2, 2)
+    same = varied[:1].expand(8, -1, -1, -1)               # one image eight times
+    out = layer(varied)
+    assert out.shape == (8, 4, 2, 2) and torch.equal(out[:, :3], varied)
+    assert (out[:, 3] > 0.5).all() and layer(same)[:, 3].abs().max() < 1e-3
+    # members i and i + B/G form a group: its statistic is shared, and a batch the group
+    # size does not divide is one group
+    assert torch.equal(out[0, 3], out[2, 3]) and layer(torch.randn(6, 3, 2, 2)).shape[1] == 4
+    d = tiny("dcgan-mnist").discriminator
+    assert any(isinstance(m, MinibatchStd) for m in d.modules())
+    assert not any(isinstance(m, MinibatchStd) for m in tiny("cgan-mnist").discriminator.modules())
+
+
 def test_classifier_outputs():
     model = tiny("classifier-mnist")
     x = torch.rand(5, 1, 28, 28)
