@@ -36,3 +36,15 @@ def test_step_by_step_opens_on_a_finished_run_to_scrub(page: Page, app_url):
     expect(page.locator("#steps-scrub")).to_be_visible()
     progress = page.locator("#steps-progress textarea, #steps-progress input").first
     expect(progress).not_to_have_value("")
+
+
+def test_train_live_opens_on_the_default_run_s_final_frame(page: Page, app_url):
+    """Precomputed at ship time (assets/live-first-look.json): three plots and a status that says
+    what they are, before Start is pressed."""
+    page.goto(app_url)
+    page.get_by_role("tab", name="Train live").click()
+    for plot in ("#live-scatter", "#live-diag", "#live-loss"):
+        expect(page.locator(f"{plot} .js-plotly-plot")).to_be_visible(timeout=30_000)
+    expect(page.locator("#live-scatter")).to_contain_text("step 2000")
+    expect(page.locator("#live-status")).to_contain_text("The default run's final frame")
+    expect(page.locator("#live-status")).to_contain_text("press Start to watch it learn")
