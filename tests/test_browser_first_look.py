@@ -1,6 +1,8 @@
 """A new user's first look, in real Chromium: tabs show a result before any button is pressed
 (computed once while the page is built, not requested by each page), and a fresh page sends only
 its few light start-up calls."""
+import re
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -29,6 +31,28 @@ def test_tools_open_on_an_interpolation_at_their_defaults(page: Page, app_url):
     expect(page.get_by_text("prior sample (seed 0) → prior sample (seed 1)")).to_be_visible()
 
 
+
+def test_every_tools_sub_tab_opens_on_a_result_or_says_what_to_do(page: Page, app_url):
+    """Export shows its grid at the tab's defaults (and its files); the others need a drawing, an
+    upload or seconds of work (class means, the neighbour index, a diffusion grid, pixel-by-pixel
+    sampling), so their empty state says which button to press."""
+    page.goto(app_url)
+    page.get_by_role("tab", name="Tools").click()
+    page.get_by_role("tab", name="Export a grid", exact=True).click()
+    expect(page.locator("#export-sheet img")).to_be_visible(timeout=30_000)
+    expect(page.locator("#export-files")).to_contain_text(".csv")
+    hints = {"Latent arithmetic": ("#arith-note", "Press Compute to add mean(7) − mean(1)"),
+             "Class × style": ("#style-hint", "Press Make the grid"),
+             "Your digit": ("#digit-text", "Draw a digit on the left"),
+             "Drawing → noise": ("#invert-text", "Draw a digit on the left"),
+             "Nearest neighbours": ("#nn-note", "Press Find the nearest training digits")}
+    for tab, (where, hint) in hints.items():
+        page.get_by_role("tab", name=tab, exact=True).click()
+        expect(page.locator(where)).to_contain_text(hint)
+    page.get_by_role("tab", name="Completion", exact=True).click()
+    progress = page.locator("#complete-progress textarea, #complete-progress input").first
+    expect(progress).to_have_attribute("placeholder", re.compile("^Press Complete"))
+
 def test_step_by_step_opens_on_a_finished_run_to_scrub(page: Page, app_url):
     page.goto(app_url)
     page.get_by_role("tab", name="Step by step").click()
@@ -36,3 +60,15 @@ def test_step_by_step_opens_on_a_finished_run_to_scrub(page: Page, app_url):
     expect(page.locator("#steps-scrub")).to_be_visible()
     progress = page.locator("#steps-progress textarea, #steps-progress input").first
     expect(progress).not_to_have_value("")
+
+
+def test_train_live_opens_on_the_default_run_s_final_frame(page: Page, app_url):
+    """Precomputed at ship time (assets/live-first-look.json): three plots and a status that says
+    what they are, before Start is pressed."""
+    page.goto(app_url)
+    page.get_by_role("tab", name="Train live").click()
+    for plot in ("#live-scatter", "#live-diag", "#live-loss"):
+        expect(page.locator(f"{plot} .js-plotly-plot")).to_be_visible(timeout=30_000)
+    expect(page.locator("#live-scatter")).to_contain_text("step 2000")
+    expect(page.locator("#live-status")).to_contain_text("The default run's final frame")
+    expect(page.locator("#live-status")).to_contain_text("press Start to watch it learn")

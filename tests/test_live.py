@@ -296,3 +296,45 @@ def test_handlers_train_pause_keep_and_reset(backend):
     ui.stop_session(session)  # the session expires: its kept model goes with it
     with pytest.raises(PlaygroundError, match="another session or has expired"):
         backend.info(session.kept_id)
+
+
+# ---- the first look: the default run's final frame, shipped in assets/ ------------------------
+def test_the_shipped_first_frame_is_today_s_default_run():
+    """A change of LiveConfig's defaults must regenerate the file, or the page would open on
+    another run than Start trains."""
+    from dataclasses import asdict
+    from playground.live import first_look
+    stored = json.loads(first_look.PATH.read_text())
+    assert stored["config"] == asdict(live.LiveConfig()), \
+        "LiveConfig's defaults changed: run python -m playground.live.first_look"
+    assert stored["steps_done"] == live.LiveConfig().steps
+    assert first_look.PATH.stat().st_size < 300_000
+
+
+def test_the_first_frame_is_three_figures_and_a_status():
+    import plotly.graph_objects as go
+    *figures, status = ui.first_frame()
+    assert all(isinstance(f, go.Figure) for f in figures)
+    scatter, diagnostic, _ = figures
+    assert len(scatter.data[1].x) == live.N_VIEW and diagnostic.data[0].type == "heatmap"
+    assert "final frame" in status and f"{live.LiveConfig().steps:,} steps" in status
+    assert "coverage" in status
+
+
+def test_a_stored_snapshot_reads_back_as_it_was_and_only_for_the_defaults(tmp_path):
+    from playground.live import first_look
+    t = live.LiveTrainer(live.LiveConfig())
+    t.step(20)
+    snap = t.snapshot()
+    first_look.write(snap, tmp_path / "look.json")
+    back = first_look.load(tmp_path / "look.json")
+    assert back.keys() == snap.keys() and back["config"] == snap["config"]
+    for key in ("data", "samples", "mmd"):
+        np.testing.assert_allclose(back[key], snap[key], rtol=1e-3)
+    np.testing.assert_allclose(back["diagnostic"]["values"], snap["diagnostic"]["values"], rtol=1e-3)
+    assert back["history"]["D loss"].shape == (20,) and back["steps_done"] == 20
+    stale = json.loads((tmp_path / "look.json").read_text())
+    stale["config"]["lr"] = 0.01
+    (tmp_path / "stale.json").write_text(json.dumps(stale))
+    with pytest.raises(PlaygroundError, match="python -m playground.live.first_look"):
+        first_look.load(tmp_path / "stale.json")

@@ -43,3 +43,14 @@ def test_a_failed_check_stops_the_upload(monkeypatch):
     assert "sdk_version is the installed Gradio" in failed and plan.ok
     monkeypatch.setattr(publish, "upload", lambda *a: pytest.fail("uploaded despite a failed check"))
     assert publish.main(["--space", "someone/space"]) == 1
+
+
+@pytest.mark.parametrize("version,ok", [("3.11", True), ("3.12.12", True), ("3.10.13", True),
+                                        ("3", False), ("python3.12", False)])
+def test_python_version_takes_what_the_readme_tells_a_zerogpu_space(monkeypatch, version, ok):
+    """The README's hosting section says to set python_version: "3.12.12" (or "3.10.13") for
+    ZeroGPU: the dry run's check accepts those as it accepts the CPU Space's "3.11"."""
+    meta = publish.front_matter(publish.ROOT / "README.md")
+    monkeypatch.setattr(publish, "front_matter", lambda readme: {**meta, "python_version": version})
+    check = next(c for c in publish.plan_app().checks if c.name == "python_version set")
+    assert check.ok is ok

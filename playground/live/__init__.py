@@ -8,7 +8,8 @@ Four families, keyed like the shipped ones they mirror (playground/base.FAMILIES
   ldm-mnist's residual MLP denoiser, on points; its view is the denoising field and reverse paths.
 
 playground/live/models.py holds the families (LIVE_FAMILIES) and the kept copy the backend serves
-to the other tabs; playground/live/trainer.py the knobs, targets, trainer loop and presets.
+to the other tabs; playground/live/trainer.py the knobs, targets, trainer loop and presets;
+playground/live/first_look.py the default run's final frame, stored when the app is shipped.
 """
 from playground.live.models import (GRID, LIVE_FAMILIES, SCHEDULES, KeptConfig, KeptModel,  # noqa: F401
                                     LiveDiffusion, LiveFlow, LiveGAN, LiveModel, LiveVAE,

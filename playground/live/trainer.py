@@ -221,6 +221,7 @@ class LiveTrainer:
         return {"data": self.view_data, "samples": samples, "diagnostic": diag,
                 "history": {k: np.asarray(v, np.float32) for k, v in self.history.items()},
                 "history_steps": np.asarray(self.history_steps),
+                "recent_loss": {k: self.mean_loss(k) for k in self.history},
                 "mmd": np.asarray(self.mmd_history, np.float32).reshape(-1, 2),
                 "coverage": coverage(samples, self.view_data),
                 "steps_done": self.steps_done, "steps": self.config.steps,

@@ -22,9 +22,11 @@ import numpy as np
 import torch
 
 from playground import live
+from playground.live import first_look as shipped_run
 from playground.errors import PlaygroundError, check_choice, check_number
-from playground.ui.common import user_errors
-from playground.ui.train_live_figures import diagnostic_figure, loss_figure, scatter_figure, status_text
+from playground.ui.common import first_look, user_errors
+from playground.ui.train_live_figures import (diagnostic_figure, loss_figure, measures_text,
+                                              scatter_figure, status_text)
 from playground.ui.view import Target
 from playground.view import View
 
@@ -38,6 +40,7 @@ SESSION_TTL = 2 * 3600     # seconds the trained model stays with an idle sessio
 TARGET_CHOICES = [("two moons", "moons"), ("circles", "circles"), ("8 Gaussians", "8gaussians"),
                   ("swiss roll slice", "swissroll"), ("my drawing", "drawing")]
 FAMILY_CHOICES = [(cls.title, key) for key, cls in live.LIVE_FAMILIES.items()]
+TARGET_NAMES = {key: name for name, key in TARGET_CHOICES}
 
 
 class LiveSession:
@@ -93,6 +96,17 @@ def frame(trainer: live.LiveTrainer, state: str, k: int | None = None):
     diag = diagnostic_figure(snap) if k is None or k % 2 == 0 else gr.skip()
     loss = loss_figure(snap) if k is None or k % 2 == 1 else gr.skip()
     return scatter_figure(snap), diag, loss, status_text(trainer, snap, state)
+
+
+def first_frame() -> tuple:
+    """The tab's first look: the default run's final frame, stored when the app was shipped
+    (playground/live/first_look.py; the run would cost ~8 s of every start)."""
+    snap = shipped_run.load()
+    c = snap["config"]
+    status = (f"**The default run's final frame** ({live.LIVE_FAMILIES[c['family']].title} on "
+              f"{TARGET_NAMES[c['target']]}, {c['steps']:,} steps), precomputed: press **Start** "
+              f"to watch it learn.  \n" + measures_text(snap))
+    return scatter_figure(snap), diagnostic_figure(snap), loss_figure(snap), status
 
 
 def stopped(session: LiveSession) -> tuple:
@@ -252,7 +266,7 @@ def keep_live_model(session):
     with torch.inference_mode():  # scored on the copy: the trainer's history is left as it is
         coverage = live.coverage(kept.decode(view_z).numpy(), view_data)
     c, steps = trainer.config, kept.config.steps_done
-    target = dict((v, k) for k, v in TARGET_CHOICES)[c.target]
+    target = TARGET_NAMES[c.target]
     label = f"your {live.LIVE_FAMILIES[c.family].title} on {target} (Train live, step {steps})"
     if session.kept_id:
         backend.drop_session_model(session.kept_id)
@@ -313,13 +327,14 @@ def create_train_live_tab(backend, explore: dict | None = None, tabs=None) -> Ta
                     start_btn = gr.Button("Start", variant="primary", elem_id="live-start")
                     pause_btn = gr.Button("Pause", elem_id="live-pause")
                     reset_btn = gr.Button("Reset", elem_id="live-reset")
-                status = gr.Markdown("Pick a target and a family, then press **Start**.",
-                                     elem_id="live-status")
+                look = first_look(first_frame, "Train live") or (
+                    None, None, None, "Pick a target and a family, then press **Start**.")
+                status = gr.Markdown(look[3], elem_id="live-status")
             with gr.Column(scale=6):
                 with gr.Row():
-                    scatter = gr.Plot(label="Data and samples", elem_id="live-scatter")
-                    diagnostic = gr.Plot(label="Inside the model", elem_id="live-diag")
-                losses = gr.Plot(label="Losses", elem_id="live-loss")
+                    scatter = gr.Plot(look[0], label="Data and samples", elem_id="live-scatter")
+                    diagnostic = gr.Plot(look[1], label="Inside the model", elem_id="live-diag")
+                losses = gr.Plot(look[2], label="Losses", elem_id="live-loss")
                 with gr.Accordion("Explore the trained model", open=False, elem_id="live-explore"):
                     with gr.Row():
                         z1 = gr.Slider(-3, 3, value=0, step=0.05, label="z₁")

@@ -132,11 +132,16 @@ def loss_figure(snap: dict) -> go.Figure:
     return fig
 
 
-def status_text(trainer: live.LiveTrainer, snap: dict, state: str) -> str:
-    c, note = trainer.config, snap["diagnostic"].get("note", "")
-    losses = " · ".join(f"{k} {trainer.mean_loss(k):.3g}" for k in trainer.history)
-    rate = trainer.steps_done / trainer.seconds if trainer.seconds else 0.0
-    return (f"**{state}** · step {trainer.steps_done} of {c.steps} · {rate:.0f} steps/s of CPU  \n"
-            f"{losses or 'no steps yet'} · MMD² {snap['mmd'][-1, 1]:.3g} · "
+def measures_text(snap: dict) -> str:
+    """A frame's numbers: each loss over its last steps, MMD², coverage, the diagnostic's note."""
+    note = snap["diagnostic"].get("note", "")
+    losses = " · ".join(f"{k} {v:.3g}" for k, v in snap["recent_loss"].items())
+    return (f"{losses or 'no steps yet'} · MMD² {snap['mmd'][-1, 1]:.3g} · "
             f"coverage {snap['coverage']:.0%} of the data has a sample nearby"
             + (f"  \n{note}" if note else ""))
+
+
+def status_text(trainer: live.LiveTrainer, snap: dict, state: str) -> str:
+    rate = trainer.steps_done / trainer.seconds if trainer.seconds else 0.0
+    return (f"**{state}** · step {trainer.steps_done} of {trainer.config.steps} · "
+            f"{rate:.0f} steps/s of CPU  \n" + measures_text(snap))

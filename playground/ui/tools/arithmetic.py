@@ -62,7 +62,11 @@ def create_arithmetic_tab(tools: Tools) -> None:
             with gr.Column(scale=6):
                 means = image_out("mean(+) and mean(−), decoded", "arith-means", 120)
                 sheet = image_out("bases (top) and results (bottom)", "arith-sheet")
-                note = gr.Markdown()
+                # No first look: the class means need every training digit encoded (seconds).
+                note = gr.Markdown(f"Press **Compute** to add mean({plus0}) − mean({minus0}) to "
+                                   f"{count.value} prior samples. The first press encodes the "
+                                   "training digits for the class means (a few seconds, once).",
+                                   elem_id="arith-note")
                 files = downloads("arith-files")
     model.input(bind(select_tool_model, tools, "arithmetic", False), model, label,
                 api_name="select_arithmetic_model")

@@ -60,7 +60,10 @@ def create_completion_tab(tools: Tools) -> None:
                     drawing = sketchpad("complete-draw")
                 go_ = gr.Button("Complete", variant="primary", elem_id="complete-go")
             with gr.Column(scale=6):
+                # No first look: a validation digit and a pixel-by-pixel sampler cost seconds.
                 progress = gr.Textbox(label="Progress", interactive=False,
+                                      placeholder="Press Complete: the model fills in the hidden "
+                                                  "part, as many times as you ask.",
                                       elem_id="complete-progress")
                 sheet = image_out("original | what the model sees (grey = hidden) | completions",
                                   "complete-sheet", 200)

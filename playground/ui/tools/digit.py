@@ -102,7 +102,10 @@ def create_digit_tab(tools: Tools, explore: dict | None = None, tabs=None) -> No
                 with gr.Row():
                     encoded = image_out("What was encoded (28x28)", "digit-encoded", 160)
                     recon = image_out("Reconstruction", "digit-recon", 160)
-                text = gr.Markdown(elem_id="digit-text")
+                text = gr.Markdown("Draw a digit on the left (or upload an image) and press "
+                                   "**Encode, reconstruct and score**: what the model makes of it, "
+                                   "its latent, and how unusual it is among real digits.",
+                                   elem_id="digit-text")
                 latent_plot = gr.Plot(label="Latent values")
                 to_explore = gr.Button("Set Explore's sliders to this latent",
                                        elem_id="digit-to-explore", visible=explore is not None)

@@ -6,7 +6,7 @@ import gradio as gr
 
 from playground.errors import MAX_SAMPLES
 from playground.tools import Tools, export
-from playground.ui.common import user_errors
+from playground.ui.common import first_look, user_errors
 from playground.ui.tools.widgets import (bind, class_dropdown, downloads, first_model, image_out,
                                          knob_row, model_picker, number_and_count, select_tool_model,
                                          temperature_slider, tiles)
@@ -39,8 +39,11 @@ def create_export_tab(tools: Tools) -> None:
                 seed, count = number_and_count("Seed", "How many", 64, count_max=MAX_SAMPLES)
                 go_ = gr.Button("Sample and export", variant="primary", elem_id="export-go")
             with gr.Column(scale=6):
-                sheet = image_out("Samples", "export-sheet", 400)
-                files = downloads("export-files")
+                look = first_look(lambda: export_grid(tools, first.id, label.value, temperature.value,
+                                                      seed.value, count.value),
+                                  "export") or (None, None)
+                sheet = image_out("Samples", "export-sheet", 400, look[0])
+                files = downloads("export-files", look[1])
     model.input(bind(select_tool_model, tools, "export", False), model, label,
                 api_name="select_export_model")
     go_.click(bind(export_grid, tools), [model, label, temperature, seed, count], [sheet, files],

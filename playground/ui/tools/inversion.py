@@ -48,7 +48,9 @@ def create_inversion_tab(tools: Tools) -> None:
                     encoded = image_out("Your digit (28x28)", "invert-encoded", 160)
                     noise = image_out("Its noise x_T", "invert-noise", 160)
                     regen = image_out("Regenerated from the noise", "invert-regen", 160)
-                text = gr.Markdown(elem_id="invert-text")
+                text = gr.Markdown("Draw a digit on the left, pick its class and press "
+                                   "**Invert, regenerate, change the class** (or upload an image).",
+                                   elem_id="invert-text")
                 classes = image_out("The same noise as every class", "invert-classes", 140)
     model.input(bind(select_tool_model, tools, "invert", False), model, label,
                 api_name="select_invert_model")

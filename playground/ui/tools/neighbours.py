@@ -68,7 +68,10 @@ def create_neighbours_tab(tools: Tools) -> None:
             with gr.Column(scale=6):
                 sheet = image_out("sample | 5 nearest in pixels | 5 nearest in judge features",
                                   "nn-sheet", 300)
-                note = gr.Markdown(elem_id="nn-note")
+                # No first look: the training digits' index costs ~10 s on a fresh machine.
+                note = gr.Markdown("Press **Find the nearest training digits**. The first press "
+                                   "indexes the training digits (about 10 s, once).",
+                                   elem_id="nn-note")
                 table = gr.Dataframe(headers=COLUMNS, interactive=False, max_height=260)
                 files = downloads("nn-files")
     model.input(bind(select_tool_model, tools, "neighbours", False), model, label,

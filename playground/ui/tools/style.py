@@ -43,6 +43,10 @@ def create_style_tab(tools: Tools) -> None:
                     label = class_dropdown(first, "style-class", "The class I drew")
                 go_ = gr.Button("Make the grid", variant="primary", elem_id="style-go")
             with gr.Column(scale=6):
+                # No first look: six rows of every class from a diffusion model cost ~0.6 s.
+                gr.Markdown("Press **Make the grid**: each row is one style (a prior sample, a "
+                            "validation digit or your drawing), decoded as every class.",
+                            elem_id="style-hint")
                 sheet = image_out("rows: style latents · columns: classes", "style-sheet", 360)
                 files = downloads("style-files")
     model.input(bind(select_tool_model, tools, "style_grid", False), model, label,

@@ -51,8 +51,8 @@ def image_out(label: str, elem_id: str, height: int = 220, value=None) -> gr.Ima
                     elem_id=elem_id, elem_classes="pixelated", buttons=["download"])
 
 
-def downloads(elem_id: str) -> gr.File:
-    return gr.File(label="Downloads (PNG / GIF and the latents, seeds and knobs as CSV)",
+def downloads(elem_id: str, value=None) -> gr.File:
+    return gr.File(value, label="Downloads (PNG / GIF and the latents, seeds and knobs as CSV)",
                    file_count="multiple", interactive=False, elem_id=elem_id)
 
 
