@@ -39,13 +39,22 @@ FAMILIES: dict[str, type["GenerativeModel"]] = {}
 
 def all_knobs() -> tuple["Knob", ...]:
     """Every knob a registered family declares, once, in first-seen order: the UI shows one
-    control each, the services check any value against it."""
+    control each, the services check any value against it. Families may differ only in a knob's
+    default (`own_default`: the control moves to it when such a model is picked)."""
     import playground.models  # noqa: F401  (registers every family)
     seen: dict[str, Knob] = {}
     for family in FAMILIES.values():
         for knob in family.knobs:
-            assert seen.setdefault(knob.name, knob) == knob, f"knob {knob.name!r} differs"
+            first = seen.setdefault(knob.name, knob)
+            assert dataclasses.replace(first, default=knob.default) == knob, \
+                f"knob {knob.name!r} differs beyond its default"
     return tuple(seen.values())
+
+
+def own_default(knob: "Knob", declared) -> float | str:
+    """The default of `knob` in the knobs a model declares (its family may set its own), else
+    the shared one."""
+    return next((k.default for k in declared if k.name == knob.name), knob.default)
 
 
 def register(cls: type["GenerativeModel"]) -> type["GenerativeModel"]:
@@ -69,6 +78,13 @@ class Knob:
     integer: bool = False
     choices: tuple[str, ...] = ()   # non-empty: a choice, not a number
     info: str = ""                  # one line under the control: what turning it does
+
+
+# Classifier-free guidance, one knob for every family that learns "no class" beside its classes
+# (diffusion, PixelCNN): the UI shows one control, so they must share it.
+GUIDANCE = Knob("guidance", "Guidance scale w", 2.0, 0.0, 8.0,
+                info="0 = unconditional, 1 = conditional, > 1 = classifier-free guidance: clearer "
+                     "digits of the asked class, less variety")
 
 
 @dataclass(frozen=True)

@@ -187,3 +187,20 @@ def test_slerp_between_two_inverted_drawings(backend, model_id):
 def test_models_without_a_class_cannot_invert(backend):
     with pytest.raises(PlaygroundError, match="cannot be used here"):
         inversion.invert(Tools(backend), "vae-mnist-2d", np.zeros((28, 28)), None)
+
+
+def test_a_family_may_set_its_own_default_of_a_shared_knob(backend):
+    """PixelCNN shares the guidance control with the diffusion models but opens at 1.5: picking
+    it moves the control there, and a request that gives no value samples at it."""
+    from playground.base import all_knobs, own_default
+    from playground.ui.common import knob_updates
+    guidance = next(k for k in all_knobs() if k.name == "guidance")
+    px, dd = backend.info("pixelcnn-mnist"), backend.info("ddpm-mnist")
+    assert own_default(guidance, px.knobs) == 1.5 and own_default(guidance, dd.knobs) == 2.0
+    shown = knob_updates(px)
+    assert shown[0]["visible"] and shown[0]["value"] == 1.5
+    assert not shown[1]["visible"] and "value" not in shown[1]   # DDIM steps: not PixelCNN's
+    assert knob_updates(dd)[0]["value"] == 2.0
+    a = backend.sample("pixelcnn-mnist", 2, seed=3, label="4")
+    assert np.array_equal(a, backend.sample("pixelcnn-mnist", 2, seed=3, label="4",
+                                            knobs={"guidance": 1.5}))

@@ -18,7 +18,7 @@ from playground.lru import LRU
 from playground.ui.evaluate import DEFAULT_COUNT, create_evaluate_tab
 
 SHIPPED = ["vae-mnist-2d", "vae-mnist-16d", "ae-mnist", "cvae-mnist", "dcgan-mnist", "cgan-mnist",
-           "rbm-mnist", "flow-moons", "chargpt-names"]  # pixelcnn-mnist: regenerated after its retrain
+           "pixelcnn-mnist", "rbm-mnist", "flow-moons", "chargpt-names"]
 
 
 @pytest.fixture(scope="module")

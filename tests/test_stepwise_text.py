@@ -39,18 +39,36 @@ def test_chargpt_temperature_zero_is_deterministic_greedy():
     assert a == b and a[0] == a[3]            # same kind, same greedy name, whatever the seed
 
 
-def test_pixelcnn_temperature_zero_is_deterministic_greedy_and_matches_forward():
+@pytest.mark.parametrize("w", [1.0, 0.0, 2.5])
+def test_pixelcnn_temperature_zero_is_deterministic_greedy_and_matches_forward(w):
     m = build_tiny("pixelcnn-mnist")
     labels = torch.tensor([3, 3, 7])
-    a = m.sample(3, temperature=0, condition=labels, generator=gen(1))
-    b = m.sample(3, temperature=0, condition=labels, generator=gen(2))
+    a = m.sample(3, temperature=0, condition=labels, generator=gen(1), guidance=w)
+    b = m.sample(3, temperature=0, condition=labels, generator=gen(2), guidance=w)
     assert torch.equal(a, b) and torch.equal(a[0], a[1])
     # The cached sampler must compute the same logits as the full causal forward pass: a greedy
-    # image is exactly the set of pixels whose forward logit (given the pixels before) is > 0.
+    # image is exactly the set of pixels whose forward logit (given the pixels before) is > 0,
+    # the guided logit l_none + w (l_label - l_none) when guided.
     with torch.no_grad():
-        logits = m(a, labels)
+        asked, free = m(a, labels), m(a, torch.full_like(labels, m.config.n_classes))
+    logits = free + w * (asked - free)
     decided = logits.abs() > 1e-4
     assert torch.equal(a[decided], (logits > 0).float()[decided])
+
+
+def test_pixelcnn_guidance_is_checked_and_labels_drop_in_training():
+    m = build_tiny("pixelcnn-mnist")
+    for bad in (float("nan"), -1.0, 9.0, None):
+        with pytest.raises(ValueError, match="[Gg]uidance"):
+            m.sample(1, condition=torch.tensor([1]), guidance=bad)
+    with pytest.raises(ValueError, match="class labels"):
+        m.sample(1, condition=torch.tensor([m.config.n_classes]))  # "no label" is not askable
+    x = (torch.rand(64, 1, 28, 28, generator=gen(0)) > 0.5).float()
+    y = torch.zeros(64, dtype=torch.long)
+    m.config.p_uncond = 1.0                      # every label dropped: the label's bias is unused
+    loss, _ = m.batch_loss(x, y, gen(0))
+    loss.backward()
+    assert m.cond.weight.grad.abs().sum() == 0
 
 
 def test_rbm_temperature_zero_chain_is_deterministic():

@@ -22,7 +22,7 @@ from typing import Iterator
 import torch
 from torch import Tensor, nn
 
-from playground.base import GenerativeModel, Knob
+from playground.base import GUIDANCE, GenerativeModel, Knob
 from playground.errors import check_knob
 from playground.sampling import check_temperature
 
@@ -32,9 +32,7 @@ _POOL = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="diffusion-h
 MIN_SNR_GAMMA = 5.0        # the loss weighting's cap (Hang et al. 2023)
 MAX_SAMPLING_STEPS = 250   # DDPM needs many more steps than DDIM; 250 x CFG keeps a grid < 1 min
 KNOBS = (
-    Knob("guidance", "Guidance scale w", 2.0, 0.0, 8.0,
-         info="0 = unconditional, 1 = conditional, > 1 = classifier-free guidance: clearer "
-              "digits of the asked class, less variety"),
+    GUIDANCE,
     Knob("sampling_steps", "Denoising steps", 25, 2, MAX_SAMPLING_STEPS, integer=True,
          info="DDIM is good from ~20 steps; DDPM needs more"),
     Knob("sampler", "Sampler", "ddim", choices=SAMPLERS,

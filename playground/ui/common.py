@@ -59,23 +59,23 @@ def no_model(what: str) -> gr.Markdown:
 def knob_controls(first, tab: str) -> list:
     """A control for each knob of `all_knobs()`, in that order, visible when the model `first`
     declares it; the handlers take their values last, in the same order (`knob_values`)."""
-    from playground.base import all_knobs
+    from playground.base import all_knobs, own_default
     declared = {k.name for k in first.knobs}
     controls = []
     for k in all_knobs():
         common = dict(label=k.label, info=k.info, visible=k.name in declared,
-                      elem_id=f"{tab}-knob-{k.name}")
-        controls.append(gr.Radio(list(k.choices), value=k.default, **common) if k.choices else
-                        gr.Slider(k.low, k.high, value=k.default, step=1 if k.integer else 0.1,
-                                  **common))
+                      elem_id=f"{tab}-knob-{k.name}", value=own_default(k, first.knobs))
+        controls.append(gr.Radio(list(k.choices), **common) if k.choices else
+                        gr.Slider(k.low, k.high, step=1 if k.integer else 0.1, **common))
     return controls
 
 
 def knob_updates(info) -> list:
-    """Show the knobs the chosen model declares, hide the rest."""
-    from playground.base import all_knobs
+    """Show the knobs the chosen model declares, at its defaults; hide the rest."""
+    from playground.base import all_knobs, own_default
     declared = {k.name for k in info.knobs}
-    return [gr.update(visible=k.name in declared) for k in all_knobs()]
+    return [gr.update(visible=True, value=own_default(k, info.knobs)) if k.name in declared
+            else gr.update(visible=False) for k in all_knobs()]
 
 
 def first_look(make, what: str):

@@ -39,14 +39,17 @@ def given(value):
 
 def sampler_knobs(view: View, info) -> list:
     """Updates for a tab's sampler knob controls (common.knob_controls' order): shown as the
-    view's model declares them (left as they are without a model), set to the view's values."""
-    from playground.base import all_knobs
+    view's model declares them (left as they are without a model), set to the view's values or
+    else the model's defaults."""
+    from playground.base import all_knobs, own_default
     declared = None if info is None else {k.name for k in info.knobs}
     out = []
     for k in all_knobs():
         u = {} if declared is None else {"visible": k.name in declared}
         if k.name in view.knobs:
             u["value"] = view.knobs[k.name]
+        elif declared and k.name in declared:
+            u["value"] = own_default(k, info.knobs)
         out.append(gr.update(**u) if u else gr.skip())
     return out
 
