@@ -244,7 +244,7 @@ def test_every_part_agrees_with_torch_in_the_numpy_reference(site, store):
                              None if job["labels"] is None else np.array(job["labels"]))
         err = relative(got.reshape(len(want), -1), want)
         assert err <= W.TOLERANCE, f"{job['id']} {job['kind']}: {err:.2g}"
-        assert spec["tolerance"] == pytest.approx(W.TOLERANCE)
+        assert 0 < spec["tolerance"] <= W.TOLERANCE   # chain models keep a finer one
         assert spec["error"] == float(f"{errors[(job['id'], job['kind'])].error:.3g}") <= W.TOLERANCE
 
 
