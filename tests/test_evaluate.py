@@ -217,6 +217,8 @@ def test_table_shows_the_worst_class_and_the_rarest_digit(evaluator):
     assert E.asked_cell(p) == "95.0%, 90.0% (1)"
     assert E.classes_cell(p) == "20.0% (0), 50.0% (1)"
     assert E.asked_cell({}) == E.classes_cell({}) == "—"
+    assert E.asked_cell({"cond_accuracy": 0.9, "class_accuracy": [None, 0.95, 0.85]}) == \
+        "90.0%, 85.0% (2)"                       # a class never asked does not shift the digit
     rows = {line.split(" | ")[0][2:]: line for line in E.table_at(evaluator).splitlines()[2:]}
     assert "% (" in rows["cvae-mnist"] and rows["flow-moons"].count("| — |") >= 2
 

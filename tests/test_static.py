@@ -18,6 +18,7 @@ from playground import projection as proj
 from playground import webdecoder
 from playground.base import FAMILIES
 from playground.static import SIZE_BUDGET, BuildError, build
+from playground.static.folder import part_tolerance
 from playground.static import weights as W
 from playground.store import ModelStore
 from tests.factories import shipped
@@ -244,7 +245,7 @@ def test_every_part_agrees_with_torch_in_the_numpy_reference(site, store):
                              None if job["labels"] is None else np.array(job["labels"]))
         err = relative(got.reshape(len(want), -1), want)
         assert err <= W.TOLERANCE, f"{job['id']} {job['kind']}: {err:.2g}"
-        assert 0 < spec["tolerance"] <= W.TOLERANCE   # chain models keep a finer one
+        assert spec["tolerance"] == pytest.approx(part_tolerance(store.info(job["id"])))
         assert spec["error"] == float(f"{errors[(job['id'], job['kind'])].error:.3g}") <= W.TOLERANCE
 
 

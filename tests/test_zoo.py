@@ -54,7 +54,7 @@ def test_gan_principal_directions_are_unit_latent_vectors():
 def test_minibatch_spread_sees_a_generator_that_repeats_itself():
     from playground.models.gan import MinibatchStd
     layer = MinibatchStd(4)
-    varied = torch.randn(8, 3, 2, 2)
+    varied = torch.randn(8, 3, 2, 2, generator=torch.Generator().manual_seed(0))
     same = varied[:1].expand(8, -1, -1, -1)               # one image eight times
     out = layer(varied)
     assert out.shape == (8, 4, 2, 2) and torch.equal(out[:, :3], varied)

@@ -36,8 +36,8 @@ def asked_cell(point: dict) -> str:
     """Mean and worst-class share of samples judged as the asked class (conditional models)."""
     if point.get("cond_accuracy") is None:
         return "—"
-    per_class = [a for a in point.get("class_accuracy") or [] if a is not None]
-    worst = f", {min(per_class):.1%} ({per_class.index(min(per_class))})" if per_class else ""
+    asked = [(a, k) for k, a in enumerate(point.get("class_accuracy") or []) if a is not None]
+    worst = ", {:.1%} ({})".format(*min(asked)) if asked else ""
     return f"{point['cond_accuracy']:.1%}{worst}"
 
 

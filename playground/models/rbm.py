@@ -25,9 +25,8 @@ class RBMConfig:
     latent_dim: int = 256     # hidden units; also the slider count. 256 gives digit-like samples
     image_size: int = 28      # visible units = image_size²
     n_chains: int = 500       # persistent fantasy chains; more chains = a less noisy negative phase.
-                              # 100 chains (60 epochs) gave judge FD 314 and 5-16 % per class:
-                              # too few fantasies to stand for the model, which then over-drew
-                              # what they sat in; 500 (100 epochs) gave FD 135 and 6.5-13 %
+                              # 100 chains (60 epochs) gave judge FD 314, recall 0.11 and 5-16 %
+                              # per class; 500 (100 epochs) FD 140, recall 0.35, 6.8-13.2 %
     k: int = 1                # Gibbs steps per update (PCD chains keep mixing across updates)
     weight_decay: float = 1e-4  # L2 on W keeps the chains mixing (sharp weights trap them)
     sample_steps: int = 1000  # Gibbs steps `sample` runs from noise before reading p(v|h)

@@ -210,6 +210,14 @@ def page_codes(pool: W.Pool, codes: np.ndarray) -> dict:
 
 
 # ---- the build ----------------------------------------------------------------------------------
+def part_tolerance(info) -> float:
+    """How far a decoder's or encoder's stored weights may take the page from torch. A model the
+    page also runs as a Gibbs chain (chain.py) sums whole binary layers through them: at the step
+    the random-input check picked, rbm-mnist's chain missed one grey level (4.7e-3), so its parts
+    keep finer steps (the chain is still checked on its own)."""
+    return W.TOLERANCE / 2 if info.ui.chain_steps else W.TOLERANCE
+
+
 def build(out: str | Path, root: str | Path = PRETRAINED, *, budget: int = SIZE_BUDGET,
           log=print) -> Report:
     """Write the static folder `out` (replacing an earlier build there, never other files) and
@@ -280,11 +288,8 @@ def _collect(root: Path, out: Path, log) -> tuple[dict[str, bytes], Report]:
                     continue
             try:
                 spec = webdecoder.export(model, info.id, part)
-                # A model the page also runs as a Gibbs chain (chain.py) sums whole binary layers
-                # through these weights: at the step the random-input check picks, rbm-mnist's
-                # conditionals missed one grey level (4.7e-3), so its parts keep finer steps.
-                tolerance = W.TOLERANCE / 2 if info.ui.chain_steps else W.TOLERANCE
-                page, _inline, part_report = W.shrink(model, spec, pool, tolerance=tolerance)
+                page, _inline, part_report = W.shrink(model, spec, pool,
+                                                      tolerance=part_tolerance(info))
             except webdecoder.NotExportable as err:
                 failures.append(f"{info.id} {part}: {err}")
                 continue

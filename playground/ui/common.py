@@ -56,15 +56,22 @@ def no_model(what: str) -> gr.Markdown:
 
 
 # ---- sampler knobs (base.Knob): one control per knob some family declares ---------------------
+def opening_knobs(info) -> list:
+    """Every knob control's value (`all_knobs()` order) when the model `info` is opened: its
+    family's defaults (a family may set its own default of a shared knob)."""
+    from playground.base import all_knobs, own_default
+    return [own_default(k, info.knobs) for k in all_knobs()]
+
+
 def knob_controls(first, tab: str) -> list:
     """A control for each knob of `all_knobs()`, in that order, visible when the model `first`
     declares it; the handlers take their values last, in the same order (`knob_values`)."""
-    from playground.base import all_knobs, own_default
+    from playground.base import all_knobs
     declared = {k.name for k in first.knobs}
     controls = []
-    for k in all_knobs():
+    for k, value in zip(all_knobs(), opening_knobs(first)):
         common = dict(label=k.label, info=k.info, visible=k.name in declared,
-                      elem_id=f"{tab}-knob-{k.name}", value=own_default(k, first.knobs))
+                      elem_id=f"{tab}-knob-{k.name}", value=value)
         controls.append(gr.Radio(list(k.choices), **common) if k.choices else
                         gr.Slider(k.low, k.high, step=1 if k.integer else 0.1, **common))
     return controls
@@ -72,10 +79,10 @@ def knob_controls(first, tab: str) -> list:
 
 def knob_updates(info) -> list:
     """Show the knobs the chosen model declares, at its defaults; hide the rest."""
-    from playground.base import all_knobs, own_default
+    from playground.base import all_knobs
     declared = {k.name for k in info.knobs}
-    return [gr.update(visible=True, value=own_default(k, info.knobs)) if k.name in declared
-            else gr.update(visible=False) for k in all_knobs()]
+    return [gr.update(visible=True, value=value) if k.name in declared
+            else gr.update(visible=False) for k, value in zip(all_knobs(), opening_knobs(info))]
 
 
 def first_look(make, what: str):

@@ -6,9 +6,9 @@ import gradio as gr
 from playground.backend import Backend
 from playground.errors import MAX_SAMPLES
 from playground.images import grid
-from playground.base import all_knobs, own_default
 from playground.ui.common import (card_markdown, default_model, first_look, knob_controls,
-                                  knob_updates, knob_values, sampling_progress, user_errors)
+                                  knob_updates, knob_values, opening_knobs, sampling_progress,
+                                  user_errors)
 from playground.ui.view import Target, given, sampler_knobs
 from playground.view import View
 
@@ -56,8 +56,7 @@ def create_conditional_tab(backend: Backend) -> Target | None:
                                elem_id="cond-grid", elem_classes="pixelated", buttons=["download"],
                                value=first_look(lambda: sample_class(
                                    first.id, first.class_names[0], 1.0, 0, 16, gr.Progress(),
-                                   *(own_default(k, first.knobs) for k in all_knobs())),
-                                   "conditional samples"))
+                                   *opening_knobs(first)), "conditional samples"))
     model_dd.input(select_conditional_model, model_dd, [card, label, *knobs],
                    api_name="select_conditional_model")
     go.click(sample_class, [model_dd, label, temperature, seed, count, *knobs], out,

@@ -6,12 +6,12 @@ import gradio as gr
 import numpy as np
 
 from playground.backend import Backend
-from playground.base import all_knobs, own_default
+from playground.base import all_knobs
 from playground.errors import MAX_SEED, PlaygroundError, check_int, check_seed
 from playground.store import SLIDERS
 from playground.ui.common import (card_markdown, default_model, first_look, knob_controls,
-                                  knob_updates, knob_values, no_model, sampling_progress,
-                                  user_errors)
+                                  knob_updates, knob_values, no_model, opening_knobs,
+                                  sampling_progress, user_errors)
 from playground.ui.plots import flow_figure
 from playground.ui.view import Target, registered
 from playground.view import View
@@ -137,7 +137,7 @@ def create_explore_tab(backend: Backend) -> dict | None:
         info = backend.info(v.model)
         mode_ = v.mode or info.ui.slider_mode
         t, seed_ = 1.0 if v.t is None else v.t, v.seed or 0
-        knob_vals = [v.knobs.get(k.name, own_default(k, info.knobs)) for k in all_knobs()]
+        knob_vals = [v.knobs.get(k.name, d) for k, d in zip(all_knobs(), opening_knobs(info))]
         rest = -1 if v.rest is None else v.rest
         outputs = view(info.id, mode_, t, seed_, v.label, v.z, rest, knob_vals)
         n = len(knob_vals)
@@ -267,7 +267,7 @@ def create_explore_tab(backend: Backend) -> dict | None:
                                            "temperature and slider values", elem_id="share-url")
                 look = first_look(lambda: sample_grid(
                     first.id, first.class_names[0] if first.has("condition") else None, 1.0, 0,
-                    gr.Progress(), *(own_default(k, first.knobs) for k in all_knobs())), "Explore's grid") or (None, None)
+                    gr.Progress(), *opening_knobs(first)), "Explore's grid") or (None, None)
                 grid_img = gr.Image(look[0], label="Samples", format="png", interactive=False,
                                     elem_id="grid", height=480, elem_classes="pixelated",
                                     buttons=["download"], visible=not first.has("points"))

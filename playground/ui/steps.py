@@ -12,9 +12,8 @@ import plotly.graph_objects as go
 from playground.backend import Backend
 from playground.errors import MAX_CHAIN_STEPS, MAX_STEP_IMAGES, PlaygroundError, check_int
 from playground.images import grid
-from playground.base import all_knobs, own_default
 from playground.ui.common import (card_markdown, default_model, first_look, knob_controls,
-                                  knob_updates, knob_values, user_errors)
+                                  knob_updates, knob_values, opening_knobs, user_errors)
 from playground.ui.plots import map_figure
 from playground.ui.view import Target, given, sampler_knobs
 from playground.view import View
@@ -163,7 +162,7 @@ def create_steps_tab(backend: Backend) -> Target | None:
                 look = first_look(lambda: list(sample_steps(
                     first.id, (first.class_names or [None])[0], 1.0, 0, 16,
                     first.ui.chain_steps or 1000, "noise", 0,
-                    *(own_default(k, first.knobs) for k in all_knobs())))[-1], "step by step")
+                    *opening_knobs(first)))[-1], "step by step")
                 picture, stats, done, frames, _, path = look or (None,) * 6
                 progress = gr.Textbox(done, label="Progress", interactive=False,
                                       elem_id="steps-progress")

@@ -41,15 +41,17 @@ def sampler_knobs(view: View, info) -> list:
     """Updates for a tab's sampler knob controls (common.knob_controls' order): shown as the
     view's model declares them (left as they are without a model), set to the view's values or
     else the model's defaults."""
-    from playground.base import all_knobs, own_default
+    from playground.base import all_knobs
+    from playground.ui.common import opening_knobs
     declared = None if info is None else {k.name for k in info.knobs}
+    opening = [None] * len(all_knobs()) if info is None else opening_knobs(info)
     out = []
-    for k in all_knobs():
+    for k, default in zip(all_knobs(), opening):
         u = {} if declared is None else {"visible": k.name in declared}
         if k.name in view.knobs:
             u["value"] = view.knobs[k.name]
         elif declared and k.name in declared:
-            u["value"] = own_default(k, info.knobs)
+            u["value"] = default
         out.append(gr.update(**u) if u else gr.skip())
     return out
 
