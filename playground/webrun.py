@@ -1,13 +1,16 @@
 """The numpy interpreter of the page's specs (playground/webdecoder.py writes decoders and encoders,
 playground/webgpt.py a text model's next-token network; the formats are described there): the
 reference assets/webdecoder.js and assets/webgpt.js are tested against, and what the exporters
-check every spec with before the page gets it. Pure: numpy only."""
+check every spec with before the page gets it. Pure: numpy (and scipy's erf) only."""
 from __future__ import annotations
 
 import base64
 import math
 
 import numpy as np
+# erf over arrays in C: numpy has none, and math.erf element by element was a third of a text
+# model's check (the static build runs thousands of them)
+from scipy.special import erf
 
 
 # ---- tensors ------------------------------------------------------------------------------------
@@ -160,7 +163,6 @@ def _causal_attention(x, op):
     return (w @ v).transpose(0, 2, 1, 3).reshape(b, t, c)
 
 
-_erf = np.vectorize(math.erf, otypes=[np.float64])
 
 
 OPS = {
@@ -169,7 +171,7 @@ OPS = {
     "residual": _residual,
     "layer_norm": _layer_norm,
     "causal_attention": _causal_attention,
-    "gelu": lambda x, op: 0.5 * x * (1 + _erf(x / math.sqrt(2))),  # exact (erf), nn.GELU()
+    "gelu": lambda x, op: 0.5 * x * (1 + erf(x / math.sqrt(2))),  # exact (erf), nn.GELU()
     "linear": lambda x, op: x @ unpack(op["w"]).T.astype(np.float64) + unpack(op["b"]),
     "reshape": lambda x, op: x.reshape(len(x), *op["shape"]),
     # k x k windows, stride k (nn.MaxPool2d(k)): (B, C, H, W) → (B, C, H // k, W // k)
