@@ -32,6 +32,32 @@ def app_server(tmp_path_factory):
     server.close()
 
 
+class Replica:
+    """A second `python app.py` on the session app's rooms database (`server`; `restart()` puts a
+    fresh process in its place)."""
+
+    def __init__(self, env: dict):
+        from playground.bench import Server
+        self.env, self.server = env, Server(env=env)
+
+    def restart(self) -> None:
+        from playground.bench import Server
+        self.server.close()
+        self.server = Server(env=self.env)
+
+
+@pytest.fixture(scope="session")
+def second_app(app_server):
+    """Another app process on the session app's rooms, its queue one event long
+    (PLAYGROUND_QUEUE_SIZE=1): a load balancer's other replica for the classroom tests (their
+    routes are plain HTTP, outside the queue) and a server whose queue fills at once for the busy
+    tests. One launch for both: each costs ~10 s of the suite."""
+    replica = Replica({"LATENT_PLAYGROUND_WARMUP": "0", "PLAYGROUND_DB": str(app_server.db),
+                       "PLAYGROUND_QUEUE_SIZE": "1"})
+    yield replica
+    replica.server.close()
+
+
 @pytest.fixture(scope="session")
 def postgres():
     """A throwaway PostgreSQL server (tests/postgres.py) for this session, on a unix socket only;

@@ -17,14 +17,10 @@ from playwright.sync_api import Page, expect
 LONG_RUN = ("moons", "gan", 0.002, 2, 5000, "1:1", 1.0, 6, 0, None)  # target … seed, drawing
 
 
-@pytest.fixture(scope="module")
-def busy_app(tmp_path_factory):
-    from playground.bench import Server
-    db = tmp_path_factory.mktemp("classroom") / "rooms.db"
-    server = Server(env={"PLAYGROUND_QUEUE_SIZE": "1", "LATENT_PLAYGROUND_WARMUP": "0",
-                         "PLAYGROUND_DB": str(db)})
-    yield server.url
-    server.close()
+@pytest.fixture
+def busy_app(second_app):
+    """tests/conftest.py's second app: its queue holds one waiting event."""
+    return second_app.server.url
 
 
 def fill(url: str) -> list:

@@ -175,13 +175,10 @@ def replica_env(database) -> dict:
     return {"LATENT_PLAYGROUND_WARMUP": "0", "PLAYGROUND_DB": str(database)}
 
 
-@pytest.fixture(scope="module")
-def two_servers(app_server):
-    """A second app process on the session app's database (a load balancer's two replicas)."""
-    env = replica_env(app_server.db)
-    servers = [Server(env=env), app_server]
-    yield env, servers
-    servers[0].close()
+@pytest.fixture
+def two_servers(app_server, second_app):
+    """The session app and a second process on its database (a load balancer's two replicas)."""
+    return second_app.env, [second_app.server, app_server]
 
 
 @pytest.fixture(scope="module")
@@ -246,18 +243,16 @@ def test_two_processes_on_one_database_share_a_room(replicas):
                         headers=student).status_code == 403, "a student cannot push"
 
 
-def test_a_restart_between_push_and_read_loses_nothing(two_servers):
-    env, servers = two_servers
-    with httpx.Client(base_url=servers[0].url, timeout=30) as http:
+def test_a_restart_between_push_and_read_loses_nothing(second_app):
+    with httpx.Client(base_url=second_app.server.url, timeout=30) as http:
         code, teacher = create_room(http)
         student = join(http, code)
         view = {"tab": "explore", "model": "vae-mnist-16d", "z": [0.25] * 12, "t": 0.5}
         http.put(f"/classroom/rooms/{code}/view", json=view, headers=teacher)
         http.post(f"/classroom/rooms/{code}/submissions", headers=student,
                   json={"kind": "latent", "model": "vae-mnist-16d", "z": [0.5] * 16})
-    servers[0].close()
-    servers[0] = Server(env=env)                                 # a fresh process, same database
-    with httpx.Client(base_url=servers[0].url, timeout=30) as http:
+    second_app.restart()                                         # a fresh process, same database
+    with httpx.Client(base_url=second_app.server.url, timeout=30) as http:
         state = http.get(f"/classroom/rooms/{code}/view", headers=student).json()
         assert state["version"] == 1 and state["view"] == view
         subs = http.get(f"/classroom/rooms/{code}/submissions", headers=teacher).json()["submissions"]
