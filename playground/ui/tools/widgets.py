@@ -56,25 +56,32 @@ def downloads(elem_id: str, value=None) -> gr.File:
                    file_count="multiple", interactive=False, elem_id=elem_id)
 
 
-def temperature_slider(minimum: float = 0.0, label: str = "Temperature T") -> gr.Slider:
-    return gr.Slider(minimum, 3.0, value=1.0, step=0.05, label=label)
+def temperature_slider(minimum: float = 0.0, label: str = "Temperature T",
+                       value: float = 1.0) -> gr.Slider:
+    return gr.Slider(minimum, 3.0, value=value, step=0.05, label=label)
 
 
-def number_and_count(number_label: str, count_label: str, count: int, *, hint: str | None = None,
-                     count_max: int = MAX_TOOL_IMAGES, count_first: bool = False
-                     ) -> tuple[gr.Number, gr.Slider]:
+def number_and_count(number_label: str, count_label: str, count: int, *, number: int = 0,
+                     hint: str | None = None, count_max: int = MAX_TOOL_IMAGES,
+                     count_first: bool = False) -> tuple[gr.Number, gr.Slider]:
     """One row: a seed (or first validation index) and how many; returns (number, count)."""
-    make = {"number": lambda: gr.Number(0, precision=0, minimum=0, label=number_label, info=hint),
+    make = {"number": lambda: gr.Number(number, precision=0, minimum=0, label=number_label,
+                                        info=hint),
             "count": lambda: gr.Slider(1, count_max, value=count, step=1, label=count_label)}
     with gr.Row():
         made = {k: make[k]() for k in (("count", "number") if count_first else ("number", "count"))}
     return made["number"], made["count"]
 
 
+def opening_class(info, empty: bool = False):
+    """The class a class input opens at for the model `info`: its first class; None for a model
+    without classes or when `empty` (no class chosen)."""
+    return None if empty else (list(info.class_names) or [None])[0]
+
+
 def class_dropdown(first, elem_id: str, label: str = "Class", empty: bool = False) -> gr.Dropdown:
     """The class input of a conditional model (hidden for others); `empty`: no class chosen."""
-    names = list(first.class_names)
-    return gr.Dropdown(names, value=None if empty else (names or [None])[0], label=label,
+    return gr.Dropdown(list(first.class_names), value=opening_class(first, empty), label=label,
                        elem_id=elem_id, visible=first.has("condition"), allow_custom_value=True)
 
 
@@ -83,8 +90,7 @@ def class_dropdown(first, elem_id: str, label: str = "Class", empty: bool = Fals
 def select_tool_model(tools: Tools, tool: str, empty: bool, model_id):
     """A model for this tool: its classes (shown for conditional models)."""
     info = tools.require(model_id, tool)
-    names = list(info.class_names)
-    return gr.Dropdown(choices=names, value=None if empty else (names or [None])[0],
+    return gr.Dropdown(choices=list(info.class_names), value=opening_class(info, empty),
                        visible=info.has("condition"))
 
 
