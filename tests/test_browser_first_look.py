@@ -33,25 +33,38 @@ def test_tools_open_on_an_interpolation_at_their_defaults(page: Page, app_url):
 
 
 def test_every_tools_sub_tab_opens_on_a_result_or_says_what_to_do(page: Page, app_url):
-    """Export shows its grid at the tab's defaults (and its files); the others need a drawing, an
-    upload or seconds of work (class means, the neighbour index, a diffusion grid, pixel-by-pixel
-    sampling), so their empty state says which button to press."""
+    """Export shows its grid at the tab's defaults (and its files); arithmetic, class × style,
+    neighbours and completion show their result at their defaults, stored when the app was shipped
+    (assets/tools-first-look.json: seconds of work each), so the page asks the server for none of
+    them; the two that need a drawing say so."""
+    asked = []
+    page.on("request", lambda r: asked.append(r.post_data_json.get("fn_index"))
+            if "/gradio_api/queue/join" in r.url else None)
     page.goto(app_url)
     page.get_by_role("tab", name="Tools").click()
     page.get_by_role("tab", name="Export a grid", exact=True).click()
     expect(page.locator("#export-sheet img")).to_be_visible(timeout=30_000)
     expect(page.locator("#export-files")).to_contain_text(".csv")
-    hints = {"Latent arithmetic": ("#arith-note", "Press Compute to add mean(7) − mean(1)"),
-             "Class × style": ("#style-hint", "Press Make the grid"),
-             "Your digit": ("#digit-text", "Draw a digit on the left"),
-             "Drawing → noise": ("#invert-text", "Draw a digit on the left"),
-             "Nearest neighbours": ("#nn-note", "Press Find the nearest training digits")}
-    for tab, (where, hint) in hints.items():
+    shown = {"Latent arithmetic": ("#arith-sheet", "#arith-note", "Shown: mean(7) − mean(1)"),
+             "Class × style": ("#style-sheet", "#style-hint", "the grid opens on 6 prior samples"),
+             "Nearest neighbours": ("#nn-sheet", "#nn-note", "Shown: 4 samples"),
+             "Completion": ("#complete-sheet", None, None)}
+    for tab, (image, where, text) in shown.items():
         page.get_by_role("tab", name=tab, exact=True).click()
-        expect(page.locator(where)).to_contain_text(hint)
-    page.get_by_role("tab", name="Completion", exact=True).click()
+        expect(page.locator(f"{image} img")).to_be_visible()
+        if where:
+            expect(page.locator(where)).to_contain_text(text)
     progress = page.locator("#complete-progress textarea, #complete-progress input").first
-    expect(progress).to_have_attribute("placeholder", re.compile("^Press Complete"))
+    expect(progress).to_have_value(re.compile("^Shown: validation digit 0"))
+    for tab, where in {"Your digit": "#digit-text", "Drawing → noise": "#invert-text"}.items():
+        page.get_by_role("tab", name=tab, exact=True).click()
+        expect(page.locator(where)).to_contain_text("Draw a digit on the left")
+    config = page.request.get(f"{app_url.rstrip('/')}/config").json()
+    api = {d["id"]: d.get("api_name") for d in config["dependencies"]}
+    heavy = {"latent_arithmetic", "style_grid", "nearest_neighbours", "complete_digit"}
+    assert all(i in api for i in asked), asked       # the calls are read right: events of this app
+    assert not heavy & {api[i] for i in asked}, [api[i] for i in asked]
+
 
 def test_step_by_step_opens_on_a_finished_run_to_scrub(page: Page, app_url):
     page.goto(app_url)
