@@ -16,6 +16,12 @@ SOURCE_CHOICES = [("prior sample (seed)", "sample"), ("validation digit (index)"
                   ("my drawing", "drawing")]
 BLANK = 255             # a white tile: the gap between groups of digits in a sheet
 DATA_HINT = "validation digits are sorted by class: 0-99 are 0s, 100-199 are 1s, …"
+CANVAS = 280            # a sketchpad's side in pixels: ten screen pixels per MNIST pixel
+# The digit a drawing sub-tab opens with, by data set: a clear validation digit (its index, its
+# class), drawn on the sketchpad as a user's drawing arrives (first_look.py). 359 is a bold 3 that
+# even the 2-D VAE reconstructs as a 3, well within the real digits' errors. The class is written
+# here, not read from the data, so that building the page loads no data (seconds on a fresh start).
+EXAMPLES = {"mnist": (359, "3")}
 
 
 def bind(handler, *services):
@@ -41,9 +47,19 @@ def model_picker(tools: Tools, tool: str, first, elem_id: str) -> gr.Dropdown:
                        elem_id=elem_id)
 
 
-def sketchpad(elem_id: str, label: str = "Draw a digit", height: int = 240) -> gr.Sketchpad:
-    return gr.Sketchpad(label=label, type="numpy", image_mode="RGBA", canvas_size=(280, 280),
-                        height=height, elem_id=elem_id)
+def sketchpad(elem_id: str, label: str = "Draw a digit", height: int = 240,
+              drawing: np.ndarray | None = None) -> gr.Sketchpad:
+    """`drawing`: a (CANVAS, CANVAS, 4) canvas it opens with (`drawn`). PNG, not Gradio's lossy
+    WebP, carries it to the page, so pressing the button on it sends exactly these pixels."""
+    return gr.Sketchpad(None if drawing is None else drawn(drawing), label=label, type="numpy",
+                        image_mode="RGBA", canvas_size=(CANVAS, CANVAS), height=height,
+                        elem_id=elem_id, format="png")
+
+
+def drawn(canvas: np.ndarray) -> dict:
+    """The sketchpad's value (as a handler receives it) with `canvas` as its background: the page
+    shows a background it is given (not layers) and its Clear button removes it."""
+    return {"background": canvas, "layers": [], "composite": canvas}
 
 
 def image_out(label: str, elem_id: str, height: int = 220, value=None) -> gr.Image:
@@ -79,10 +95,29 @@ def opening_class(info, empty: bool = False):
     return None if empty else (list(info.class_names) or [None])[0]
 
 
-def class_dropdown(first, elem_id: str, label: str = "Class", empty: bool = False) -> gr.Dropdown:
-    """The class input of a conditional model (hidden for others); `empty`: no class chosen."""
-    return gr.Dropdown(list(first.class_names), value=opening_class(first, empty), label=label,
-                       elem_id=elem_id, visible=first.has("condition"), allow_custom_value=True)
+def example_knobs(first) -> dict:
+    """What a drawing sub-tab opens with on the model `first`: the validation index of its data's
+    example digit (None where its data has none) and the class its class input opens at: the
+    example's for a model with classes, so the example is encoded as what it is."""
+    index, name = EXAMPLES.get(first.dataset, (None, None))
+    return dict(example=index,
+                label=name if index is not None and first.class_names else opening_class(first))
+
+
+def example_note(first, button: str) -> str:
+    """What a drawing sub-tab shows before anyone draws, and what to do next."""
+    index, name = EXAMPLES[first.dataset]
+    return (f"Shown: validation digit {index} (a {name}) as if drawn. Draw over it, or clear it "
+            f"and draw your own, then press **{button}**.")
+
+
+def class_dropdown(first, elem_id: str, label: str = "Class", empty: bool = False,
+                   value: str | None = None) -> gr.Dropdown:
+    """The class input of a conditional model (hidden for others); `empty`: no class chosen;
+    `value`: the class it opens at instead of the first (a drawn example's)."""
+    return gr.Dropdown(list(first.class_names), label=label, elem_id=elem_id,
+                       value=opening_class(first, empty) if value is None else value,
+                       visible=first.has("condition"), allow_custom_value=True)
 
 
 # ---- handlers and helpers ---------------------------------------------------------------------
