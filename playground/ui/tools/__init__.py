@@ -3,8 +3,8 @@ style, your digit with its anomaly score, a drawing inverted to its noise, neare
 logic is playground/tools/; each module here lays out its controls, draws its figures and writes
 its downloads in module-level handlers that take the tools service first (bound at wiring time),
 so tests call them directly. Each sub-tab lists only the models with the capabilities it needs.
-Four whose first result costs seconds open on one stored when the app was shipped
-(first_look.py)."""
+Six whose first result costs seconds or needs a drawing open on one stored when the app was
+shipped (first_look.py); the drawing ones with an example digit already drawn."""
 from __future__ import annotations
 
 import gradio as gr
@@ -27,14 +27,14 @@ def create_tools_tab(backend: Backend, explore: dict | None = None, tabs=None) -
     # imported here, not above: `python -m playground.ui.tools.first_look` imports this package first
     from playground.ui.tools.first_look import shipped
     tools = Tools(backend)
-    looks = shipped(tools)  # four sub-tabs' results at their defaults, stored when shipped (ms)
+    looks = shipped(tools)  # six sub-tabs' results at their defaults, stored when shipped (ms)
     with gr.Tab("Tools", id="tools"):
         with gr.Tabs() as inner:  # a view selects a sub-tab by its id
             create_interpolation_tab(tools)
             create_arithmetic_tab(tools, looks["arithmetic"])
             create_style_tab(tools, looks["style"])
-            create_digit_tab(tools, explore, tabs)
-            create_inversion_tab(tools)
+            create_digit_tab(tools, explore, tabs, looks["digit"], looks["anomaly"])
+            create_inversion_tab(tools, looks["inversion"])
             create_neighbours_tab(tools, looks["neighbours"])
             create_completion_tab(tools, looks["completion"])
             create_export_tab(tools)
