@@ -28,6 +28,20 @@ def grid(images: np.ndarray, ncol: int | None = None, pad: int = 1) -> np.ndarra
     return sheet
 
 
+def drawing_from_digit(digit: np.ndarray, size: int) -> np.ndarray:
+    """A (h, w) uint8 digit, white ink on black as the data is (`to_uint8`) → a (size, size, 4)
+    uint8 RGBA canvas as a sketchpad sends a drawing: black ink on opaque white paper, the ink the
+    digit scaled up smoothly (a brush's soft edge, not blocks). `digit_from_image` reads it back to
+    about the digit: the example a drawing sub-tab opens with."""
+    from PIL import Image
+    if digit.dtype != np.uint8 or digit.ndim != 2:
+        raise ValueError(f"a digit is (h, w) uint8, got {digit.dtype} of shape {digit.shape}")
+    ink = np.asarray(Image.fromarray(digit).resize((size, size), Image.BILINEAR))  # (size, size)
+    canvas = np.full((size, size, 4), 255, np.uint8)                               # white, opaque
+    canvas[..., :3] = (255 - ink)[..., None]
+    return canvas
+
+
 def digit_from_image(image, size: int = 28) -> np.ndarray:
     """Any drawing or upload → a (size, size) float32 digit in [0, 1] prepared like MNIST: ink is
     white on black, cropped to its bounding box, scaled to fit 20/28 of the side keeping its

@@ -35,6 +35,15 @@ def test_draw_a_digit_see_its_reconstruction_and_anomaly_score(page: Page, app_u
     page.get_by_role("tab", name="Your digit").click()
     model = page.locator("#digit-model input").input_value()   # the sub-tab's default, whichever
     assert model, "the Your digit sub-tab shows no model"
+    # the sub-tab opens with an example digit drawn (its sketchpad's background, shown once the
+    # editor has loaded it); clear it, as its note says, to draw your own: nothing to encode then
+    example = page.locator("#digit-draw button[aria-label='Image']")
+    expect(example).to_be_visible(timeout=15_000)
+    page.locator("#digit-draw button[aria-label='Clear canvas']").click()
+    expect(example).to_be_hidden()
+    page.locator("#digit-go").click()
+    expect(page.get_by_text("draw a digit or upload an image first")).to_be_visible(
+        timeout=30_000)
     draw_a_seven(page, "#digit-draw")
     page.locator("#digit-go").click()
     expect(page.locator("#digit-recon img")).to_be_visible(timeout=30_000)

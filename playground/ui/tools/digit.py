@@ -12,8 +12,11 @@ from playground.store import SLIDERS
 from playground.errors import PlaygroundError
 from playground.tools import Tools, digit
 from playground.ui.common import user_errors
-from playground.ui.tools.widgets import (bind, blank, class_dropdown, first_model, image_out,
-                                         model_picker, select_tool_model, sketchpad)
+from playground.ui.tools.widgets import (bind, blank, class_dropdown, example_knobs, example_note,
+                                         first_model, image_out, model_picker, select_tool_model,
+                                         sketchpad)
+
+GO = "Encode, reconstruct and score"
 
 
 def latent_figure(z: np.ndarray) -> go.Figure:
@@ -83,42 +86,55 @@ def send_to_explore(tools: Tools, restore, switch_tab: bool, model_id, latent, l
     return (*outputs, note, *([gr.Tabs(selected="explore")] if switch_tab else []))
 
 
-def create_digit_tab(tools: Tools, explore: dict | None = None, tabs=None) -> None:
+def first_knobs(tools: Tools, first) -> dict:
+    """`reconstruct`'s and `anomaly`'s arguments as the tab opens on the model `first`: its data's
+    example digit (a validation index, drawn on the sketchpad) and the class input's value."""
+    return example_knobs(first)
+
+
+def create_digit_tab(tools: Tools, explore: dict | None = None, tabs=None,
+                     look: tuple | None = None, score: tuple | None = None) -> None:
+    """`look`, `score`: the stored first looks of `reconstruct` and `anomaly` (the example drawing,
+    then the handler's outputs at `first_knobs`), or None: the tab then opens empty."""
     with gr.Tab("Your digit", id="tools-digit"):
         first = first_model(tools, "reconstruct", "both encode and decode images")
         if first is None:
             return
-        latent = gr.State([])
+        k = first_knobs(tools, first)
+        if look and score:  # the button runs both: the example shows both or neither
+            look = (*look[:4], f"{example_note(first, GO)}  \n{look[4]}", *look[5:])
+            score = score[1:]   # its drawing is look's
+        else:  # without stored looks: the validation digits' errors cost seconds on a fresh start
+            look, score = (None,) * 5 + ([],), (None,) * 3
+        latent = gr.State(look[5])
         with gr.Row():
             with gr.Column(scale=4):
                 model = model_picker(tools, "reconstruct", first, "digit-model")
-                label = class_dropdown(first, "digit-class", "The class I drew")
-                drawing = sketchpad("digit-draw", "Draw a digit", 300)
-                go_ = gr.Button("Encode, reconstruct and score", variant="primary",
-                                elem_id="digit-go")
+                label = class_dropdown(first, "digit-class", "The class I drew", value=k["label"])
+                drawing = sketchpad("digit-draw", "Draw a digit", 300, look[0])
+                go_ = gr.Button(GO, variant="primary", elem_id="digit-go")
                 upload = gr.File(label="…or upload a digit image (up to 2 MB)",
                                  file_types=["image"], type="filepath", elem_id="digit-upload")
             with gr.Column(scale=6):
                 with gr.Row():
-                    encoded = image_out("What was encoded (28x28)", "digit-encoded", 160)
-                    recon = image_out("Reconstruction", "digit-recon", 160)
-                text = gr.Markdown("Draw a digit on the left (or upload an image) and press "
-                                   "**Encode, reconstruct and score**: what the model makes of it, "
-                                   "its latent, and how unusual it is among real digits.",
-                                   elem_id="digit-text")
-                latent_plot = gr.Plot(label="Latent values")
+                    encoded = image_out("What was encoded (28x28)", "digit-encoded", 160, look[1])
+                    recon = image_out("Reconstruction", "digit-recon", 160, look[2])
+                text = gr.Markdown(look[4] or f"Draw a digit on the left (or upload an image) and "
+                                   f"press **{GO}**: what the model makes of it, its latent, and "
+                                   "how unusual it is among real digits.", elem_id="digit-text")
+                latent_plot = gr.Plot(look[3], label="Latent values", elem_id="digit-latent")
                 to_explore = gr.Button("Set Explore's sliders to this latent",
                                        elem_id="digit-to-explore", visible=explore is not None)
                 explore_note = gr.Markdown(elem_id="digit-explore-note")
-                score = gr.Markdown(elem_id="digit-anomaly")
-                hist = gr.Plot(label="Anomaly score", elem_id="digit-hist")
-                gallery = gr.Gallery(label="The most anomalous validation digits "
+                score_text = gr.Markdown(score[1], elem_id="digit-anomaly")
+                hist = gr.Plot(score[0], label="Anomaly score", elem_id="digit-hist")
+                gallery = gr.Gallery(score[2], label="The most anomalous validation digits "
                                      "(original | reconstruction)", columns=4, height=300,
                                      object_fit="contain", elem_id="digit-gallery")
     model.input(bind(select_tool_model, tools, "reconstruct", False), model, label,
                 api_name="select_digit_model")
     rec_out = [encoded, recon, latent_plot, text, latent]
-    an_out = [hist, score, gallery]
+    an_out = [hist, score_text, gallery]
     go_.click(bind(reconstruct, tools), [model, drawing, label], rec_out,
               api_name="reconstruct_drawing")
     go_.click(bind(anomaly, tools), [model, drawing, label], an_out, api_name="anomaly_score")

@@ -8,9 +8,12 @@ import gradio as gr
 import numpy as np
 
 from playground.tools import Tools, inversion
-from playground.ui.common import knob_controls, knob_values, user_errors
-from playground.ui.tools.widgets import (bind, class_dropdown, first_model, image_out,
-                                         model_picker, select_tool_model, sketchpad, tiles)
+from playground.ui.common import knob_controls, knob_values, opening_knobs, user_errors
+from playground.ui.tools.widgets import (bind, class_dropdown, example_knobs, example_note,
+                                         first_model, image_out, model_picker, select_tool_model,
+                                         sketchpad, tiles)
+
+GO = "Invert, regenerate, change the class"
 
 
 @user_errors
@@ -27,31 +30,43 @@ def invert_drawing(tools: Tools, model_id, drawing, label, *knobs):
     return r.digit, noise, r.regenerated, tiles(r.classes, len(r.classes)), text
 
 
-def create_inversion_tab(tools: Tools) -> None:
+def first_knobs(tools: Tools, first) -> dict:
+    """`invert_drawing`'s arguments as the tab opens on the model `first`: its data's example
+    digit (a validation index, drawn on the sketchpad), the example's class and the sampler knobs
+    by name (the handler takes them in `all_knobs()` order)."""
+    return dict(example_knobs(first), **knob_values(opening_knobs(first)))
+
+
+def create_inversion_tab(tools: Tools, look: tuple | None = None) -> None:
+    """`look`: the stored first look (the example drawing, then the handler's outputs at
+    `first_knobs`), or None: the tab then opens empty."""
     with gr.Tab("Drawing → noise", id="tools-invert"):
         first = first_model(tools, "invert", "invert a drawing with a class (a conditional "
                                              "model that encodes and decodes)")
         if first is None:
             return
+        k = first_knobs(tools, first)
+        # without a stored look: DDIM inversion and a row of every class cost ~1 s
+        look = ((*look[:5], f"{example_note(first, GO)}  \n{look[5]}") if look else
+                (None,) * 5 + (f"Draw a digit on the left, pick its class and press **{GO}** (or "
+                               "upload an image).",))
         with gr.Row():
             with gr.Column(scale=4):
                 model = model_picker(tools, "invert", first, "invert-model")
-                label = class_dropdown(first, "invert-class", "The class I drew")
-                drawing = sketchpad("invert-draw", "Draw a digit", 300)
+                label = class_dropdown(first, "invert-class", "The class I drew", value=k["label"])
+                drawing = sketchpad("invert-draw", "Draw a digit", 300, look[0])
                 knobs = knob_controls(first, "invert")
-                go_ = gr.Button("Invert, regenerate, change the class", variant="primary",
-                                elem_id="invert-go")
+                go_ = gr.Button(GO, variant="primary", elem_id="invert-go")
                 upload = gr.File(label="…or upload a digit image (up to 2 MB)",
                                  file_types=["image"], type="filepath", elem_id="invert-upload")
             with gr.Column(scale=6):
                 with gr.Row():
-                    encoded = image_out("Your digit (28x28)", "invert-encoded", 160)
-                    noise = image_out("Its noise x_T", "invert-noise", 160)
-                    regen = image_out("Regenerated from the noise", "invert-regen", 160)
-                text = gr.Markdown("Draw a digit on the left, pick its class and press "
-                                   "**Invert, regenerate, change the class** (or upload an image).",
-                                   elem_id="invert-text")
-                classes = image_out("The same noise as every class", "invert-classes", 140)
+                    encoded = image_out("Your digit (28x28)", "invert-encoded", 160, look[1])
+                    noise = image_out("Its noise x_T", "invert-noise", 160, look[2])
+                    regen = image_out("Regenerated from the noise", "invert-regen", 160, look[3])
+                text = gr.Markdown(look[5], elem_id="invert-text")
+                classes = image_out("The same noise as every class", "invert-classes", 140,
+                                    look[4])
     model.input(bind(select_tool_model, tools, "invert", False), model, label,
                 api_name="select_invert_model")
     out = [encoded, noise, regen, classes, text]

@@ -9,10 +9,13 @@ from playground.tools import Tools, neighbours
 from playground.tools.export import save_csv, save_png
 from playground.ui.common import user_errors
 from playground.ui.tools.widgets import (bind, blank, class_dropdown, downloads, first_model, image_out,
-                                         knob_row, model_picker, number_and_count, select_tool_model,
-                                         temperature_slider, tiles)
+                                         knob_row, model_picker, number_and_count, opening_class,
+                                         select_tool_model, temperature_slider, tiles)
 
 COLUMNS = ["sample", "space", "rank", "train index", "label", "distance"]
+# The controls' opening values, also those of the stored first look (playground/ui/tools/
+# first_look.py), which the tab shows only while they are these.
+FIRST_KNOBS = dict(temperature=1.0, seed=0, count=4)
 
 
 @user_errors
@@ -51,28 +54,39 @@ def nearest_neighbours(tools: Tools, model_id, label, temperature, seed, count,
     return sheet, table, note, files
 
 
-def create_neighbours_tab(tools: Tools) -> None:
+def first_knobs(tools: Tools, first) -> dict:
+    """`nearest_neighbours`'s arguments as the tab's controls open on the model `first`."""
+    return dict(FIRST_KNOBS, label=opening_class(first))
+
+
+def create_neighbours_tab(tools: Tools, look: tuple | None = None) -> None:
+    """`look`: the stored first look (its handler's outputs at `first_knobs`), or None."""
     with gr.Tab("Nearest neighbours", id="tools-neighbours"):
         first = first_model(tools, "neighbours",
                             "draw digits like the judge classifier's training digits")
         if first is None:
             return
+        k = first_knobs(tools, first)
         with gr.Row():
             with gr.Column(scale=4):
                 model = model_picker(tools, "neighbours", first, "nn-model")
                 label = class_dropdown(first, "nn-class")
-                temperature = temperature_slider(0.05)
-                seed, count = number_and_count("Seed", "samples", 4)
+                temperature = temperature_slider(0.05, value=k["temperature"])
+                seed, count = number_and_count("Seed", "samples", k["count"], number=k["seed"])
                 go_ = gr.Button("Find the nearest training digits", variant="primary",
                                 elem_id="nn-go")
             with gr.Column(scale=6):
+                if look:
+                    look = (look[0], look[1], f"Shown: {k['count']} samples of {first.id} (seed "
+                            f"{k['seed']}). Press **Find the nearest training digits** for other "
+                            f"knobs.  \n{look[2]}")
+                else:  # the training digits' index costs ~10 s on a fresh machine
+                    look = (None, None, "Press **Find the nearest training digits**. The first "
+                            "press indexes the training digits (about 10 s, once).")
                 sheet = image_out("sample | 5 nearest in pixels | 5 nearest in judge features",
-                                  "nn-sheet", 300)
-                # No first look: the training digits' index costs ~10 s on a fresh machine.
-                note = gr.Markdown("Press **Find the nearest training digits**. The first press "
-                                   "indexes the training digits (about 10 s, once).",
-                                   elem_id="nn-note")
-                table = gr.Dataframe(headers=COLUMNS, interactive=False, max_height=260)
+                                  "nn-sheet", 300, look[0])
+                note = gr.Markdown(look[2], elem_id="nn-note")
+                table = gr.Dataframe(look[1], headers=COLUMNS, interactive=False, max_height=260)
                 files = downloads("nn-files")
     model.input(bind(select_tool_model, tools, "neighbours", False), model, label,
                 api_name="select_neighbours_model")

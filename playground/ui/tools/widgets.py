@@ -16,6 +16,12 @@ SOURCE_CHOICES = [("prior sample (seed)", "sample"), ("validation digit (index)"
                   ("my drawing", "drawing")]
 BLANK = 255             # a white tile: the gap between groups of digits in a sheet
 DATA_HINT = "validation digits are sorted by class: 0-99 are 0s, 100-199 are 1s, …"
+CANVAS = 280            # a sketchpad's side in pixels: ten screen pixels per MNIST pixel
+# The digit a drawing sub-tab opens with, by data set: a clear validation digit (its index, its
+# class), drawn on the sketchpad as a user's drawing arrives (first_look.py). 359 is a bold 3 that
+# even the 2-D VAE reconstructs as a 3, well within the real digits' errors. The class is written
+# here, not read from the data, so that building the page loads no data (seconds on a fresh start).
+EXAMPLES = {"mnist": (359, "3")}
 
 
 def bind(handler, *services):
@@ -41,9 +47,19 @@ def model_picker(tools: Tools, tool: str, first, elem_id: str) -> gr.Dropdown:
                        elem_id=elem_id)
 
 
-def sketchpad(elem_id: str, label: str = "Draw a digit", height: int = 240) -> gr.Sketchpad:
-    return gr.Sketchpad(label=label, type="numpy", image_mode="RGBA", canvas_size=(280, 280),
-                        height=height, elem_id=elem_id)
+def sketchpad(elem_id: str, label: str = "Draw a digit", height: int = 240,
+              drawing: np.ndarray | None = None) -> gr.Sketchpad:
+    """`drawing`: a (CANVAS, CANVAS, 4) canvas it opens with (`drawn`). PNG, not Gradio's lossy
+    WebP, carries it to the page, so pressing the button on it sends exactly these pixels."""
+    return gr.Sketchpad(None if drawing is None else drawn(drawing), label=label, type="numpy",
+                        image_mode="RGBA", canvas_size=(CANVAS, CANVAS), height=height,
+                        elem_id=elem_id, format="png")
+
+
+def drawn(canvas: np.ndarray) -> dict:
+    """The sketchpad's value (as a handler receives it) with `canvas` as its background: the page
+    shows a background it is given (not layers) and its Clear button removes it."""
+    return {"background": canvas, "layers": [], "composite": canvas}
 
 
 def image_out(label: str, elem_id: str, height: int = 220, value=None) -> gr.Image:
@@ -56,26 +72,52 @@ def downloads(elem_id: str, value=None) -> gr.File:
                    file_count="multiple", interactive=False, elem_id=elem_id)
 
 
-def temperature_slider(minimum: float = 0.0, label: str = "Temperature T") -> gr.Slider:
-    return gr.Slider(minimum, 3.0, value=1.0, step=0.05, label=label)
+def temperature_slider(minimum: float = 0.0, label: str = "Temperature T",
+                       value: float = 1.0) -> gr.Slider:
+    return gr.Slider(minimum, 3.0, value=value, step=0.05, label=label)
 
 
-def number_and_count(number_label: str, count_label: str, count: int, *, hint: str | None = None,
-                     count_max: int = MAX_TOOL_IMAGES, count_first: bool = False
-                     ) -> tuple[gr.Number, gr.Slider]:
+def number_and_count(number_label: str, count_label: str, count: int, *, number: int = 0,
+                     hint: str | None = None, count_max: int = MAX_TOOL_IMAGES,
+                     count_first: bool = False) -> tuple[gr.Number, gr.Slider]:
     """One row: a seed (or first validation index) and how many; returns (number, count)."""
-    make = {"number": lambda: gr.Number(0, precision=0, minimum=0, label=number_label, info=hint),
+    make = {"number": lambda: gr.Number(number, precision=0, minimum=0, label=number_label,
+                                        info=hint),
             "count": lambda: gr.Slider(1, count_max, value=count, step=1, label=count_label)}
     with gr.Row():
         made = {k: make[k]() for k in (("count", "number") if count_first else ("number", "count"))}
     return made["number"], made["count"]
 
 
-def class_dropdown(first, elem_id: str, label: str = "Class", empty: bool = False) -> gr.Dropdown:
-    """The class input of a conditional model (hidden for others); `empty`: no class chosen."""
-    names = list(first.class_names)
-    return gr.Dropdown(names, value=None if empty else (names or [None])[0], label=label,
-                       elem_id=elem_id, visible=first.has("condition"), allow_custom_value=True)
+def opening_class(info, empty: bool = False):
+    """The class a class input opens at for the model `info`: its first class; None for a model
+    without classes or when `empty` (no class chosen)."""
+    return None if empty else (list(info.class_names) or [None])[0]
+
+
+def example_knobs(first) -> dict:
+    """What a drawing sub-tab opens with on the model `first`: the validation index of its data's
+    example digit (None where its data has none) and the class its class input opens at: the
+    example's for a model with classes, so the example is encoded as what it is."""
+    index, name = EXAMPLES.get(first.dataset, (None, None))
+    return dict(example=index,
+                label=name if index is not None and first.class_names else opening_class(first))
+
+
+def example_note(first, button: str) -> str:
+    """What a drawing sub-tab shows before anyone draws, and what to do next."""
+    index, name = EXAMPLES[first.dataset]
+    return (f"Shown: validation digit {index} (a {name}) as if drawn. Draw over it, or clear it "
+            f"and draw your own, then press **{button}**.")
+
+
+def class_dropdown(first, elem_id: str, label: str = "Class", empty: bool = False,
+                   value: str | None = None) -> gr.Dropdown:
+    """The class input of a conditional model (hidden for others); `empty`: no class chosen;
+    `value`: the class it opens at instead of the first (a drawn example's)."""
+    return gr.Dropdown(list(first.class_names), label=label, elem_id=elem_id,
+                       value=opening_class(first, empty) if value is None else value,
+                       visible=first.has("condition"), allow_custom_value=True)
 
 
 # ---- handlers and helpers ---------------------------------------------------------------------
@@ -83,8 +125,7 @@ def class_dropdown(first, elem_id: str, label: str = "Class", empty: bool = Fals
 def select_tool_model(tools: Tools, tool: str, empty: bool, model_id):
     """A model for this tool: its classes (shown for conditional models)."""
     info = tools.require(model_id, tool)
-    names = list(info.class_names)
-    return gr.Dropdown(choices=names, value=None if empty else (names or [None])[0],
+    return gr.Dropdown(choices=list(info.class_names), value=opening_class(info, empty),
                        visible=info.has("condition"))
 
 
