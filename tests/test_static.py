@@ -14,11 +14,13 @@ import numpy as np
 import pytest
 import torch
 
+from playground import judge
 from playground import projection as proj
 from playground import webdecoder
 from playground.base import FAMILIES
 from playground.static import SIZE_BUDGET, BuildError, build
-from playground.static.folder import part_tolerance
+from playground.static.folder import JUDGE_FILE, part_tolerance
+from playground.static import judge as J
 from playground.static import weights as W
 from playground.store import ModelStore
 from tests.factories import shipped
@@ -133,7 +135,7 @@ def test_every_model_the_page_can_run_is_in_it_and_the_rest_are_named(site):
     by_design = {i for i in shipped("decode")
                  if "decoder" in FAMILIES[ModelStore().info(i).family].server_parts}
     assert in_page == set(shipped("decode")) - by_design
-    left = {m["id"] for m in cat["left_out"]}
+    left = {m["id"] for m in cat["left_out"]} - {judge.JUDGE}   # the judge: its own test
     assert left == set(shipped()) - in_page - set(shipped("text"))   # names: the Names tab
     assert all(m["reason"] for m in cat["left_out"])
     # an encoder wherever the model has one the page can use (to place a drawing on its map)
@@ -254,6 +256,7 @@ const path = require("path");
 const folder = path.resolve(process.argv[2]);
 const S = require(path.join(folder, "static/core.js"));
 globalThis.latentStatic = S;
+S.web = require(path.join(folder, "webdecoder.js"));
 S.folder = folder;
 require(path.join(folder, "webencoder.js"));
 require(path.join(folder, "data/catalog.js"));
@@ -300,6 +303,11 @@ async function source(id, e, count) {
       const state = chains.chain(await S.chain(job.id), job), frames = [Array.from(state.frame)];
       for (let k = 0; k < job.steps; k++) frames.push(Array.from(state.advance(1).frame));
       out.push(frames);
+      continue;
+    }
+    if (job.kind === "judge") {  // the judge as Explore's caption loads it: logits and what it says
+      const j = await S.judge();
+      out.push(job.inputs.map(x => ({logits: Array.from(j.run(x)), says: S.web.page.verdict(j, x)})));
       continue;
     }
     if (job.kind === "from_map" || job.kind === "to_map") {
@@ -414,6 +422,63 @@ def test_a_maps_codes_ship_exactly_or_within_their_stated_step(site, store):
             assert codes["error"] == 0 and np.array_equal(got, p.codes), m["id"]
     rbm = data_file(folder / "maps" / "rbm-mnist.js")[2]
     assert rbm["methods"]["pca"]["codes"]["dtype"] == "int16"
+
+
+# ---- the judge: what Explore's caption says of the decoded digit ---------------------------------
+def test_the_judge_ships_when_it_fits_else_the_page_says_why(site):
+    """In the folder with its file and check when there is room for it; else named as left out
+    with what it needs (at least: the ladder's coarsest step) against the room the models left."""
+    folder, report = site
+    cat = catalog(folder)
+    left = {m["id"]: m["reason"] for m in cat["left_out"]}
+    if cat["judge"]:
+        assert cat["judge"] == {"model": judge.JUDGE, "src": JUDGE_FILE} and judge.JUDGE not in left
+        assert (folder / JUDGE_FILE).is_file()
+        assert any(p.part == "judge" for p in report.parts)
+        return
+    assert not (folder / JUDGE_FILE).exists() and not any(p.part == "judge" for p in report.parts)
+    need, room = (float(v) for v in re.findall(r"([\d.]+) MB", left[judge.JUDGE])[:2])
+    assert need > room and abs(room - (SIZE_BUDGET - report.size) / 1e6) < 0.03   # build.json, slack
+    assert need >= J.smallest(J.page_spec(judge.PRETRAINED)) / 1e6 - 0.01
+
+
+@pytest.mark.parametrize("which", ["tiny", "shipped"])
+def test_the_judges_verdicts_are_torchs_on_its_check_set(request, which, tmp_path):
+    """On its check set (validation digits and the page's models' decoded samples), the shipped
+    judge names torch's digit every time and every probability is within its tolerance, in the
+    numpy reference and in node (the page's loader, interpreter and caption text). The tiny
+    models' folder always has room for it; the shipped one may not (the test above)."""
+    if which == "tiny":
+        folder, _ = request.getfixturevalue("tiny_static_site")
+        root = request.getfixturevalue("tiny_root")
+    else:
+        folder, root = request.getfixturevalue("site")[0], judge.PRETRAINED
+    cat = catalog(folder)
+    if not cat["judge"]:
+        pytest.skip("the shipped folder has no room for the judge (said in its footer)")
+    kind, key, value = data_file(folder / cat["judge"]["src"])
+    assert (kind, key) == ("judge", judge.JUDGE) and value["tolerance"] == J.TOLERANCE
+    spec = inline(folder, value)
+    images = J.check_images(ModelStore(root), [m["id"] for m in cat["models"] if m["output"] == "image"],
+                            spec["input_shape"])
+    assert len(images) == value["checked"] > J.VALIDATION
+    with torch.inference_mode():
+        want = judge.load(root).predict_proba(torch.from_numpy(images).reshape(-1, *spec["input_shape"]))
+    want = want.double().numpy()
+    ref = webdecoder.run(spec, images)
+    got = J.softmax(ref.astype(np.float64))
+    assert (got.argmax(1) == want.argmax(1)).all()
+    err = np.abs(got - want).max()
+    assert err == pytest.approx(value["error"], rel=0.01) and err <= J.TOLERANCE
+    if not NODE:
+        return
+    ran = node(folder, [{"kind": "judge", "inputs": images.tolist()}], tmp_path)[0]
+    logits = np.array([r["logits"] for r in ran])
+    assert np.abs(logits - ref).max() <= 1e-4 * max(1, np.abs(ref).max())
+    k, p = want.argmax(1), want.max(1)
+    for r, k_, p_ in zip(ran, k, p):
+        said = re.fullmatch(r"looks like an? (\d) \((\d+) %\)", r["says"])
+        assert int(said.group(1)) == k_ and abs(int(said.group(2)) - 100 * p_) <= 100 * J.TOLERANCE + 0.5
 
 
 # ---- names: the character GPT in the page ---------------------------------------------------------

@@ -154,6 +154,13 @@
       });
     },
 
+    /** The judge classifier (its file, the catalog's judge.src: models/<id>.judge.js), loaded
+     * (latentWeb.load) once: what Explore's caption says of the decoded digit (latentWeb.page's
+     * describe and verdict, as in the app). */
+    judge(src) {
+      return S.once("judge", async () => web.load(await S.resolve(await S.get("judge", S.catalog.judge.model, src || S.catalog.judge.src))));
+    },
+
     /** The class means the Tools tab's arithmetic adds and subtracts (computed at build time over
      * the encoded training digits): {classes, dim, means: [Float32Array per class]}. */
     classMeans(id) {
@@ -341,6 +348,7 @@
     root.latentStatic = S;
     // The entry points lessons (assets/lessons.js) call, as in the app (assets/view.js).
     Object.assign(web, {applyView: S.applyView, canApplyView: S.canApplyView});
+    web.page.loadJudge = src => S.judge(src);  // a script, not fetch(): file:// pages
     document.addEventListener("DOMContentLoaded", () => S.start());
   }
 })(typeof window !== "undefined" ? window : globalThis);

@@ -30,6 +30,7 @@ from playground.lessons import load as load_lessons, page_data
 from playground.maps import Maps
 from playground.sampling import INTERPOLATIONS
 from playground.ui import plots
+import playground.static.judge as J
 import playground.static.weights as W
 from playground.store import PRETRAINED, SLIDERS, ModelInfo, ModelStore
 from playground.tools import MAX_TOOL_IMAGES, Tools
@@ -67,6 +68,8 @@ EXPORTERS: dict[str, Callable] = {}
 # more than this, else as float32, exactly: an RBM's codes are probabilities in [0, 1] (steps of
 # 3e-5, half the bytes: 0.6 MB less), a Gaussian latent's would move by ~7e-5 and stay exact.
 CODES_ERROR = 2e-5
+JUDGE_FILE = f"models/{judge.JUDGE}.judge.js"   # the judge classifier for Explore's caption
+JUDGE_SLACK = 1_000   # bytes the catalog and README may grow by to name the judge or say why not
 
 
 @dataclass
@@ -229,7 +232,7 @@ def build(out: str | Path, root: str | Path = PRETRAINED, *, budget: int = SIZE_
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # the same rounding (and so the same quantisation) on every run
     try:
-        files, report = _collect(Path(root), out, log)
+        files, report = _collect(Path(root), out, log, budget)
     finally:
         torch.set_num_threads(threads)
     report.files = {path: len(data) for path, data in sorted(files.items())}
@@ -257,7 +260,7 @@ def build(out: str | Path, root: str | Path = PRETRAINED, *, budget: int = SIZE_
     return report
 
 
-def _collect(root: Path, out: Path, log) -> tuple[dict[str, bytes], Report]:
+def _collect(root: Path, out: Path, log, budget: int = SIZE_BUDGET) -> tuple[dict[str, bytes], Report]:
     store = ModelStore(root)
     maps = Maps(store, Inference(store))
     tools = Tools(Backend(root))      # the Tools tab's class means, computed as it computes them
@@ -360,14 +363,11 @@ def _collect(root: Path, out: Path, log) -> tuple[dict[str, bytes], Report]:
     lessons = json.dumps(shown, sort_keys=True, ensure_ascii=False,
                          separators=(",", ":")).encode()
     lessons_blob, _ = pool.add(lessons, 1)
-    for blob_id, data in sorted(pool.blobs.items()):
-        files[f"weights/{blob_id}.js"] = (f"latentStatic.blob({dumps(blob_id)},"
-                                          f"{dumps(base64.b64encode(data).decode('ascii'))});\n").encode()
+    files.update(weight_files(pool))
     files["data/evaluation.js"] = script("evaluation", "all", curves).encode()
     tabs = sorted(p.name for p in PAGE.glob("*.js") if p.name not in HELPERS)
-    files["data/catalog.js"] = ("latentStatic.setCatalog(" + dumps({
-        "format": FORMAT, "models": catalog, "extras": extras,
-        "left_out": [{"id": i, "reason": r} for i, r in report.left_out],
+    doc = {
+        "format": FORMAT, "models": catalog, "extras": extras, "judge": None,
         "full_app": FULL_APP, "tabs": [t[:-3] for t in tabs], "lessons": {"blob": lessons_blob},
         "limits": {"sliders": SLIDERS, "grid": GRID, "max_seed": MAX_SEED,
                    "max_temperature": MAX_TEMPERATURE, "max_latent_abs": MAX_LATENT_ABS},
@@ -377,7 +377,7 @@ def _collect(root: Path, out: Path, log) -> tuple[dict[str, bytes], Report]:
                 "methods": proj.METHODS},
         "palette": {"colours": plots.CLASS_COLOURS, "symbols": plots.CLASS_SYMBOLS,
                     "markers": plots.MAP_MARKERS},
-    }) + ");\n").encode()
+    }
     interpreters = ["webdecoder.js"] + sorted(p.name for p in ASSETS.glob("web*.js")
                                               if p.name != "webdecoder.js") + ["lessons.js",
                                                                                "touchpad.js"]
@@ -396,8 +396,62 @@ def _collect(root: Path, out: Path, log) -> tuple[dict[str, bytes], Report]:
                       *first_files, *(f"static/{t}" for t in tabs)])
     files["index.html"] = (PAGE / "index.html").read_text().replace("<!-- scripts -->", tags).encode()
     files["plotly.min.js"] = plotly_js().read_bytes()
+    doc["left_out"] = [{"id": i, "reason": r} for i, r in report.left_out]
+    _judge(root, store, catalog, doc, files, report, budget, log)   # last: it takes what room is left
+    doc["left_out"] = [{"id": i, "reason": r} for i, r in report.left_out]
+    files["data/catalog.js"] = catalog_script(doc)
     files["README.md"] = readme(catalog, report.left_out).encode()
     return files, report
+
+
+def weight_files(pool: W.Pool) -> dict[str, bytes]:
+    """weights/<id>.js of every blob in `pool`."""
+    return {f"weights/{blob_id}.js": (f"latentStatic.blob({dumps(blob_id)},"
+                                      f"{dumps(base64.b64encode(data).decode('ascii'))});\n").encode()
+            for blob_id, data in sorted(pool.blobs.items())}
+
+
+def catalog_script(doc: dict) -> bytes:
+    return ("latentStatic.setCatalog(" + dumps(doc) + ");\n").encode()
+
+
+def _judge(root: Path, store: ModelStore, catalog: list[dict], doc: dict, files: dict[str, bytes],
+           report: Report, budget: int, log) -> None:
+    """The judge classifier for Explore's caption (static/judge.py), when the folder has room for
+    it: then in `files` (JUDGE_FILE and its weights) and doc["judge"], else named in
+    report.left_out with its size and the room left. A judge that misses its check stops the build,
+    as a decoder does; a root without one ships no caption (the page then says nothing there)."""
+    spec = J.page_spec(root)
+    if spec is None:
+        return
+    room = budget - sum(map(len, files.values())) - JUDGE_SLACK - len(catalog_script(doc)) - \
+        len(readme(catalog, report.left_out))
+
+    def why(take: str) -> str:
+        return (f"the caption under Explore's digit (what it looks like) needs the judge "
+                f"classifier, whose weights take {take} MB; the folder has {room / 1e6:.2f} MB left "
+                f"of its {budget / 1e6:.0f} MB (the full app says it)")
+    least = J.smallest(spec)
+    if least > room:       # no step of the ladder makes it fit: no search
+        report.left_out.append((judge.JUDGE, why(f"at least {least / 1e6:.2f}")))
+        log(f"left out: {judge.JUDGE} judge: {least:,} bytes at least, {room:,} left")
+        return
+    pool = W.Pool()
+    images = [m["id"] for m in catalog if m["output"] == "image"]
+    try:
+        page, part = J.export(spec, root, store, images, pool)
+    except webdecoder.NotExportable as err:
+        raise BuildError(f"the judge's export fails its check against torch: {err}") from None
+    mine = {JUDGE_FILE: script("judge", judge.JUDGE, page).encode(), **weight_files(pool)}
+    need = sum(map(len, mine.values()))
+    if need > room:
+        report.left_out.append((judge.JUDGE, why(f"{need / 1e6:.2f}")))
+        log(f"left out: {judge.JUDGE} judge: {need:,} bytes, {room:,} left")
+        return
+    files.update(mine)
+    doc["judge"] = {"model": judge.JUDGE, "src": JUDGE_FILE}
+    report.parts.append(part)
+    log(f"{part.model} {part.part}: {part.params:,} params, max error {part.error:.2e}")
 
 
 def _maps(maps: Maps, info: ModelInfo, pool: W.Pool) -> dict | None:
