@@ -42,10 +42,9 @@ def catalog(folder: Path) -> dict:
 
 
 def blob_bytes(folder: Path, blob_id: str, itemsize: int) -> bytes:
-    text = (folder / "weights" / f"{blob_id}.js").read_text()
-    got_id, b64 = json.loads("[" + text[len("latentStatic.blob("):-3] + "]")
+    got_id, data = W.read_blob_script((folder / "weights" / f"{blob_id}.js").read_text())
     assert got_id == blob_id
-    return W.unblob(base64.b64decode(b64), itemsize)
+    return W.unblob(data, itemsize)
 
 
 def inline(folder: Path, value):
@@ -214,6 +213,26 @@ def test_weights_blob_round_trip():
     assert q.dtype == np.dtype("<i2") and np.abs(q.astype(np.float32) * np.float32(scale) - a).max() <= scale / 2
     for raw, size in ((q.tobytes(), 2), (a.tobytes(), 4)):
         assert W.unblob(W.blob(raw, size), size) == raw
+        assert W.read_blob_script(W.blob_script("0a1b", W.blob(raw, size)).decode()) == ("0a1b", W.blob(raw, size))
+
+
+@pytest.mark.skipif(not NODE, reason="node is not installed")
+def test_the_pages_base85_reads_pythons():
+    """core.js's base85 (what the page decodes a weight script's text with) gives the bytes
+    base64.b85encode was given, whatever the last group's length; other characters throw."""
+    g = np.random.default_rng(3)
+    cases = [bytes(n) for n in range(9)] + [b"\xff" * n for n in range(9)] + \
+        [g.integers(0, 256, n, dtype=np.uint8).tobytes() for n in (1, 2, 3, 4, 5, 1001, 4096)]
+    script = f"""
+const S = require({json.dumps(str(Path(__file__).parents[1] / "assets" / "static" / "core.js"))});
+const texts = {json.dumps([base64.b85encode(c).decode() for c in cases])};
+const bad = ["ab\\"c", "abcd'", "a/cde", "abc\\u00e9e", "abcdef"].map(t => {{ try {{ S.base85(t); return false; }} catch (e) {{ return true; }} }});
+console.log(JSON.stringify({{bytes: texts.map(t => Array.from(S.base85(t))), bad}}));
+"""
+    done = subprocess.run([NODE, "-e", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    got = json.loads(done.stdout)
+    assert [bytes(b) for b in got["bytes"]] == cases and all(got["bad"])
 
 
 def test_a_shared_tensor_that_does_not_suit_a_part_is_copied_exactly():

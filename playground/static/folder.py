@@ -6,7 +6,6 @@ on the server) is left out and named in the page's footer; an export that fails 
 torch stops the build with the list, so no page paints something its model would not."""
 from __future__ import annotations
 
-import base64
 import json
 import re
 import shutil
@@ -43,7 +42,7 @@ PAGE = ASSETS / "static"          # index.html, static.css, one script per tab a
 SIZE_BUDGET = 25_000_000          # bytes: the whole folder (the issue's 25 MB)
 GRID = 64                         # Explore's grid: 8 x 8, as the app's
 BANK = 1024                       # draws shipped for a prior the page cannot draw itself
-FORMAT = "latent-static/1"
+FORMAT = "latent-static/2"
 MARKER = "build.json"             # the build's report; its presence marks a folder as a build
 # The page says this once, in its footer: what only a server can do.
 FULL_APP = ("Train live, Evaluate's recompute with your own temperatures and seeds, UMAP/t-SNE "
@@ -406,8 +405,7 @@ def _collect(root: Path, out: Path, log, budget: int = SIZE_BUDGET) -> tuple[dic
 
 def weight_files(pool: W.Pool) -> dict[str, bytes]:
     """weights/<id>.js of every blob in `pool`."""
-    return {f"weights/{blob_id}.js": (f"latentStatic.blob({dumps(blob_id)},"
-                                      f"{dumps(base64.b64encode(data).decode('ascii'))});\n").encode()
+    return {f"weights/{blob_id}.js": W.blob_script(blob_id, data)
             for blob_id, data in sorted(pool.blobs.items())}
 
 

@@ -81,7 +81,7 @@ def smallest(spec: dict) -> int:
             raw, size = W.quantise(a, W.LADDER[0])[0].tobytes(), 2
         else:
             raw, size = np.ascontiguousarray(a, "<f4").tobytes(), 4
-        n += 4 * -(-len(W.blob(raw, size)) // 3) + len(f'latentStatic.blob("{"0" * 20}","");\n')
+        n += len(W.blob_script("0" * 20, W.blob(raw, size)))
     return n
 
 
