@@ -68,7 +68,6 @@ EXPORTERS: dict[str, Callable] = {}
 # 3e-5, half the bytes: 0.6 MB less), a Gaussian latent's would move by ~7e-5 and stay exact.
 CODES_ERROR = 2e-5
 JUDGE_FILE = f"models/{judge.JUDGE}.judge.js"   # the judge classifier for Explore's caption
-JUDGE_SLACK = 1_000   # bytes the catalog and README may grow by to name the judge or say why not
 
 
 @dataclass
@@ -234,15 +233,11 @@ def build(out: str | Path, root: str | Path = PRETRAINED, *, budget: int = SIZE_
         files, report = _collect(Path(root), out, log, budget)
     finally:
         torch.set_num_threads(threads)
+    files[MARKER] = marker(files, report)
     report.files = {path: len(data) for path, data in sorted(files.items())}
-    if report.size > budget:
+    if report.size > budget:      # build.json too: the budget is what the folder holds
         raise BuildError(f"the folder would be {report.size / 1e6:.2f} MB, over the "
                          f"{budget / 1e6:.0f} MB budget:\n{report.text()}")
-    files[MARKER] = (dumps({"format": FORMAT, "files": report.files,
-                            "parts": [p.as_dict() | {"model": p.model, "part": p.part}
-                                      for p in report.parts],
-                            "left_out": report.left_out}) + "\n").encode()
-    report.files[MARKER] = len(files[MARKER])
     staging = Path(tempfile.mkdtemp(prefix=".static-", dir=out.parent if out.parent.exists() else None))
     try:
         for path, data in files.items():
@@ -395,11 +390,8 @@ def _collect(root: Path, out: Path, log, budget: int = SIZE_BUDGET) -> tuple[dic
                       *first_files, *(f"static/{t}" for t in tabs)])
     files["index.html"] = (PAGE / "index.html").read_text().replace("<!-- scripts -->", tags).encode()
     files["plotly.min.js"] = plotly_js().read_bytes()
-    doc["left_out"] = [{"id": i, "reason": r} for i, r in report.left_out]
     _judge(root, store, catalog, doc, files, report, budget, log)   # last: it takes what room is left
-    doc["left_out"] = [{"id": i, "reason": r} for i, r in report.left_out]
-    files["data/catalog.js"] = catalog_script(doc)
-    files["README.md"] = readme(catalog, report.left_out).encode()
+    files.update(naming(catalog, doc, report))
     return files, report
 
 
@@ -409,8 +401,25 @@ def weight_files(pool: W.Pool) -> dict[str, bytes]:
             for blob_id, data in sorted(pool.blobs.items())}
 
 
-def catalog_script(doc: dict) -> bytes:
-    return ("latentStatic.setCatalog(" + dumps(doc) + ");\n").encode()
+def naming(catalog: list[dict], doc: dict, report: Report) -> dict[str, bytes]:
+    """The files that say what the folder holds and lacks: data/catalog.js (`doc`, with the left
+    out named) and README.md."""
+    doc = doc | {"left_out": [{"id": i, "reason": r} for i, r in report.left_out]}
+    return {"data/catalog.js": ("latentStatic.setCatalog(" + dumps(doc) + ");\n").encode(),
+            "README.md": readme(catalog, report.left_out).encode()}
+
+
+def marker(files: dict[str, bytes], report: Report) -> bytes:
+    """build.json of a folder of `files` (the build's report: each file's bytes, each part's
+    error and size, what was left out); its presence marks a folder as a build."""
+    return (dumps({"format": FORMAT, "files": {p: len(d) for p, d in sorted(files.items())},
+                   "parts": [p.as_dict() | {"model": p.model, "part": p.part} for p in report.parts],
+                   "left_out": report.left_out}) + "\n").encode()
+
+
+def folder_size(files: dict[str, bytes], report: Report) -> int:
+    """Bytes of the folder `files` (all but build.json) make, build.json included."""
+    return sum(map(len, files.values())) + len(marker(files, report))
 
 
 def _judge(root: Path, store: ModelStore, catalog: list[dict], doc: dict, files: dict[str, bytes],
@@ -422,8 +431,7 @@ def _judge(root: Path, store: ModelStore, catalog: list[dict], doc: dict, files:
     spec = J.page_spec(root)
     if spec is None:
         return
-    room = budget - sum(map(len, files.values())) - JUDGE_SLACK - len(catalog_script(doc)) - \
-        len(readme(catalog, report.left_out))
+    room = budget - folder_size(files | naming(catalog, doc, report), report)
 
     def why(take: str) -> str:
         return (f"the caption under Explore's digit (what it looks like) needs the judge "
@@ -441,13 +449,16 @@ def _judge(root: Path, store: ModelStore, catalog: list[dict], doc: dict, files:
     except webdecoder.NotExportable as err:
         raise BuildError(f"the judge's export fails its check against torch: {err}") from None
     mine = {JUDGE_FILE: script("judge", judge.JUDGE, page).encode(), **weight_files(pool)}
-    need = sum(map(len, mine.values()))
+    judged = doc | {"judge": {"model": judge.JUDGE, "src": JUDGE_FILE}}
+    with_it = Report(report.out, [*report.parts, part], report.left_out)
+    # what it adds: its files, and their lines in the catalog and build.json
+    need = folder_size(files | mine | naming(catalog, judged, with_it), with_it) - (budget - room)
     if need > room:
         report.left_out.append((judge.JUDGE, why(f"{need / 1e6:.2f}")))
         log(f"left out: {judge.JUDGE} judge: {need:,} bytes, {room:,} left")
         return
     files.update(mine)
-    doc["judge"] = {"model": judge.JUDGE, "src": JUDGE_FILE}
+    doc.update(judged)
     report.parts.append(part)
     log(f"{part.model} {part.part}: {part.params:,} params, max error {part.error:.2e}")
 
