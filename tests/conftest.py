@@ -92,12 +92,3 @@ def static_site(tmp_path_factory):
     out = tmp_path_factory.mktemp("static") / "site"
     return out, build(out, log=lambda *a: None)
 
-
-@pytest.fixture(scope="session")
-def tiny_static_site(tiny_root, tmp_path_factory):
-    """The static folder of the tiny models (tiny_root), built once per session: a folder the
-    judge classifier always fits, so Explore's caption is tested whether or not the shipped
-    folder has room for it. (folder, report)."""
-    from playground.static import build
-    out = tmp_path_factory.mktemp("static-tiny") / "site"
-    return out, build(out, tiny_root, log=lambda *a: None)

@@ -238,15 +238,14 @@ def test_every_part_agrees_with_torch_in_chromium(page: Page, base, requests, ba
 SAYS = r"looks like an? (\d) \((\d+) %\)"
 
 
-def test_the_caption_says_what_the_digit_looks_like(page: Page, tiny_static_site, tiny_root):
-    """From file://, every other request aborted, in the tiny models' folder (where the judge
-    always fits): the first paint and a slider move are read by the judge, loaded from its script
-    as the page loads weights, and said under the canvas (aria-live) and in the canvas's label,
-    as torch's judge reads the same decoded values. A point model's planes empty the caption."""
+def test_the_caption_says_what_the_digit_looks_like(page: Page, folder):
+    """From file://, every other request aborted: the first paint and a slider move are read by
+    the judge, loaded from its script as the page loads weights, and said under the canvas
+    (aria-live) and in the canvas's label, as torch's judge reads the same decoded values. A
+    point model's planes empty the caption."""
     import re
 
     from playground import judge
-    folder = tiny_static_site[0]
     base = folder.as_uri() + "/"
     outside = []
     page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(base)
@@ -256,7 +255,7 @@ def test_the_caption_says_what_the_digit_looks_like(page: Page, tiny_static_site
     expect(caption).to_have_attribute("aria-live", "polite")
     expect(caption).to_have_attribute("data-judge", "models/classifier-mnist.judge.js")
     expect(caption).to_have_text(re.compile(SAYS))                     # the first paint
-    model = judge.load(tiny_root)
+    model = judge.load()
     for value in ("1.5", "-2"):
         before = paints(page)
         page.locator("#slider-0-input").fill(value)
@@ -273,19 +272,6 @@ def test_the_caption_says_what_the_digit_looks_like(page: Page, tiny_static_site
     expect(caption).to_have_text("")
     expect(canvas).to_have_attribute("aria-label", "the decoded image")
     assert outside == []
-
-
-def test_the_shipped_caption_is_the_judges_or_the_footer_says_why(page: Page, base, requests):
-    """The shipped folder: the judge's caption when the folder had room for it, else no caption
-    and the footer names it (test_static checks the figures)."""
-    import re
-    open_explore(page, base + "index.html")
-    caption = page.locator("#decoded-caption")
-    if page.evaluate("() => Boolean(window.latentStatic.catalog.judge)"):
-        expect(caption).to_have_text(re.compile(SAYS))
-    else:
-        expect(page.locator("footer")).to_contain_text("classifier-mnist (the caption under Explore")
-        assert caption.get_attribute("data-judge") is None and caption.inner_text() == ""
 
 
 # ---- the tabs that came with the page's GPT, paths and chains ---------------------------------
