@@ -821,30 +821,37 @@
       page.paints++;  // the counter tests and the benchmark wait on
       canvas.dataset.paints = String(page.paints);
       page.firstPaint = page.firstPaint || performance.now();  // ms since navigation
-      if (spec.output === "image") page.describe(out, spec.output_shape);
+      page.describe(spec.output === "image" ? out : null, spec.output_shape);
     },
 
     /** What the digit looks like, said under the canvas, in its label and to screen readers
      * (#decoded-caption, aria-live): the judge classifier (its spec from the URL in the caption's
-     * data-judge; a page without one says nothing) reads the picture once the moves pause. */
+     * data-judge; a page without one says nothing) reads the picture once the moves pause. No
+     * picture (a point model's planes): the caption is emptied, not left saying the last digit. */
     judge: undefined,   // Promise of load(judge spec), or of null when it is not to be had
     describeTimer: null,
     describe(out, shape) {
       clearTimeout(page.describeTimer);
       const caption = document.querySelector("#decoded-caption");
       if (!caption || !caption.dataset.judge) return;
-      page.describeTimer = setTimeout(async () => {
-        if (page.judge === undefined) {
-          page.judge = fetch(new URL(caption.dataset.judge, document.baseURI))
-            .then(r => (r.ok ? r.json() : null)).then(spec => (spec ? load(spec) : null))
-            .catch(() => null);
-        }
-        const j = await page.judge;
-        const fits = j && String(j.spec.input_shape) === String(shape);
-        caption.textContent = fits ? page.verdict(j, out) : "";
+      const say = text => {
+        caption.textContent = text;
         const canvas = document.querySelector("#decoded-canvas");
-        if (canvas) canvas.setAttribute("aria-label", fits ? `the decoded image, which ${caption.textContent}` : "the decoded image");
+        if (canvas) canvas.setAttribute("aria-label", text ? `the decoded image, which ${text}` : "the decoded image");
+      };
+      if (!out) { say(""); return; }
+      page.describeTimer = setTimeout(async () => {
+        if (page.judge === undefined) page.judge = page.loadJudge(caption.dataset.judge).catch(() => null);
+        const j = await page.judge;
+        say(j && String(j.spec.input_shape) === String(shape) ? page.verdict(j, out) : "");
       }, DESCRIBE_MS);
+    },
+    /** The judge from its URL (relative to the page), loaded: a Promise of it, or of null. The
+     * static page, which may not fetch() its own folder from file://, replaces this with its
+     * script loader (assets/static/core.js). */
+    loadJudge(url) {
+      return fetch(new URL(url, document.baseURI)).then(r => (r.ok ? r.json() : null))
+        .then(spec => (spec ? load(spec) : null));
     },
     /** "looks like a 3 (82 %)": the judge's most likely class and its softmax probability. */
     verdict(judge, image) {

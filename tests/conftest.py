@@ -117,3 +117,4 @@ def static_site(tmp_path_factory):
     from playground.static import build
     out = tmp_path_factory.mktemp("static") / "site"
     return out, build(out, log=lambda *a: None)
+

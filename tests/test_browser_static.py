@@ -234,6 +234,45 @@ def test_every_part_agrees_with_torch_in_chromium(page: Page, base, requests, ba
         assert relative(np.float32(values), want) <= W.TOLERANCE, f"{job['id']} {job['kind']}"
 
 
+# ---- Explore's caption: the judge classifier in the page ---------------------------------------
+SAYS = r"looks like an? (\d) \((\d+) %\)"
+
+
+def test_the_caption_says_what_the_digit_looks_like(page: Page, folder):
+    """From file://, every other request aborted: the first paint and a slider move are read by
+    the judge, loaded from its script as the page loads weights, and said under the canvas
+    (aria-live) and in the canvas's label, as torch's judge reads the same decoded values. A
+    point model's planes empty the caption."""
+    import re
+
+    from playground import judge
+    base = folder.as_uri() + "/"
+    outside = []
+    page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(base)
+               else (outside.append(r.request.url), r.abort()))
+    open_explore(page, base + "index.html?model=vae-mnist-2d")
+    caption, canvas = page.locator("#decoded-caption"), page.locator("#decoded-canvas")
+    expect(caption).to_have_attribute("aria-live", "polite")
+    expect(caption).to_have_attribute("data-judge", "models/classifier-mnist.judge.js")
+    expect(caption).to_have_text(re.compile(SAYS))                     # the first paint
+    model = judge.load()
+    for value in ("1.5", "-2"):
+        before = paints(page)
+        page.locator("#slider-0-input").fill(value)
+        page.wait_for_function(f"() => Number(document.querySelector('#decoded-canvas').dataset.paints) > {before}")
+        image = page.evaluate("() => { const e = window.latentStatic.explore;"
+                              " return window.latentWeb.page.decodeBatch([e.z], [e.label])[0]; }")
+        with torch.inference_mode():
+            p = model.predict_proba(torch.tensor(image).reshape(1, 1, 28, 28))[0].double().numpy()
+        k, pct = int(p.argmax()), 100 * float(p.max())
+        near = "|".join(str(v) for v in range(int(np.ceil(pct - 1)), int(np.floor(pct + 1)) + 1))
+        expect(caption).to_have_text(re.compile(rf"looks like an? {k} \(({near}) %\)"))
+        expect(canvas).to_have_attribute("aria-label", f"the decoded image, which {caption.inner_text()}")
+    page.locator("#explore-model").select_option("flow-moons")
+    expect(caption).to_have_text("")
+    expect(canvas).to_have_attribute("aria-label", "the decoded image")
+    assert outside == []
+
 
 # ---- the tabs that came with the page's GPT, paths and chains ---------------------------------
 def test_names_are_written_in_the_page_with_coloured_letters(page: Page, base, requests):

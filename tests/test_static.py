@@ -14,11 +14,13 @@ import numpy as np
 import pytest
 import torch
 
+from playground import judge
 from playground import projection as proj
 from playground import webdecoder
 from playground.base import FAMILIES
 from playground.static import SIZE_BUDGET, BuildError, build
-from playground.static.folder import part_tolerance
+from playground.static.folder import JUDGE_FILE, part_tolerance
+from playground.static import judge as J
 from playground.static import weights as W
 from playground.store import ModelStore
 from tests.factories import shipped
@@ -40,10 +42,9 @@ def catalog(folder: Path) -> dict:
 
 
 def blob_bytes(folder: Path, blob_id: str, itemsize: int) -> bytes:
-    text = (folder / "weights" / f"{blob_id}.js").read_text()
-    got_id, b64 = json.loads("[" + text[len("latentStatic.blob("):-3] + "]")
+    got_id, data = W.read_blob_script((folder / "weights" / f"{blob_id}.js").read_text())
     assert got_id == blob_id
-    return W.unblob(base64.b64decode(b64), itemsize)
+    return W.unblob(data, itemsize)
 
 
 def inline(folder: Path, value):
@@ -212,6 +213,26 @@ def test_weights_blob_round_trip():
     assert q.dtype == np.dtype("<i2") and np.abs(q.astype(np.float32) * np.float32(scale) - a).max() <= scale / 2
     for raw, size in ((q.tobytes(), 2), (a.tobytes(), 4)):
         assert W.unblob(W.blob(raw, size), size) == raw
+        assert W.read_blob_script(W.blob_script("0a1b", W.blob(raw, size)).decode()) == ("0a1b", W.blob(raw, size))
+
+
+@pytest.mark.skipif(not NODE, reason="node is not installed")
+def test_the_pages_base85_reads_pythons():
+    """core.js's base85 (what the page decodes a weight script's text with) gives the bytes
+    base64.b85encode was given, whatever the last group's length; other characters throw."""
+    g = np.random.default_rng(3)
+    cases = [bytes(n) for n in range(9)] + [b"\xff" * n for n in range(9)] + \
+        [g.integers(0, 256, n, dtype=np.uint8).tobytes() for n in (1, 2, 3, 4, 5, 1001, 4096)]
+    script = f"""
+const S = require({json.dumps(str(Path(__file__).parents[1] / "assets" / "static" / "core.js"))});
+const texts = {json.dumps([base64.b85encode(c).decode() for c in cases])};
+const bad = ["ab\\"c", "abcd'", "a/cde", "abc\\u00e9e", "abcdef"].map(t => {{ try {{ S.base85(t); return false; }} catch (e) {{ return true; }} }});
+console.log(JSON.stringify({{bytes: texts.map(t => Array.from(S.base85(t))), bad}}));
+"""
+    done = subprocess.run([NODE, "-e", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    got = json.loads(done.stdout)
+    assert [bytes(b) for b in got["bytes"]] == cases and all(got["bad"])
 
 
 def test_a_shared_tensor_that_does_not_suit_a_part_is_copied_exactly():
@@ -254,6 +275,7 @@ const path = require("path");
 const folder = path.resolve(process.argv[2]);
 const S = require(path.join(folder, "static/core.js"));
 globalThis.latentStatic = S;
+S.web = require(path.join(folder, "webdecoder.js"));
 S.folder = folder;
 require(path.join(folder, "webencoder.js"));
 require(path.join(folder, "data/catalog.js"));
@@ -300,6 +322,11 @@ async function source(id, e, count) {
       const state = chains.chain(await S.chain(job.id), job), frames = [Array.from(state.frame)];
       for (let k = 0; k < job.steps; k++) frames.push(Array.from(state.advance(1).frame));
       out.push(frames);
+      continue;
+    }
+    if (job.kind === "judge") {  // the judge as Explore's caption loads it: logits and what it says
+      const j = await S.judge();
+      out.push(job.inputs.map(x => ({logits: Array.from(j.run(x)), says: S.web.page.verdict(j, x)})));
       continue;
     }
     if (job.kind === "from_map" || job.kind === "to_map") {
@@ -414,6 +441,68 @@ def test_a_maps_codes_ship_exactly_or_within_their_stated_step(site, store):
             assert codes["error"] == 0 and np.array_equal(got, p.codes), m["id"]
     rbm = data_file(folder / "maps" / "rbm-mnist.js")[2]
     assert rbm["methods"]["pca"]["codes"]["dtype"] == "int16"
+
+
+# ---- the judge: what Explore's caption says of the decoded digit ---------------------------------
+def test_the_judge_ships_in_the_folder(site):
+    """The shipped folder has room for the judge: its file, its catalog entry and its check."""
+    folder, report = site
+    cat = catalog(folder)
+    assert cat["judge"] == {"model": judge.JUDGE, "src": JUDGE_FILE}
+    assert judge.JUDGE not in {m["id"] for m in cat["left_out"]}
+    assert (folder / JUDGE_FILE).is_file()
+    assert any(p.part == "judge" for p in report.parts)
+
+
+def test_a_judge_with_no_room_is_named_with_its_figures(monkeypatch):
+    """The fit decision, on a folder with less room than the judge's weights take at the ladder's
+    coarsest step (J.smallest, stubbed: no weights are read): left out with that size and the room
+    the rest left, before any search (no export), and the caption not offered."""
+    from playground.static import folder as F
+
+    def no_search(*args):
+        raise AssertionError("searched for a step though no step fits")
+    monkeypatch.setattr(J, "page_spec", lambda root: {"model": judge.JUDGE})
+    monkeypatch.setattr(J, "smallest", lambda spec: 300_000)
+    monkeypatch.setattr(J, "export", no_search)
+    budget, doc, report = 200_000, {"judge": None}, F.Report(Path("unused"))
+    F._judge(judge.PRETRAINED, None, [], doc, {}, report, budget, log=lambda *a: None)
+    assert doc["judge"] is None and [i for i, _ in report.left_out] == [judge.JUDGE]
+    need, room = (float(v) for v in re.findall(r"([\d.]+) MB", report.left_out[0][1])[:2])
+    assert need == 0.30 > room
+    said = F.folder_size(F.naming([], doc, report), report)   # the folder that names it
+    assert abs(room - (budget - said) / 1e6) < 0.005
+
+
+def test_the_judges_verdicts_are_torchs_on_its_check_set(site, tmp_path):
+    """On its check set (validation digits and the page's models' decoded samples), the shipped
+    judge names torch's digit every time and every probability is within its tolerance, in the
+    numpy reference and in node (the page's loader, interpreter and caption text)."""
+    folder, root = site[0], judge.PRETRAINED
+    cat = catalog(folder)
+    kind, key, value = data_file(folder / cat["judge"]["src"])
+    assert (kind, key) == ("judge", judge.JUDGE) and value["tolerance"] == J.TOLERANCE
+    spec = inline(folder, value)
+    images = J.check_images(ModelStore(root), [m["id"] for m in cat["models"] if m["output"] == "image"],
+                            spec["input_shape"])
+    assert len(images) == value["checked"] > J.VALIDATION
+    with torch.inference_mode():
+        want = judge.load(root).predict_proba(torch.from_numpy(images).reshape(-1, *spec["input_shape"]))
+    want = want.double().numpy()
+    ref = webdecoder.run(spec, images)
+    got = J.softmax(ref.astype(np.float64))
+    assert (got.argmax(1) == want.argmax(1)).all()
+    err = np.abs(got - want).max()
+    assert err == pytest.approx(value["error"], rel=0.01) and err <= J.TOLERANCE
+    if not NODE:
+        return
+    ran = node(folder, [{"kind": "judge", "inputs": images.tolist()}], tmp_path)[0]
+    logits = np.array([r["logits"] for r in ran])
+    assert np.abs(logits - ref).max() <= 1e-4 * max(1, np.abs(ref).max())
+    k, p = want.argmax(1), want.max(1)
+    for r, k_, p_ in zip(ran, k, p):
+        said = re.fullmatch(r"looks like an? (\d) \((\d+) %\)", r["says"])
+        assert int(said.group(1)) == k_ and abs(int(said.group(2)) - 100 * p_) <= 100 * J.TOLERANCE + 0.5
 
 
 # ---- names: the character GPT in the page ---------------------------------------------------------

@@ -4,8 +4,8 @@
  *
  * Data files call latentStatic.add(kind, key, value) ("decoder", "encoder", "map", "evaluation",
  * or a kind a tab's exporter brings: "text" for Names, "stepwise" for the Gibbs chain); weights/<id>.js call
- * latentStatic.blob(id, base64): a tensor's little-endian bytes split into byte planes and
- * deflated (playground/static/weights.py). A tab is one script calling latentStatic.tab({id,
+ * latentStatic.blob(id, base85): a tensor's little-endian bytes split into byte planes and
+ * deflated (playground/static/weights.py: blob, blob_script). A tab is one script calling latentStatic.tab({id,
  * title, order, mount(panel)}): index.html loads every assets/static/*.js the build finds.
  */
 (function (root) {
@@ -14,11 +14,48 @@
   const web = isNode ? require("../webdecoder.js") : root.latentWeb;
   const gpt = () => (isNode ? require("../webgpt.js") : root.latentGPT);
   const SIZE = 28, BOX = 20;  // a digit's side, and the box its ink is scaled into (as MNIST)
+  // base85's digits (RFC 1924, Python's base64.b85encode): a character code → its value, 255
+  // for any other character (every UTF-16 code, so a lookup never leaves the table)
+  const B85 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz!#$%&()*+-;<=>?@^_`{|}~";
+  const B85_VALUE = new Uint8Array(65536).fill(255);
+  for (let i = 0; i < B85.length; i++) B85_VALUE[B85.charCodeAt(i)] = i;
+
+  /** The bytes of base85 text: big-endian 32-bit words of 5 digits each, as b85encode writes
+   * them without padding (a last group of k + 1 characters holds k bytes and is read as if
+   * padded with the largest digit, as b85decode does). Throws on any other character. */
+  function base85(text) {
+    const n = text.length, tail = n % 5, full = n - tail;
+    if (tail === 1) throw new Error("base85 text cannot end in a group of one character");
+    const out = new Uint8Array(full / 5 * 4 + (tail ? tail - 1 : 0));
+    const put = (word, i, o, count) => {
+      if (word > 0xffffffff) throw new Error(`base85 group at ${i} overflows 32 bits`);
+      for (let b = 0; b < count; b++) out[o + b] = (word >>> (24 - 8 * b)) & 255;
+    };
+    const bad = i => { throw new Error(`not base85: ${JSON.stringify(text.slice(i, i + 5))} at ${i}`); };
+    let i = 0, o = 0;
+    for (; i < full; i += 5, o += 4) {   // the hot loop: a digit is 0..84, 255 marks a stranger
+      const a = B85_VALUE[text.charCodeAt(i)], b = B85_VALUE[text.charCodeAt(i + 1)],
+        c = B85_VALUE[text.charCodeAt(i + 2)], d = B85_VALUE[text.charCodeAt(i + 3)],
+        e = B85_VALUE[text.charCodeAt(i + 4)];
+      if ((a | b | c | d | e) & 128) bad(i);
+      put((((a * 85 + b) * 85 + c) * 85 + d) * 85 + e, i, o, 4);   // < 85^5 < 2^53: exact
+    }
+    if (tail) {
+      let word = 0;
+      for (let j = i; j < i + 5; j++) {
+        const v = j < n ? B85_VALUE[text.charCodeAt(j)] : 84;
+        if (v & 128) bad(i);
+        word = word * 85 + v;
+      }
+      put(word, i, o, tail - 1);
+    }
+    return out;
+  }
 
   const S = {
     catalog: null,
     data: {},          // kind → key → value, as the data scripts add them
-    blobs: {},         // blob id → base64 (weights/<id>.js)
+    blobs: {},         // blob id → base85 text (weights/<id>.js)
     tabs: [],
     explore: null,     // {model, z, label}: the Explore tab's current latent, for other tabs
     /** ms from navigation to the first picture the page drew (0 before it). */
@@ -28,7 +65,8 @@
 
     setCatalog(c) { S.catalog = c; },
     add(kind, key, value) { (S.data[kind] = S.data[kind] || {})[key] = value; },
-    blob(id, b64) { S.blobs[id] = b64; },
+    blob(id, text) { S.blobs[id] = text; },
+    base85,
     tab(t) { S.tabs.push(t); },
     /** A tab whose view is its model alone: a view picks the model as a person does (the
      * select's change event). */
@@ -69,15 +107,14 @@
       if (!S.cache[key]) {
         S.cache[key] = (async () => {
           if (!(id in S.blobs)) await S.loadScript(`weights/${id}.js`);
-          const bin = atob(S.blobs[id]), packed = new Uint8Array(bin.length);
-          for (let i = 0; i < bin.length; i++) packed[i] = bin.charCodeAt(i);
+          const packed = base85(S.blobs[id]);
           const stream = new Blob([packed]).stream().pipeThrough(new DecompressionStream("deflate"));
           const planes = new Uint8Array(await new Response(stream).arrayBuffer());
           const n = planes.length / itemsize, out = new Uint8Array(planes.length);
           for (let p = 0; p < itemsize; p++) {
             for (let i = 0; i < n; i++) out[i * itemsize + p] = planes[p * n + i];
           }
-          delete S.blobs[id];  // the base64 is no longer needed
+          delete S.blobs[id];  // the text is no longer needed
           return out;
         })();
       }
@@ -152,6 +189,13 @@
         const layer = l => ({W: web.tensor(l.w), B: web.tensor(l.b), nOut: l.w.shape[0], nIn: l.w.shape[1]});
         return {spec, up: layer(spec.up), down: layer(spec.down)};
       });
+    },
+
+    /** The judge classifier (its file, the catalog's judge.src: models/<id>.judge.js), loaded
+     * (latentWeb.load) once: what Explore's caption says of the decoded digit (latentWeb.page's
+     * describe and verdict, as in the app). */
+    judge(src) {
+      return S.once("judge", async () => web.load(await S.resolve(await S.get("judge", S.catalog.judge.model, src || S.catalog.judge.src))));
     },
 
     /** The class means the Tools tab's arithmetic adds and subtracts (computed at build time over
@@ -341,6 +385,7 @@
     root.latentStatic = S;
     // The entry points lessons (assets/lessons.js) call, as in the app (assets/view.js).
     Object.assign(web, {applyView: S.applyView, canApplyView: S.canApplyView});
+    web.page.loadJudge = src => S.judge(src);  // a script, not fetch(): file:// pages
     document.addEventListener("DOMContentLoaded", () => S.start());
   }
 })(typeof window !== "undefined" ? window : globalThis);

@@ -37,6 +37,7 @@
       <div class="column outputs">
         <p class="web-label">Decoded in your browser</p>
         <canvas id="decoded-canvas" width="28" height="28" role="img" aria-label="the decoded image"></canvas>
+        <p id="decoded-caption" aria-live="polite"></p>
         <div class="touch-pad-box" hidden><canvas class="touch-pad" width="240" height="240" role="img" aria-label="touch pad"></canvas><span class="web-label">Drag here to move the first two sliders at once</span></div>
         <div class="row">
           <label for="temperature">Temperature T <output id="temperature-value">1</output></label>
@@ -55,6 +56,8 @@
         <p id="explore-status" role="status"></p>
       </div></div>`));
     const $ = id => panel.querySelector(`#${id}`);
+    // what the judge, run in the page, says of the digit (latentWeb.page.describe); none: silent
+    if (S.catalog.judge) $("decoded-caption").dataset.judge = S.catalog.judge.src;
     const modelSel = $("explore-model"), classSel = $("explore-class"), rest = $("explore-rest");
     const temp = $("temperature"), seed = $("seed"), status = $("explore-status");
     for (const m of models) modelSel.append(new Option(m.id, m.id));

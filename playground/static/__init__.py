@@ -17,6 +17,10 @@ The folder:
     models/<id>.js, models/<id>.encoder.js   page specs whose tensors name blobs
     models/<id>.text.js, <id>.stepwise.js    a text model's network (text.py), a Gibbs chain
                                              (chain.py): exporters' files, listed under "extras"
+    models/classifier-mnist.judge.js         the judge classifier (judge.py) that says under
+                                             Explore's canvas what the digit looks like, as the
+                                             app's page does, when the folder has room for it
+                                             (else the footer names it)
     maps/<id>.js                             the shipped projections: points, labels, codes
     weights/<blob>.js                        deflated tensors, one file each, named by content
     plotly.min.js                            copied from the installed plotly package

@@ -6,7 +6,6 @@ on the server) is left out and named in the page's footer; an export that fails 
 torch stops the build with the list, so no page paints something its model would not."""
 from __future__ import annotations
 
-import base64
 import json
 import re
 import shutil
@@ -30,6 +29,7 @@ from playground.lessons import load as load_lessons, page_data
 from playground.maps import Maps
 from playground.sampling import INTERPOLATIONS
 from playground.ui import plots
+import playground.static.judge as J
 import playground.static.weights as W
 from playground.store import PRETRAINED, SLIDERS, ModelInfo, ModelStore
 from playground.tools import MAX_TOOL_IMAGES, Tools
@@ -42,7 +42,7 @@ PAGE = ASSETS / "static"          # index.html, static.css, one script per tab a
 SIZE_BUDGET = 25_000_000          # bytes: the whole folder (the issue's 25 MB)
 GRID = 64                         # Explore's grid: 8 x 8, as the app's
 BANK = 1024                       # draws shipped for a prior the page cannot draw itself
-FORMAT = "latent-static/1"
+FORMAT = "latent-static/2"
 MARKER = "build.json"             # the build's report; its presence marks a folder as a build
 # The page says this once, in its footer: what only a server can do.
 FULL_APP = ("Train live, Evaluate's recompute with your own temperatures and seeds, UMAP/t-SNE "
@@ -67,6 +67,7 @@ EXPORTERS: dict[str, Callable] = {}
 # more than this, else as float32, exactly: an RBM's codes are probabilities in [0, 1] (steps of
 # 3e-5, half the bytes: 0.6 MB less), a Gaussian latent's would move by ~7e-5 and stay exact.
 CODES_ERROR = 2e-5
+JUDGE_FILE = f"models/{judge.JUDGE}.judge.js"   # the judge classifier for Explore's caption
 
 
 @dataclass
@@ -229,18 +230,14 @@ def build(out: str | Path, root: str | Path = PRETRAINED, *, budget: int = SIZE_
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # the same rounding (and so the same quantisation) on every run
     try:
-        files, report = _collect(Path(root), out, log)
+        files, report = _collect(Path(root), out, log, budget)
     finally:
         torch.set_num_threads(threads)
+    files[MARKER] = marker(files, report)
     report.files = {path: len(data) for path, data in sorted(files.items())}
-    if report.size > budget:
+    if report.size > budget:      # build.json too: the budget is what the folder holds
         raise BuildError(f"the folder would be {report.size / 1e6:.2f} MB, over the "
                          f"{budget / 1e6:.0f} MB budget:\n{report.text()}")
-    files[MARKER] = (dumps({"format": FORMAT, "files": report.files,
-                            "parts": [p.as_dict() | {"model": p.model, "part": p.part}
-                                      for p in report.parts],
-                            "left_out": report.left_out}) + "\n").encode()
-    report.files[MARKER] = len(files[MARKER])
     staging = Path(tempfile.mkdtemp(prefix=".static-", dir=out.parent if out.parent.exists() else None))
     try:
         for path, data in files.items():
@@ -257,7 +254,7 @@ def build(out: str | Path, root: str | Path = PRETRAINED, *, budget: int = SIZE_
     return report
 
 
-def _collect(root: Path, out: Path, log) -> tuple[dict[str, bytes], Report]:
+def _collect(root: Path, out: Path, log, budget: int = SIZE_BUDGET) -> tuple[dict[str, bytes], Report]:
     store = ModelStore(root)
     maps = Maps(store, Inference(store))
     tools = Tools(Backend(root))      # the Tools tab's class means, computed as it computes them
@@ -360,14 +357,11 @@ def _collect(root: Path, out: Path, log) -> tuple[dict[str, bytes], Report]:
     lessons = json.dumps(shown, sort_keys=True, ensure_ascii=False,
                          separators=(",", ":")).encode()
     lessons_blob, _ = pool.add(lessons, 1)
-    for blob_id, data in sorted(pool.blobs.items()):
-        files[f"weights/{blob_id}.js"] = (f"latentStatic.blob({dumps(blob_id)},"
-                                          f"{dumps(base64.b64encode(data).decode('ascii'))});\n").encode()
+    files.update(weight_files(pool))
     files["data/evaluation.js"] = script("evaluation", "all", curves).encode()
     tabs = sorted(p.name for p in PAGE.glob("*.js") if p.name not in HELPERS)
-    files["data/catalog.js"] = ("latentStatic.setCatalog(" + dumps({
-        "format": FORMAT, "models": catalog, "extras": extras,
-        "left_out": [{"id": i, "reason": r} for i, r in report.left_out],
+    doc = {
+        "format": FORMAT, "models": catalog, "extras": extras, "judge": None,
         "full_app": FULL_APP, "tabs": [t[:-3] for t in tabs], "lessons": {"blob": lessons_blob},
         "limits": {"sliders": SLIDERS, "grid": GRID, "max_seed": MAX_SEED,
                    "max_temperature": MAX_TEMPERATURE, "max_latent_abs": MAX_LATENT_ABS},
@@ -377,7 +371,7 @@ def _collect(root: Path, out: Path, log) -> tuple[dict[str, bytes], Report]:
                 "methods": proj.METHODS},
         "palette": {"colours": plots.CLASS_COLOURS, "symbols": plots.CLASS_SYMBOLS,
                     "markers": plots.MAP_MARKERS},
-    }) + ");\n").encode()
+    }
     interpreters = ["webdecoder.js"] + sorted(p.name for p in ASSETS.glob("web*.js")
                                               if p.name != "webdecoder.js") + ["lessons.js",
                                                                                "touchpad.js"]
@@ -396,8 +390,77 @@ def _collect(root: Path, out: Path, log) -> tuple[dict[str, bytes], Report]:
                       *first_files, *(f"static/{t}" for t in tabs)])
     files["index.html"] = (PAGE / "index.html").read_text().replace("<!-- scripts -->", tags).encode()
     files["plotly.min.js"] = plotly_js().read_bytes()
-    files["README.md"] = readme(catalog, report.left_out).encode()
+    _judge(root, store, catalog, doc, files, report, budget, log)   # last: it takes what room is left
+    files.update(naming(catalog, doc, report))
     return files, report
+
+
+def weight_files(pool: W.Pool) -> dict[str, bytes]:
+    """weights/<id>.js of every blob in `pool`."""
+    return {f"weights/{blob_id}.js": W.blob_script(blob_id, data)
+            for blob_id, data in sorted(pool.blobs.items())}
+
+
+def naming(catalog: list[dict], doc: dict, report: Report) -> dict[str, bytes]:
+    """The files that say what the folder holds and lacks: data/catalog.js (`doc`, with the left
+    out named) and README.md."""
+    doc = doc | {"left_out": [{"id": i, "reason": r} for i, r in report.left_out]}
+    return {"data/catalog.js": ("latentStatic.setCatalog(" + dumps(doc) + ");\n").encode(),
+            "README.md": readme(catalog, report.left_out).encode()}
+
+
+def marker(files: dict[str, bytes], report: Report) -> bytes:
+    """build.json of a folder of `files` (the build's report: each file's bytes, each part's
+    error and size, what was left out); its presence marks a folder as a build."""
+    return (dumps({"format": FORMAT, "files": {p: len(d) for p, d in sorted(files.items())},
+                   "parts": [p.as_dict() | {"model": p.model, "part": p.part} for p in report.parts],
+                   "left_out": report.left_out}) + "\n").encode()
+
+
+def folder_size(files: dict[str, bytes], report: Report) -> int:
+    """Bytes of the folder `files` (all but build.json) make, build.json included."""
+    return sum(map(len, files.values())) + len(marker(files, report))
+
+
+def _judge(root: Path, store: ModelStore, catalog: list[dict], doc: dict, files: dict[str, bytes],
+           report: Report, budget: int, log) -> None:
+    """The judge classifier for Explore's caption (static/judge.py), when the folder has room for
+    it: then in `files` (JUDGE_FILE and its weights) and doc["judge"], else named in
+    report.left_out with its size and the room left. A judge that misses its check stops the build,
+    as a decoder does; a root without one ships no caption (the page then says nothing there)."""
+    spec = J.page_spec(root)
+    if spec is None:
+        return
+    room = budget - folder_size(files | naming(catalog, doc, report), report)
+
+    def why(take: str) -> str:
+        return (f"the caption under Explore's digit (what it looks like) needs the judge "
+                f"classifier, whose weights take {take} MB; the folder has {room / 1e6:.2f} MB left "
+                f"of its {budget / 1e6:.0f} MB (the full app says it)")
+    least = J.smallest(spec)
+    if least > room:       # no step of the ladder makes it fit: no search
+        report.left_out.append((judge.JUDGE, why(f"at least {least / 1e6:.2f}")))
+        log(f"left out: {judge.JUDGE} judge: {least:,} bytes at least, {room:,} left")
+        return
+    pool = W.Pool()
+    images = [m["id"] for m in catalog if m["output"] == "image"]
+    try:
+        page, part = J.export(spec, root, store, images, pool)
+    except webdecoder.NotExportable as err:
+        raise BuildError(f"the judge's export fails its check against torch: {err}") from None
+    mine = {JUDGE_FILE: script("judge", judge.JUDGE, page).encode(), **weight_files(pool)}
+    judged = doc | {"judge": {"model": judge.JUDGE, "src": JUDGE_FILE}}
+    with_it = Report(report.out, [*report.parts, part], report.left_out)
+    # what it adds: its files, and their lines in the catalog and build.json
+    need = folder_size(files | mine | naming(catalog, judged, with_it), with_it) - (budget - room)
+    if need > room:
+        report.left_out.append((judge.JUDGE, why(f"{need / 1e6:.2f}")))
+        log(f"left out: {judge.JUDGE} judge: {need:,} bytes, {room:,} left")
+        return
+    files.update(mine)
+    doc.update(judged)
+    report.parts.append(part)
+    log(f"{part.model} {part.part}: {part.params:,} params, max error {part.error:.2e}")
 
 
 def _maps(maps: Maps, info: ModelInfo, pool: W.Pool) -> dict | None:
