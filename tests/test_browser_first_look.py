@@ -12,10 +12,22 @@ from playground.ui.tools.first_look import PATH
 pytestmark = pytest.mark.browser
 
 
-def test_tabs_open_with_something_to_look_at(page: Page, app_url):
-    calls = []
-    page.on("request", lambda r: calls.append(r.url) if "/gradio_api/queue/join" in r.url else None)
+@pytest.fixture(scope="module")
+def fresh(browser, browser_context_args, app_url):
+    """One page, loaded once for the tests here that only open tabs and read them (a load of the
+    whole app costs seconds): (page, the fn_index of every event it has asked the server for)."""
+    context = browser.new_context(**browser_context_args)
+    page, asked = context.new_page(), []
+    page.on("request", lambda r: asked.append(r.post_data_json.get("fn_index"))
+            if "/gradio_api/queue/join" in r.url else None)
     page.goto(app_url)
+    yield page, asked
+    context.close()
+
+
+def test_tabs_open_with_something_to_look_at(fresh):
+    page, calls = fresh
+    page.get_by_role("tab", name="Explore latent space").click()
     expect(page.locator("#grid img")).to_be_visible(timeout=30_000)          # Explore's 8x8 grid
     page.get_by_role("tab", name="Conditional samples").click()
     expect(page.locator("#cond-grid img")).to_be_visible()
@@ -26,24 +38,22 @@ def test_tabs_open_with_something_to_look_at(page: Page, app_url):
     assert len(calls) <= 4, calls
 
 
-def test_tools_open_on_an_interpolation_at_their_defaults(page: Page, app_url):
-    page.goto(app_url)
+def test_tools_open_on_an_interpolation_at_their_defaults(fresh):
+    page, _ = fresh
     page.get_by_role("tab", name="Tools").click()
+    page.get_by_role("tab", name="Interpolate", exact=True).click()
     expect(page.locator("#interp-strip img")).to_be_visible(timeout=30_000)
     expect(page.locator("#interp-curves .js-plotly-plot")).to_be_visible()
     expect(page.get_by_text("prior sample (seed 0) → prior sample (seed 1)")).to_be_visible()
 
 
 
-def test_every_tools_sub_tab_opens_on_a_result_or_says_what_to_do(page: Page, app_url):
+def test_every_tools_sub_tab_opens_on_a_result_or_says_what_to_do(fresh, app_url):
     """Export shows its grid at the tab's defaults (and its files); arithmetic, class × style,
     neighbours and completion show their result at their defaults, and the two that need a drawing
     an example digit's, stored when the app was shipped (assets/tools-first-look.json: seconds of
     work each), so the page asks the server for none of them."""
-    asked = []
-    page.on("request", lambda r: asked.append(r.post_data_json.get("fn_index"))
-            if "/gradio_api/queue/join" in r.url else None)
-    page.goto(app_url)
+    page, asked = fresh
     page.get_by_role("tab", name="Tools").click()
     page.get_by_role("tab", name="Export a grid", exact=True).click()
     expect(page.locator("#export-sheet img")).to_be_visible(timeout=30_000)
@@ -103,8 +113,8 @@ def test_pressing_the_button_on_a_drawing_sub_tab_s_example_gives_what_it_showed
     press("Drawing → noise", "#invert-go", "#invert-text", "inversion", 4)
 
 
-def test_step_by_step_opens_on_a_finished_run_to_scrub(page: Page, app_url):
-    page.goto(app_url)
+def test_step_by_step_opens_on_a_finished_run_to_scrub(fresh):
+    page, _ = fresh
     page.get_by_role("tab", name="Step by step").click()
     expect(page.locator("#steps-image img")).to_be_visible(timeout=30_000)
     expect(page.locator("#steps-scrub")).to_be_visible()
@@ -112,10 +122,10 @@ def test_step_by_step_opens_on_a_finished_run_to_scrub(page: Page, app_url):
     expect(progress).not_to_have_value("")
 
 
-def test_train_live_opens_on_the_default_run_s_final_frame(page: Page, app_url):
+def test_train_live_opens_on_the_default_run_s_final_frame(fresh):
     """Precomputed at ship time (assets/live-first-look.json): three plots and a status that says
     what they are, before Start is pressed."""
-    page.goto(app_url)
+    page, _ = fresh
     page.get_by_role("tab", name="Train live").click()
     for plot in ("#live-scatter", "#live-diag", "#live-loss"):
         expect(page.locator(f"{plot} .js-plotly-plot")).to_be_visible(timeout=30_000)
