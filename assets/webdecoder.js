@@ -827,7 +827,8 @@
     /** What the digit looks like, said under the canvas, in its label and to screen readers
      * (#decoded-caption, aria-live): the judge classifier (its spec from the URL in the caption's
      * data-judge; a page without one says nothing) reads the picture once the moves pause. No
-     * picture (a point model's planes): the caption is emptied, not left saying the last digit. */
+     * picture (a point model's planes): the caption is emptied, not left saying the last digit,
+     * and the canvas keeps the label drawPlanes gave it (what z and f(z) are). */
     judge: undefined,   // Promise of load(judge spec), or of null when it is not to be had
     describeTimer: null,
     describe(out, shape) {
@@ -839,7 +840,7 @@
         const canvas = document.querySelector("#decoded-canvas");
         if (canvas) canvas.setAttribute("aria-label", text ? `the decoded image, which ${text}` : "the decoded image");
       };
-      if (!out) { say(""); return; }
+      if (!out) { caption.textContent = ""; return; }  // the planes' own label stays (drawPlanes)
       page.describeTimer = setTimeout(async () => {
         if (page.judge === undefined) page.judge = page.loadJudge(caption.dataset.judge).catch(() => null);
         const j = await page.judge;
