@@ -1,7 +1,10 @@
 """Image helpers shared by the services and the tabs: tensors to uint8, sheets of digits, and any
-drawing or upload turned into a digit prepared like the training data. numpy/PIL only."""
+drawing or upload turned into a digit prepared like the training data, and a picture as base64
+PNG text. numpy/PIL only."""
 from __future__ import annotations
 
+import base64
+import io
 import math
 from pathlib import Path
 
@@ -114,3 +117,12 @@ def digit_from_image(image, size: int = 28) -> np.ndarray:
     left = int(np.clip(round(size / 2 - cx - 0.5), 0, size - nw))
     out[top:top + nh, left:left + nw] = small
     return np.clip(out, 0, 1)
+
+
+def png_base64(image: np.ndarray, optimize: bool = False) -> str:
+    """A uint8 image (H, W) or (H, W, C) as base64 PNG text (lossless); `optimize` trades CPU for
+    a few bytes (files shipped once, not a picture made per request)."""
+    from PIL import Image
+    buf = io.BytesIO()
+    Image.fromarray(image).save(buf, format="PNG", optimize=optimize)
+    return base64.b64encode(buf.getvalue()).decode("ascii")

@@ -6,7 +6,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from playground.bench import CHROMIUM_ARGS  # noqa: E402  (one list of flags for tests and bench)
+from playground.bench import CHROMIUM_ARGS, Server  # noqa: E402  (one list of flags for tests and bench)
 
 
 @pytest.fixture(scope="session")
@@ -23,7 +23,6 @@ def app_server(tmp_path_factory):
     PixelCNN stream of ~6,000 small torch ops then crawls, each op waiting for the GIL switch
     interval. No UMAP warm-up: its ~75 s numba compile would burn test CPU. Classroom rooms go to
     a database of this session, not the checkout's data/."""
-    from playground.bench import Server
     db = tmp_path_factory.mktemp("classroom") / "rooms.db"
     server = Server(env={"LATENT_PLAYGROUND_WARMUP": "0", "PLAYGROUND_MCP": "1",
                          "PLAYGROUND_DB": str(db)})
@@ -37,11 +36,9 @@ class Replica:
     fresh process in its place)."""
 
     def __init__(self, env: dict):
-        from playground.bench import Server
         self.env, self.server = env, Server(env=env)
 
     def restart(self) -> None:
-        from playground.bench import Server
         self.server.close()
         self.server = Server(env=self.env)
 

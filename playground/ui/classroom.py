@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 import json
 import re
 
@@ -23,6 +22,7 @@ from playground.backend import Backend
 from playground.classroom.checks import RoomError
 from playground.classroom.http import CLASSROOM
 from playground.errors import PlaygroundError
+from playground.images import png_base64
 from playground.lru import LRU
 from playground.ui.plots import map_figure
 
@@ -93,10 +93,7 @@ def as_text(name: str) -> str:
 
 
 def png_data_url(image: np.ndarray) -> str:
-    from PIL import Image
-    buf = io.BytesIO()
-    Image.fromarray(image).save(buf, format="PNG")
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+    return "data:image/png;base64," + png_base64(image)
 
 
 def map_method(backend: Backend, model_id: str) -> str:

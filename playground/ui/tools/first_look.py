@@ -38,7 +38,7 @@ from playground import judge
 from playground.base import all_knobs
 from playground.data import split
 from playground.files import write_atomic
-from playground.images import drawing_from_digit, to_uint8
+from playground.images import drawing_from_digit, png_base64, to_uint8
 from playground.tools import Tools
 # modules by their full names: `from playground.ui(.tools) import …` would make a package that
 # imports this module one of its imports (tests/test_imports.py: no cycles)
@@ -138,9 +138,7 @@ def arguments(handler: Callable, knobs: dict) -> list:
 
 def _png(image: np.ndarray) -> dict:
     """A uint8 image as base64 PNG: lossless (a test compares pixels) and a few KB."""
-    buf = io.BytesIO()
-    Image.fromarray(image).save(buf, format="PNG", optimize=True)
-    return {"png": base64.b64encode(buf.getvalue()).decode("ascii")}
+    return {"png": png_base64(image, optimize=True)}
 
 
 def _stored(value):
